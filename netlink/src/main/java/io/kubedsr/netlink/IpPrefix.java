@@ -1,0 +1,93 @@
+package io.kubedsr.netlink;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * An address with a prefix length, such as 10.244.1.0/24 or fd00::/64. The address is kept as given; use
+ * {@link #network()} for the masked form.
+ */
+public record IpPrefix(InetAddress address, int length) {
+    public IpPrefix {
+        if (address == null) {
+            throw new IllegalArgumentException("prefix address is null");
+        }
+        int max = AddressFamily.of(address).maxPrefixLength();
+        if (length < 0 || length > max) {
+            throw new IllegalArgumentException("prefix length " + length + " outside 0.." + max + " for " + address.getHostAddress());
+        }
+    }
+
+    /** A host prefix: /32 for IPv4, /128 for IPv6. */
+    public static IpPrefix host(InetAddress address) {
+        return new IpPrefix(address, AddressFamily.of(address).maxPrefixLength());
+    }
+
+    /** Parses "a.b.c.d/n", "x::y/n", or a bare address (host prefix). Does not resolve names. */
+    public static IpPrefix parse(String text) {
+        String s = text.trim();
+        int slash = s.indexOf('/');
+        String addr = slash < 0 ? s : s.substring(0, slash);
+        InetAddress a = parseAddress(addr);
+        if (slash < 0) {
+            return host(a);
+        }
+        try {
+            return new IpPrefix(a, Integer.parseInt(s.substring(slash + 1)));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad prefix length in " + text);
+        }
+    }
+
+    /** Parses a literal IPv4 or IPv6 address without any name lookup. */
+    public static InetAddress parseAddress(String literal) {
+        String s = literal.trim();
+        boolean v4 = s.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        boolean v6 = !v4 && s.contains(":") && s.matches("[0-9A-Fa-f:.]+");
+        if (!v4 && !v6) {
+            throw new IllegalArgumentException("not an IP address: " + literal);
+        }
+        if (v4) {
+            for (String part : s.split("\\.")) {
+                if (Integer.parseInt(part) > 255) {
+                    throw new IllegalArgumentException("not an IP address: " + literal);
+                }
+            }
+        }
+        try {
+            return InetAddress.getByName(s);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an IP address: " + literal);
+        }
+    }
+
+    public AddressFamily family() {
+        return AddressFamily.of(address);
+    }
+
+    /** The address with host bits cleared. */
+    public InetAddress network() {
+        byte[] b = address.getAddress();
+        for (int i = 0; i < b.length; i++) {
+            int bitsHere = Math.max(0, Math.min(8, length - i * 8));
+            b[i] &= (byte) (0xFF << (8 - bitsHere));
+        }
+        try {
+            return InetAddress.getByAddress(b);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public boolean contains(InetAddress candidate) {
+        if (AddressFamily.of(candidate) != family()) {
+            return false;
+        }
+        return new IpPrefix(candidate, length).network().equals(network());
+    }
+
+    @Override
+    public String toString() {
+        return address.getHostAddress() + "/" + length;
+    }
+}
