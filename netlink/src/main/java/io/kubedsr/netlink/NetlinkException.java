@@ -62,9 +62,12 @@ public class NetlinkException extends RuntimeException {
         return operation;
     }
 
-    /** ENOENT, ENODEV or ESRCH: the object the request named does not exist. */
+    /**
+     * The object the request named does not exist: ENOENT (rules, generic netlink families), ENODEV (links),
+     * ESRCH (routes) or EADDRNOTAVAIL (addresses).
+     */
     public boolean isNotFound() {
-        return errno == Errno.ENOENT || errno == Errno.ENODEV || errno == Errno.ESRCH;
+        return errno == Errno.ENOENT || errno == Errno.ENODEV || errno == Errno.ESRCH || errno == Errno.EADDRNOTAVAIL;
     }
 
     /** EEXIST: the object the request would create exists. */

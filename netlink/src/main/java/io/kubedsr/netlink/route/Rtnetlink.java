@@ -112,6 +112,10 @@ public final class Rtnetlink implements AutoCloseable {
         connection.execute(RtnlRequests.setLinkMtu(index, mtu));
     }
 
+    public void setMaster(int index, int masterIndex) {
+        connection.execute(RtnlRequests.setLinkMaster(index, masterIndex));
+    }
+
     public void moveToNamespace(int index, int namespaceFd) {
         connection.execute(RtnlRequests.moveLinkToNamespace(index, namespaceFd));
     }

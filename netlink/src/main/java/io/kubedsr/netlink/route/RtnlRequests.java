@@ -108,6 +108,13 @@ public final class RtnlRequests {
         return b.build();
     }
 
+    /** Enslaves a link to a bridge (IFLA_MASTER); 0 releases it. */
+    public static NetlinkRequest setLinkMaster(int index, int masterIndex) {
+        MessageBuilder b = ifinfo(RTM_NEWLINK, 0, "set link #" + index + " master #" + masterIndex, 0, index, 0, 0);
+        b.u32(IFLA_MASTER, masterIndex);
+        return b.build();
+    }
+
     /** Moves a link into the network namespace open as {@code namespaceFd} (IFLA_NET_NS_FD). */
     public static NetlinkRequest moveLinkToNamespace(int index, int namespaceFd) {
         MessageBuilder b = ifinfo(RTM_NEWLINK, 0, "move link #" + index + " to netns fd " + namespaceFd, 0, index, 0, 0);
