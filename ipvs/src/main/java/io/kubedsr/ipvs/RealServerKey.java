@@ -1,0 +1,11 @@
+package io.kubedsr.ipvs;
+
+import java.net.InetAddress;
+
+/** Address and port: what identifies a real server within its virtual server. */
+public record RealServerKey(InetAddress address, int port) {
+    @Override
+    public String toString() {
+        return address.getHostAddress() + ":" + port;
+    }
+}
