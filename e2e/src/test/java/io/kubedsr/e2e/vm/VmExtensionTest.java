@@ -59,7 +59,7 @@ class VmExtensionTest {
     VmRequest request = VmRequest.builder().selectClass("a.B").selectMethod("a.B#c").includeTags("hostkernel")
         .modules("ip_vs", "fou").timeout(Duration.ofSeconds(7)).logName("a B").build();
     VmRequest back = VmRequest.fromProperties(request.toProperties());
-    assertThat(back.selectors()).containsExactly("class:a.B", "method:a.B#c");
+    assertThat(back.selectors()).containsExactly("class:a.B", "method:a.B#c()");
     assertThat(back.includeTags()).containsExactly("hostkernel");
     assertThat(back.modules()).containsExactly("ip_vs", "fou");
     assertThat(back.timeout()).isEqualTo(Duration.ofSeconds(7));
