@@ -27,7 +27,7 @@ class VmSelectionsTest {
   @TestFactory
   Stream<DynamicTest> netlinkHostKernelTestsInTheVmKernel() {
     // The netlink module's tier-2 tests (tag hostkernel), from its test-jar, against the VM's kernel.
-    return VmDynamicTests.runAllowingEmpty(VmRequest.builder()
+    return VmDynamicTests.run(VmRequest.builder()
         .selectPackage("io.kubedsr.netlink")
         .includeTags("hostkernel")
         .logName("VmSelectionsTest-netlink")
