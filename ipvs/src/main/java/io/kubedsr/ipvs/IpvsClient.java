@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.kubedsr.netlink.BatchResult;
+import io.kubedsr.netlink.Errno;
 import io.kubedsr.netlink.NetlinkConnection;
 import io.kubedsr.netlink.NetlinkDecodeException;
 import io.kubedsr.netlink.NetlinkException;
@@ -123,6 +124,10 @@ public final class IpvsClient implements AutoCloseable {
             replies = connection.dump(IpvsRequests.dumpRealServers(familyId, service));
         } catch (NetlinkException e) {
             throw new IpvsException(e, false);
+        }
+        if (replies.isEmpty() && virtualServer(service).isEmpty()) {
+            // The kernel answers a dump for a missing service with an empty dump, not an error.
+            throw new IpvsException(new NetlinkException("dump real servers of " + service, Errno.ESRCH), false);
         }
         List<RealServerStatus> out = new ArrayList<>(replies.size());
         for (NetlinkMessage m : replies) {
