@@ -18,7 +18,7 @@ log() { echo "setup.sh: $*"; }
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${KUBE_DSR_VM_CACHE:-/var/cache/kube-dsr-vm}
-PACKAGES=(qemu-system-x86 busybox-static kmod cpio gzip iproute2 nftables ipvsadm ipset ncat curl
+PACKAGES=(qemu-system-x86 busybox-static kmod cpio gzip iproute2 nftables ipvsadm ipset ncat curl iputils-ping
           openjdk-17-jdk-headless)
 # Modules the initramfs needs to reach the 9p root. Which of these are built in is decided
 # by the Debian kernel config; the ones that are modules are found through modules.dep.

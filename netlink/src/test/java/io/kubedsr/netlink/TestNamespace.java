@@ -52,6 +52,16 @@ public final class TestNamespace implements AutoCloseable {
         return run(full.toArray(String[]::new));
     }
 
+    /** Runs a command inside the namespace and says whether it failed (a non-zero exit). */
+    public boolean tryExecFails(String... command) {
+        try {
+            exec(command);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
+        }
+    }
+
     public static String run(String... command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -1,0 +1,86 @@
+package io.kubedsr.e2e.tunnel;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.kubedsr.netlink.TestNamespace;
+
+/**
+ * A small network of namespaces for scenarios: nodes on one L2 segment behind a router, a client behind the
+ * router, and pods behind their node. Built with iproute2 (the scaffolding, not the code under test).
+ *
+ * <pre>
+ * client 172.16.0.2 --- 172.16.0.1 router 192.168.1.254 (bridge) --- node1 192.168.1.1, node2 192.168.1.2
+ * podN 10.244.N.2 --- 10.244.N.1 nodeN
+ * </pre>
+ */
+final class Lab implements AutoCloseable {
+    final TestNamespace router = TestNamespace.create();
+    final TestNamespace client = TestNamespace.create();
+    final List<TestNamespace> nodes = new ArrayList<>();
+    final List<TestNamespace> pods = new ArrayList<>();
+
+    Lab(int nodeCount) {
+        router.exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
+        router.exec("ip", "link", "add", "br0", "type", "bridge");
+        router.exec("ip", "addr", "add", "192.168.1.254/24", "dev", "br0");
+        router.exec("ip", "link", "set", "br0", "up");
+        veth(router, "to-client", "172.16.0.1/24", client, "eth0", "172.16.0.2/24");
+        client.exec("ip", "route", "add", "default", "via", "172.16.0.1");
+        for (int n = 1; n <= nodeCount; n++) {
+            TestNamespace node = TestNamespace.create();
+            nodes.add(node);
+            node.exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
+            // The node hosting a DSR pod forwards replies sourced from the VIP: loose reverse-path filtering.
+            node.exec("sysctl", "-qw", "net.ipv4.conf.all.rp_filter=2");
+            router.exec("ip", "link", "add", "to-node" + n, "type", "veth", "peer", "name", "eth0", "netns", node.name());
+            router.exec("ip", "link", "set", "to-node" + n, "master", "br0", "up");
+            node.exec("ip", "addr", "add", "192.168.1." + n + "/24", "dev", "eth0");
+            node.exec("ip", "link", "set", "eth0", "up");
+            node.exec("ip", "route", "add", "default", "via", "192.168.1.254");
+
+            TestNamespace pod = TestNamespace.create();
+            pods.add(pod);
+            veth(node, "to-pod", "10.244." + n + ".1/24", pod, "eth0", "10.244." + n + ".2/24");
+            pod.exec("ip", "route", "add", "default", "via", "10.244." + n + ".1");
+        }
+    }
+
+    TestNamespace node(int n) {
+        return nodes.get(n - 1);
+    }
+
+    TestNamespace pod(int n) {
+        return pods.get(n - 1);
+    }
+
+    static void veth(TestNamespace a, String aName, String aAddr, TestNamespace b, String bName, String bAddr) {
+        a.exec("ip", "link", "add", aName, "type", "veth", "peer", "name", bName, "netns", b.name());
+        a.exec("ip", "addr", "add", aAddr, "dev", aName);
+        a.exec("ip", "link", "set", aName, "up");
+        b.exec("ip", "addr", "add", bAddr, "dev", bName);
+        b.exec("ip", "link", "set", bName, "up");
+    }
+
+    /** Whether {@code from} can ping {@code address} (one try, short timeout). */
+    static boolean pings(TestNamespace from, String address) {
+        try {
+            from.exec("ping", "-c", "1", "-W", "2", address);
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        for (TestNamespace ns : pods) {
+            ns.close();
+        }
+        for (TestNamespace ns : nodes) {
+            ns.close();
+        }
+        client.close();
+        router.close();
+    }
+}

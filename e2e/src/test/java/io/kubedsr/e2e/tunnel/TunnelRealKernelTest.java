@@ -1,0 +1,215 @@
+package io.kubedsr.e2e.tunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+
+import io.kubedsr.e2e.vm.VmTest;
+import io.kubedsr.netlink.AddressFamily;
+import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.netlink.NetlinkConnection;
+import io.kubedsr.netlink.NetlinkProtocol;
+import io.kubedsr.netlink.TestNamespace;
+import io.kubedsr.netlink.route.Route;
+import io.kubedsr.tunnel.DsrReceivers;
+import io.kubedsr.tunnel.Encapsulation;
+import io.kubedsr.tunnel.EnsuredTunnel;
+import io.kubedsr.tunnel.FouPort;
+import io.kubedsr.tunnel.NodeTunnels;
+import io.kubedsr.tunnel.TunnelNames;
+import io.kubedsr.tunnel.TunnelOutcome;
+import io.kubedsr.tunnel.TunnelSpec;
+
+/** The tunnel module in the VM kernel: overlays between two nodes, switching encapsulation, DSR receivers. */
+@Order(5)
+@VmTest(modules = {"ip_vs", "ipip", "fou", "ip_tunnel"}, timeoutSeconds = 300)
+class TunnelRealKernelTest {
+    private Lab lab;
+    private NodeTunnels[] tunnels;
+    private NetlinkConnection[] generic;
+
+    @BeforeEach
+    void setUp() {
+        lab = new Lab(2);
+        tunnels = new NodeTunnels[3];
+        generic = new NetlinkConnection[3];
+        for (int n = 1; n <= 2; n++) {
+            generic[n] = lab.node(n).namespace().openConnection(NetlinkProtocol.GENERIC);
+            tunnels[n] = new NodeTunnels(lab.node(n).rtnl(), generic[n]);
+        }
+    }
+
+    @AfterEach
+    void tearDown() {
+        for (int n = 1; n <= 2; n++) {
+            generic[n].close();
+        }
+        lab.close();
+    }
+
+    private static InetAddress ip(String s) {
+        return IpPrefix.parseAddress(s);
+    }
+
+    private static InetAddress nodeIp(int n) {
+        return ip("192.168.1." + n);
+    }
+
+    /** Node n gets a tunnel to the other node and a route to the other pod's CIDR through it. */
+    private EnsuredTunnel[] overlay(Encapsulation encap) {
+        EnsuredTunnel[] out = new EnsuredTunnel[3];
+        for (int n = 1; n <= 2; n++) {
+            int peer = 3 - n;
+            out[n] = tunnels[n].ensure(TunnelSpec.of(nodeIp(n), nodeIp(peer), encap));
+            tunnels[n].ensureRoutes(out[n], List.of(IpPrefix.parse("10.244." + peer + ".0/24")), Route.TABLE_MAIN);
+        }
+        return out;
+    }
+
+    private void assertPodsTalk() {
+        assertThat(Lab.pings(lab.pod(1), "10.244.2.2")).as("pod1 -> pod2").isTrue();
+        assertThat(Lab.pings(lab.pod(2), "10.244.1.2")).as("pod2 -> pod1").isTrue();
+    }
+
+    private void assertOnlyTunnelLink(TestNamespace node, String name) {
+        assertThat(node.exec("ip", "-o", "link", "show").lines().filter(l -> l.contains(" tun-")).toList())
+                .hasSize(1).allSatisfy(l -> assertThat(l).contains(name + "@"));
+    }
+
+    @Test
+    void podsTalkOverAnIpipOverlayAndNotWithoutItsRoutes() {
+        assertThat(Lab.pings(lab.pod(1), "10.244.2.2")).as("no overlay yet: the underlay has no pod routes").isFalse();
+        EnsuredTunnel[] t = overlay(Encapsulation.IPIP);
+        assertThat(t[1].outcome()).isEqualTo(TunnelOutcome.CREATED);
+        assertPodsTalk();
+        assertThat(lab.node(1).exec("ip", "-d", "link", "show", TunnelNames.forPeer(nodeIp(2))))
+                .contains("ipip").contains("remote 192.168.1.2 local 192.168.1.1").contains("ttl 225");
+        assertThat(lab.node(1).exec("ip", "route", "show", "10.244.2.0/24"))
+                .contains("dev " + TunnelNames.forPeer(nodeIp(2))).contains("src 192.168.1.1");
+
+        tunnels[1].ensureRoutes(t[1], List.of(), Route.TABLE_MAIN);
+        assertThat(Lab.pings(lab.pod(1), "10.244.2.2")).as("without the tunnel route").isFalse();
+    }
+
+    @Test
+    void podsTalkOverAGueOverlayWithItsReceivePort() {
+        overlay(Encapsulation.gue(5555));
+        assertPodsTalk();
+        assertThat(lab.node(1).exec("ip", "fou", "show")).contains("port 5555 gue");
+        assertThat(lab.node(1).exec("ip", "-d", "link", "show", TunnelNames.forPeer(nodeIp(2))))
+                .contains("encap gue").contains("encap-dport 5555");
+        assertThat(tunnels[1].fouPorts()).containsExactly(new FouPort(AddressFamily.INET, 5555));
+        // The packets really travel as UDP to port 5555: dropping that port on node2 cuts the pods apart.
+        lab.node(2).exec("nft", "add table inet gue-block");
+        lab.node(2).exec("nft", "add chain inet gue-block in { type filter hook input priority 0 ; }");
+        lab.node(2).exec("nft", "add rule inet gue-block in udp dport 5555 drop");
+        assertThat(Lab.pings(lab.pod(1), "10.244.2.2")).as("UDP 5555 dropped on node2").isFalse();
+        lab.node(2).exec("nft", "delete table inet gue-block");
+        assertPodsTalk();
+    }
+
+    @Test
+    void switchingIpipToGueToIpipLeavesNothingStale() {
+        overlay(Encapsulation.IPIP);
+        assertPodsTalk();
+        EnsuredTunnel[] gue = overlay(Encapsulation.gue(5555));
+        assertThat(gue[1].outcome()).isEqualTo(TunnelOutcome.RECREATED);
+        assertPodsTalk();
+        EnsuredTunnel[] back = overlay(Encapsulation.IPIP);
+        assertThat(back[1].outcome()).isEqualTo(TunnelOutcome.RECREATED);
+        for (int n = 1; n <= 2; n++) {
+            tunnels[n].collectGarbage(List.of(back[n].spec()), Set.of(5555));
+            assertOnlyTunnelLink(lab.node(n), TunnelNames.forPeer(nodeIp(3 - n)));
+            assertThat(lab.node(n).exec("ip", "fou", "show").trim()).as("no FOU port left").isEmpty();
+            assertThat(lab.node(n).exec("ip", "route", "show", "10.244." + (3 - n) + ".0/24").lines().count()).isEqualTo(1);
+        }
+        assertPodsTalk();
+    }
+
+    @Test
+    void ensuringTheSameStateTwiceWritesNothing() {
+        EnsuredTunnel[] first = overlay(Encapsulation.gue(5555));
+        String before = lab.node(1).exec("ip", "-d", "link", "show", TunnelNames.forPeer(nodeIp(2)));
+        long writes = tunnels[1].writes().total();
+        EnsuredTunnel again = tunnels[1].ensure(first[1].spec());
+        tunnels[1].ensureRoutes(again, List.of(IpPrefix.parse("10.244.2.0/24")), Route.TABLE_MAIN);
+        tunnels[1].collectGarbage(List.of(first[1].spec()), Set.of(5555));
+        assertThat(again.outcome()).isEqualTo(TunnelOutcome.UNCHANGED);
+        assertThat(again.linkIndex()).isEqualTo(first[1].linkIndex());
+        assertThat(tunnels[1].writes().total()).isEqualTo(writes);
+        assertThat(lab.node(1).exec("ip", "-d", "link", "show", TunnelNames.forPeer(nodeIp(2)))).isEqualTo(before);
+    }
+
+    @Test
+    void garbageCollectionRemovesTunnelsToPeersThatAreGone() {
+        overlay(Encapsulation.IPIP);
+        tunnels[1].ensure(TunnelSpec.of(nodeIp(1), ip("192.168.1.99"), Encapsulation.IPIP));
+        lab.node(1).exec("ip", "link", "add", "tunl-other", "type", "dummy"); // not ours: stays
+        List<String> removed = tunnels[1].collectGarbage(List.of(TunnelSpec.of(nodeIp(1), nodeIp(2), Encapsulation.IPIP)), Set.of());
+        assertThat(removed).containsExactly(TunnelNames.forPeer(ip("192.168.1.99")));
+        assertThat(lab.node(1).exec("ip", "-o", "link", "show")).contains("tunl-other")
+                .doesNotContain(TunnelNames.forPeer(ip("192.168.1.99")));
+        assertPodsTalk();
+    }
+
+    /**
+     * DSR end to end with the director programmed by ipvsadm: node1 forwards VIP:80 in tunnel mode to the pod
+     * on node2, whose receiver (this module) decapsulates; the pod answers the client directly.
+     */
+    private void assertDsrFlow(String ipvsadmTunnelArgs, Encapsulation encap) throws Exception {
+        TestNamespace director = lab.node(1);
+        TestNamespace pod = lab.pod(2);
+        lab.router.exec("ip", "route", "add", "10.96.100.100/32", "via", "192.168.1.1");
+        director.exec("ip", "link", "add", "kube-dummy-if", "type", "dummy");
+        director.exec("ip", "addr", "add", "10.96.100.100/32", "dev", "kube-dummy-if");
+        director.exec("ip", "link", "set", "kube-dummy-if", "up");
+        director.exec("ip", "route", "add", "10.244.2.0/24", "via", "192.168.1.2");
+        director.exec("ipvsadm", "-A", "-t", "10.96.100.100:80", "-s", "rr");
+        director.exec("sh", "-c", "ipvsadm -a -t 10.96.100.100:80 -r 10.244.2.2:80 -w 1 " + ipvsadmTunnelArgs);
+        Path www = Files.createTempDirectory("www");
+        Files.writeString(www.resolve("index.html"), "served by pod2\n");
+        pod.exec("busybox", "httpd", "-p", "80", "-h", www.toString());
+
+        DsrReceivers receivers = new DsrReceivers();
+        TunnelOutcome outcome = receivers.ensure(pod.namespace(), ip("10.244.2.2"), Set.of(ip("10.96.100.100")), encap);
+        assertThat(outcome).isEqualTo(TunnelOutcome.CREATED);
+        assertThat(pod.exec("ip", "-d", "addr", "show", DsrReceivers.LINK_V4)).contains("10.96.100.100/32")
+                .contains("ipip").contains("local 10.244.2.2");
+        assertThat(pod.namespace().readSysctl("net.ipv4.conf.all.rp_filter")).isEqualTo("0");
+        assertThat(pod.namespace().readSysctl("net/ipv4/conf/eth0/rp_filter")).isEqualTo("0");
+        if (encap instanceof Encapsulation.Gue) {
+            assertThat(pod.exec("ip", "fou", "show")).contains("port 5555 gue");
+        }
+
+        assertThat(lab.client.exec("curl", "-sS", "--max-time", "10", "http://10.96.100.100/")).contains("served by pod2");
+        long writes = receivers.writes().total();
+        assertThat(receivers.ensure(pod.namespace(), ip("10.244.2.2"), Set.of(ip("10.96.100.100")), encap))
+                .isEqualTo(TunnelOutcome.UNCHANGED);
+        assertThat(receivers.writes().total()).as("the second ensure writes nothing").isEqualTo(writes);
+
+        receivers.removeVip(pod.namespace(), ip("10.244.2.2"), ip("10.96.100.100"));
+        assertThat(pod.exec("ip", "-o", "link", "show")).doesNotContain(DsrReceivers.LINK_V4);
+        assertThat(pod.exec("ip", "fou", "show").trim()).isEmpty();
+        assertThat(lab.client.tryExecFails("curl", "-sS", "--max-time", "4", "http://10.96.100.100/"))
+                .as("without the receiver the request fails").isTrue();
+    }
+
+    @Test
+    void dsrOverIpipReachesThePodThroughItsReceiver() throws Exception {
+        assertDsrFlow("-i --tun-type ipip", Encapsulation.IPIP);
+    }
+
+    @Test
+    void dsrOverGueReachesThePodThroughItsReceiver() throws Exception {
+        assertDsrFlow("-i --tun-type gue --tun-port 5555", Encapsulation.gue(5555));
+    }
+}

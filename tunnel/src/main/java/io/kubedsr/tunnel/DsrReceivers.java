@@ -1,0 +1,206 @@
+package io.kubedsr.tunnel;
+
+import java.net.InetAddress;
+import java.util.HashSet;
+import java.util.Set;
+
+import io.kubedsr.netlink.AddressFamily;
+import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.netlink.NetlinkConnection;
+import io.kubedsr.netlink.NetlinkProtocol;
+import io.kubedsr.netlink.netns.NetworkNamespace;
+import io.kubedsr.netlink.route.Address;
+import io.kubedsr.netlink.route.Link;
+import io.kubedsr.netlink.route.LinkKind;
+import io.kubedsr.netlink.route.RouteScope;
+import io.kubedsr.netlink.route.Rtnetlink;
+import io.kubedsr.netlink.route.TunnelEncap;
+
+/**
+ * DSR receivers inside pod network namespaces. A receiver is an ipip link {@value #LINK_V4} (ip6tnl
+ * {@value #LINK_V6} for IPv6) with {@code local <podIP>} and no remote, up, holding each DSR VIP as /32
+ * (/128); reverse-path filtering off (IPv4) on all, on the pod's own interface and on the link; and for GUE a
+ * FOU receive port in the pod namespace: FOU strips the UDP and GUE headers, the ipip link decapsulates.
+ * All work happens on sockets opened inside the pod namespace; the agent's namespace is never changed.
+ */
+public final class DsrReceivers {
+    public static final String LINK_V4 = "kube-tunnel-if";
+    public static final String LINK_V6 = "kube-tunnel-v6";
+
+    private final WriteCounter writes = new WriteCounter();
+
+    public WriteCounter writes() {
+        return writes;
+    }
+
+    public static String linkName(AddressFamily family) {
+        return family == AddressFamily.INET ? LINK_V4 : LINK_V6;
+    }
+
+    /** Makes the pod's receiver hold exactly {@code vips} (of the pod IP's family) for the encapsulation. */
+    public TunnelOutcome ensure(NetworkNamespace pod, InetAddress podIp, Set<InetAddress> vips, Encapsulation encap) {
+        AddressFamily family = AddressFamily.of(podIp);
+        for (InetAddress vip : vips) {
+            if (AddressFamily.of(vip) != family) {
+                throw new IllegalArgumentException("VIP " + vip.getHostAddress() + " is not of the pod IP's family");
+            }
+        }
+        try (Rtnetlink rtnl = pod.openRtnetlink()) {
+            long before = writes.total();
+            String name = linkName(family);
+            LinkKind.IpTunnel wanted = new LinkKind.IpTunnel(family, podIp, null, family == AddressFamily.INET ? 0 : 64,
+                    false, TunnelEncap.NONE);
+            Link link = rtnl.link(name).orElse(null);
+            TunnelOutcome outcome = TunnelOutcome.UNCHANGED;
+            if (link == null || !link.kind().equals(wanted)) {
+                outcome = link == null ? TunnelOutcome.CREATED : TunnelOutcome.RECREATED;
+                if (link != null) {
+                    rtnl.deleteLink(link.index());
+                    writes.one();
+                }
+                link = rtnl.addLink(name, wanted);
+                writes.one();
+            }
+            if (!link.isUp()) {
+                rtnl.setUp(link.index());
+                writes.one();
+            }
+            syncVips(rtnl, link.index(), family, vips);
+            if (family == AddressFamily.INET) {
+                String podInterface = interfaceHolding(rtnl, podIp);
+                for (String dev : new String[] {"all", podInterface, name}) {
+                    setSysctlIfDifferent(pod, "net/ipv4/conf/" + dev + "/rp_filter", "0");
+                }
+            }
+            syncFouPort(pod, family, encap);
+            if (outcome == TunnelOutcome.UNCHANGED && writes.total() != before) {
+                outcome = TunnelOutcome.UPDATED;
+            }
+            return outcome;
+        }
+    }
+
+    /** Removes one VIP from the pod's receiver; the receiver itself goes when no VIP is left. */
+    public void removeVip(NetworkNamespace pod, InetAddress podIp, InetAddress vip) {
+        AddressFamily family = AddressFamily.of(podIp);
+        try (Rtnetlink rtnl = pod.openRtnetlink()) {
+            Link link = rtnl.link(linkName(family)).orElse(null);
+            if (link == null) {
+                return;
+            }
+            Set<InetAddress> left = new HashSet<>(vipsOn(rtnl, link.index(), family));
+            if (left.remove(vip)) {
+                rtnl.deleteAddress(hostAddress(link.index(), vip));
+                writes.one();
+            }
+            if (left.isEmpty()) {
+                removeLinkAndPort(pod, rtnl, link, family);
+            }
+        }
+    }
+
+    /** Removes the pod's receiver of the family: link, VIPs and FOU ports. */
+    public void remove(NetworkNamespace pod, AddressFamily family) {
+        try (Rtnetlink rtnl = pod.openRtnetlink()) {
+            Link link = rtnl.link(linkName(family)).orElse(null);
+            removeLinkAndPort(pod, rtnl, link, family);
+        }
+    }
+
+    /** The VIPs a pod's receiver holds now (empty when it has none). */
+    public Set<InetAddress> vips(NetworkNamespace pod, AddressFamily family) {
+        try (Rtnetlink rtnl = pod.openRtnetlink()) {
+            Link link = rtnl.link(linkName(family)).orElse(null);
+            return link == null ? Set.of() : vipsOn(rtnl, link.index(), family);
+        }
+    }
+
+    private void removeLinkAndPort(NetworkNamespace pod, Rtnetlink rtnl, Link link, AddressFamily family) {
+        if (link != null) {
+            rtnl.deleteLink(link.index());
+            writes.one();
+        }
+        syncFouPort(pod, family, Encapsulation.IPIP);
+    }
+
+    private void syncVips(Rtnetlink rtnl, int linkIndex, AddressFamily family, Set<InetAddress> vips) {
+        Set<InetAddress> present = vipsOn(rtnl, linkIndex, family);
+        for (InetAddress vip : vips) {
+            if (!present.contains(vip)) {
+                rtnl.addAddress(hostAddress(linkIndex, vip));
+                writes.one();
+            }
+        }
+        for (InetAddress old : present) {
+            if (!vips.contains(old)) {
+                rtnl.deleteAddress(hostAddress(linkIndex, old));
+                writes.one();
+            }
+        }
+    }
+
+    private static Set<InetAddress> vipsOn(Rtnetlink rtnl, int linkIndex, AddressFamily family) {
+        Set<InetAddress> out = new HashSet<>();
+        for (Address a : rtnl.addresses(family)) {
+            if (a.linkIndex() == linkIndex && a.prefix().length() == family.maxPrefixLength()
+                    && !a.address().isLinkLocalAddress()) {
+                out.add(a.address());
+            }
+        }
+        return out;
+    }
+
+    private static Address hostAddress(int linkIndex, InetAddress vip) {
+        // IPv6: no duplicate address detection, or the VIP stays "tentative" and unusable for a while.
+        boolean v6 = AddressFamily.of(vip) == AddressFamily.INET6;
+        return new Address(linkIndex, IpPrefix.host(vip), RouteScope.UNIVERSE, v6);
+    }
+
+    /** The pod's interface holding its IP, found rather than assumed to be eth0. */
+    private static String interfaceHolding(Rtnetlink rtnl, InetAddress podIp) {
+        for (Address a : rtnl.addresses(AddressFamily.of(podIp))) {
+            if (a.address().equals(podIp)) {
+                return rtnl.link(a.linkIndex()).map(Link::name)
+                        .orElseThrow(() -> new IllegalStateException("link #" + a.linkIndex() + " vanished"));
+            }
+        }
+        throw new IllegalStateException("no interface holds pod IP " + podIp.getHostAddress() + " in this namespace");
+    }
+
+    private void setSysctlIfDifferent(NetworkNamespace pod, String key, String value) {
+        if (!value.equals(pod.readSysctl(key))) {
+            pod.writeSysctl(key, value);
+            writes.one();
+        }
+    }
+
+    private void syncFouPort(NetworkNamespace pod, AddressFamily family, Encapsulation encap) {
+        Integer wantedPort = encap instanceof Encapsulation.Gue g ? g.port() : null;
+        boolean anyPort;
+        try (NetlinkConnection generic = pod.openConnection(NetlinkProtocol.GENERIC)) {
+            FouClient fou;
+            try {
+                fou = new FouClient(generic);
+            } catch (io.kubedsr.netlink.NetlinkException e) {
+                if (e.isNotFound() && wantedPort == null) {
+                    return; // no fou module: there can be no port to remove
+                }
+                throw e;
+            }
+            anyPort = false;
+            for (FouPort p : fou.ports()) {
+                if (p.family() != family) {
+                    continue;
+                }
+                if (wantedPort != null && p.port() == wantedPort) {
+                    anyPort = true;
+                } else if (fou.delete(p)) {
+                    writes.one();
+                }
+            }
+            if (wantedPort != null && !anyPort && fou.add(new FouPort(family, wantedPort))) {
+                writes.one();
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.kubedsr.tunnel;
+
+/** How tunnelled packets travel: plain IP-in-IP, or IP-in-IP inside GUE (UDP) to a destination port. */
+public sealed interface Encapsulation {
+    int DEFAULT_GUE_PORT = 5555;
+
+    Encapsulation IPIP = new Ipip();
+
+    static Encapsulation gue(int port) {
+        return new Gue(port);
+    }
+
+    /** Parses {@code ipip}, {@code gue} or {@code fou} (kube-router's name for GUE) with the given port. */
+    static Encapsulation parse(String name, int guePort) {
+        return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "ipip" -> IPIP;
+            case "gue", "fou" -> new Gue(guePort);
+            default -> throw new IllegalArgumentException("unknown encapsulation '" + name + "' (ipip, gue or fou)");
+        };
+    }
+
+    /** Bytes the encapsulation adds for an outer header of the given IP version (for MTU/MSS). */
+    int overhead(boolean ipv6Outer);
+
+    /** IP-in-IP (protocol 4) or IPv6-in-IPv6 (protocol 41). */
+    record Ipip() implements Encapsulation {
+        public int overhead(boolean ipv6Outer) {
+            return ipv6Outer ? 40 : 20;
+        }
+
+        @Override
+        public String toString() {
+            return "ipip";
+        }
+    }
+
+    /** GUE over UDP: clouds that drop IP protocol 4 (Azure) pass it. Port 1024..65535. */
+    record Gue(int port) implements Encapsulation {
+        public Gue {
+            if (port < 1024 || port > 65535) {
+                throw new IllegalArgumentException("GUE port " + port + " outside 1024..65535");
+            }
+        }
+
+        /** Outer IP header, 8 bytes of UDP and 4 of GUE. */
+        public int overhead(boolean ipv6Outer) {
+            return (ipv6Outer ? 40 : 20) + 8 + 4;
+        }
+
+        @Override
+        public String toString() {
+            return "gue:" + port;
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package io.kubedsr.tunnel;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.kubedsr.netlink.AddressFamily;
+import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.netlink.NetlinkConnection;
+import io.kubedsr.netlink.NetlinkException;
+import io.kubedsr.netlink.route.Link;
+import io.kubedsr.netlink.route.LinkKind;
+import io.kubedsr.netlink.route.Route;
+import io.kubedsr.netlink.route.RouteScope;
+import io.kubedsr.netlink.route.Rtnetlink;
+import io.kubedsr.netlink.route.TunnelEncap;
+
+/**
+ * Node-to-node tunnels in one network namespace (the node's): links named by {@link TunnelNames}, their
+ * GUE receive ports, and routes through them. Every method is idempotent: ensuring what exists writes
+ * nothing; deleting what is absent succeeds. Not thread-safe (the agent's kernel executor owns it).
+ */
+public final class NodeTunnels {
+    private final Rtnetlink rtnl;
+    private final NetlinkConnection generic;
+    private final WriteCounter writes = new WriteCounter();
+    private FouClient fou;
+
+    /** {@code generic} is a NETLINK_GENERIC connection of the same namespace, used for FOU ports. */
+    public NodeTunnels(Rtnetlink rtnl, NetlinkConnection generic) {
+        this.rtnl = rtnl;
+        this.generic = generic;
+    }
+
+    public WriteCounter writes() {
+        return writes;
+    }
+
+    private FouClient fou() {
+        if (fou == null) {
+            fou = new FouClient(generic);
+        }
+        return fou;
+    }
+
+    /** The tunnel link for a spec, created or converted as needed, and up; its GUE port ensured. */
+    public EnsuredTunnel ensure(TunnelSpec spec) {
+        String name = spec.linkName();
+        LinkKind.IpTunnel wanted = spec.linkKind();
+        if (spec.encapsulation() instanceof Encapsulation.Gue g) {
+            ensureFouPort(new FouPort(spec.family(), g.port()));
+        }
+        Link existing = rtnl.link(name).orElse(null);
+        TunnelOutcome outcome;
+        if (existing != null && existing.kind().equals(wanted)) {
+            outcome = TunnelOutcome.UNCHANGED;
+        } else {
+            // Changing encapsulation, port or endpoints of an ipip link in place is not possible: recreate.
+            outcome = existing == null ? TunnelOutcome.CREATED : TunnelOutcome.RECREATED;
+            if (existing != null) {
+                rtnl.deleteLink(existing.index());
+                writes.one();
+            }
+            removeOtherLinksWithEndpoints(name, wanted);
+            existing = rtnl.addLink(name, wanted);
+            writes.one();
+        }
+        if (!existing.isUp()) {
+            rtnl.setUp(existing.index());
+            writes.one();
+            if (outcome == TunnelOutcome.UNCHANGED) {
+                outcome = TunnelOutcome.UPDATED;
+            }
+        }
+        return new EnsuredTunnel(spec, existing.index(), outcome);
+    }
+
+    /**
+     * The kernel refuses a second ipip link with the same local and remote (EEXIST), so a link of ours under
+     * another name with those endpoints (an older naming scheme, a half-finished conversion) goes first.
+     */
+    private void removeOtherLinksWithEndpoints(String name, LinkKind.IpTunnel wanted) {
+        for (Link l : rtnl.links()) {
+            if (!l.name().equals(name) && l.kind() instanceof LinkKind.IpTunnel t && t.family() == wanted.family()
+                    && java.util.Objects.equals(t.local(), wanted.local()) && java.util.Objects.equals(t.remote(), wanted.remote())
+                    && TunnelNames.isTunnelName(l.name())) {
+                rtnl.deleteLink(l.index());
+                writes.one();
+            }
+        }
+    }
+
+    /**
+     * Makes the routes through a tunnel exactly {@code destinations} in {@code table}: each via the link with
+     * {@code src} the local address; routes of that link not wanted any more are deleted. A wanted route that
+     * exists through another device (a direct route before) is replaced.
+     */
+    public void ensureRoutes(EnsuredTunnel tunnel, Collection<IpPrefix> destinations, int table) {
+        TunnelSpec spec = tunnel.spec();
+        Map<IpPrefix, Route> wanted = new HashMap<>();
+        for (IpPrefix d : destinations) {
+            if (d.family() != spec.family()) {
+                throw new IllegalArgumentException("route " + d + " is not of the tunnel's family " + spec.family());
+            }
+            IpPrefix net = new IpPrefix(d.network(), d.length());
+            wanted.put(net, Route.to(net).withTable(table).withOutputLink(tunnel.linkIndex()).withSource(spec.local())
+                    .withScope(spec.family() == AddressFamily.INET ? RouteScope.LINK : RouteScope.UNIVERSE));
+        }
+        Set<IpPrefix> satisfied = new HashSet<>();
+        for (Route r : rtnl.routes(spec.family(), table)) {
+            Route w = wanted.get(r.destination());
+            if (r.outputLink() == tunnel.linkIndex()) {
+                if (w != null && w.source().equals(r.source()) && r.gateway() == null) {
+                    satisfied.add(r.destination());
+                } else if (w == null) {
+                    rtnl.deleteRoute(r);
+                    writes.one();
+                }
+            }
+        }
+        for (Map.Entry<IpPrefix, Route> e : wanted.entrySet()) {
+            if (!satisfied.contains(e.getKey())) {
+                rtnl.replaceRoute(e.getValue());
+                writes.one();
+            }
+        }
+    }
+
+    /** Deletes the tunnel to a peer (its routes go with the link). */
+    public boolean remove(InetAddress peer) {
+        boolean removed = rtnl.deleteLinkIfPresent(TunnelNames.forPeer(peer));
+        if (removed) {
+            writes.one();
+        }
+        return removed;
+    }
+
+    /** The tunnel links of ours that exist, by name. */
+    public Map<String, Link> existing() {
+        Map<String, Link> out = new HashMap<>();
+        for (Link l : rtnl.links()) {
+            if (TunnelNames.isTunnelName(l.name()) && l.kind() instanceof LinkKind.IpTunnel) {
+                out.put(l.name(), l);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Removes every tunnel link of ours not in {@code desired}, and every GUE port that no desired tunnel
+     * needs among the ports that are ours: those in {@code managedPorts} and those the existing tunnel links
+     * use. Returns the names of the links removed.
+     */
+    public List<String> collectGarbage(Collection<TunnelSpec> desired, Set<Integer> managedPorts) {
+        Set<String> keep = new HashSet<>();
+        Set<FouPort> neededPorts = new HashSet<>();
+        for (TunnelSpec s : desired) {
+            keep.add(s.linkName());
+            if (s.encapsulation() instanceof Encapsulation.Gue g) {
+                neededPorts.add(new FouPort(s.family(), g.port()));
+            }
+        }
+        Set<Integer> ours = new HashSet<>(managedPorts);
+        List<String> removed = new ArrayList<>();
+        for (Link l : existing().values()) {
+            LinkKind.IpTunnel t = (LinkKind.IpTunnel) l.kind();
+            if (t.encap().type() != TunnelEncap.Type.NONE) {
+                ours.add(t.encap().destinationPort());
+            }
+            if (!keep.contains(l.name())) {
+                try {
+                    rtnl.deleteLink(l.index());
+                    writes.one();
+                    removed.add(l.name());
+                } catch (NetlinkException e) {
+                    if (!e.isNotFound()) {
+                        throw e;
+                    }
+                }
+            }
+        }
+        if (!ours.isEmpty()) {
+            for (FouPort p : fou().ports()) {
+                if (ours.contains(p.port()) && !neededPorts.contains(p)) {
+                    if (fou().delete(p)) {
+                        writes.one();
+                    }
+                }
+            }
+        }
+        return removed;
+    }
+
+    /** Adds the GUE port when missing (reads first, so an existing port costs no write). */
+    public void ensureFouPort(FouPort port) {
+        if (!fou().ports().contains(port) && fou().add(port)) {
+            writes.one();
+        }
+    }
+
+    public List<FouPort> fouPorts() {
+        return fou().ports();
+    }
+}
