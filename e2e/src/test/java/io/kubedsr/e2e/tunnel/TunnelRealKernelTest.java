@@ -31,7 +31,7 @@ import io.kubedsr.tunnel.TunnelSpec;
 
 /** The tunnel module in the VM kernel: overlays between two nodes, switching encapsulation, DSR receivers. */
 @Order(5)
-@VmTest(modules = {"ip_vs", "ipip", "fou", "ip_tunnel"}, timeoutSeconds = 300)
+@VmTest(modules = {"ip_vs", "ipip", "fou", "fou6", "ip6_tunnel"}, timeoutSeconds = 300)
 class TunnelRealKernelTest {
     private Lab lab;
     private NodeTunnels[] tunnels;
@@ -133,6 +133,49 @@ class TunnelRealKernelTest {
             assertThat(lab.node(n).exec("ip", "route", "show", "10.244." + (3 - n) + ".0/24").lines().count()).isEqualTo(1);
         }
         assertPodsTalk();
+    }
+
+    private void addIpv6() {
+        for (int n = 1; n <= 2; n++) {
+            lab.node(n).exec("sysctl", "-qw", "net.ipv6.conf.all.forwarding=1");
+            lab.node(n).exec("ip", "-6", "addr", "add", "fd00:1::" + n + "/64", "dev", "eth0", "nodad");
+            lab.node(n).exec("ip", "-6", "addr", "add", "fd00:244:" + n + "::1/64", "dev", "to-pod", "nodad");
+            lab.pod(n).exec("ip", "-6", "addr", "add", "fd00:244:" + n + "::2/64", "dev", "eth0", "nodad");
+            lab.pod(n).exec("ip", "-6", "route", "add", "default", "via", "fd00:244:" + n + "::1");
+        }
+    }
+
+    @Test
+    void ipv6PodsTalkOverIp6tnlOverlaysOfBothEncapsulations() {
+        addIpv6();
+        assertThat(Lab.pings(lab.pod(1), "fd00:244:2::2")).as("no IPv6 overlay yet").isFalse();
+        for (Encapsulation encap : List.of(Encapsulation.IPIP, Encapsulation.gue(5555))) {
+            for (int n = 1; n <= 2; n++) {
+                int peer = 3 - n;
+                EnsuredTunnel t = tunnels[n].ensure(TunnelSpec.of(ip("fd00:1::" + n), ip("fd00:1::" + peer), encap));
+                assertThat(lab.node(n).exec("ip", "-d", "link", "show", t.spec().linkName())).contains("ip6tnl ip6ip6");
+                tunnels[n].ensureRoutes(t, List.of(IpPrefix.parse("fd00:244:" + peer + "::/64")), Route.TABLE_MAIN);
+            }
+            assertThat(Lab.pings(lab.pod(1), "fd00:244:2::2")).as("pod1 -> pod2 over " + encap).isTrue();
+            assertThat(Lab.pings(lab.pod(2), "fd00:244:1::2")).as("pod2 -> pod1 over " + encap).isTrue();
+        }
+        assertThat(tunnels[1].fouPorts()).contains(new FouPort(AddressFamily.INET6, 5555));
+    }
+
+    @Test
+    void ipv6ReceiverHoldsItsVipsOnIp6tnl() {
+        addIpv6();
+        DsrReceivers receivers = new DsrReceivers();
+        TestNamespace pod = lab.pod(2);
+        receivers.ensure(pod.namespace(), ip("fd00:244:2::2"), Set.of(ip("fd00:96::10"), ip("fd00:96::11")), Encapsulation.gue(5555));
+        assertThat(pod.exec("ip", "-d", "link", "show", DsrReceivers.LINK_V6)).contains("ip6tnl").contains("local fd00:244:2::2");
+        assertThat(receivers.vips(pod.namespace(), AddressFamily.INET6)).containsExactlyInAnyOrder(ip("fd00:96::10"), ip("fd00:96::11"));
+        assertThat(pod.exec("ip", "fou", "show")).contains("port 5555 gue -6");
+        receivers.ensure(pod.namespace(), ip("fd00:244:2::2"), Set.of(ip("fd00:96::11")), Encapsulation.IPIP);
+        assertThat(receivers.vips(pod.namespace(), AddressFamily.INET6)).containsExactly(ip("fd00:96::11"));
+        assertThat(pod.exec("ip", "fou", "show").trim()).as("GUE port gone after switching to IPIP").isEmpty();
+        receivers.remove(pod.namespace(), AddressFamily.INET6);
+        assertThat(pod.exec("ip", "-o", "link", "show")).doesNotContain(DsrReceivers.LINK_V6);
     }
 
     @Test
