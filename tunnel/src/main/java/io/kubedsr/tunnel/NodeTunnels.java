@@ -111,23 +111,14 @@ public final class NodeTunnels {
             wanted.put(net, Route.to(net).withTable(table).withOutputLink(tunnel.linkIndex()).withSource(spec.local())
                     .withScope(spec.family() == AddressFamily.INET ? RouteScope.LINK : RouteScope.UNIVERSE));
         }
-        Set<IpPrefix> satisfied = new HashSet<>();
-        for (Route r : rtnl.routes(spec.family(), table)) {
-            Route w = wanted.get(r.destination());
-            if (r.outputLink() == tunnel.linkIndex()) {
-                if (w != null && w.source().equals(r.source()) && r.gateway() == null) {
-                    satisfied.add(r.destination());
-                } else if (w == null) {
-                    rtnl.deleteRoute(r);
-                    writes.one();
-                }
-            }
+        RoutePlan plan = RoutePlan.compute(tunnel.linkIndex(), rtnl.routes(spec.family(), table), wanted.values());
+        for (Route r : plan.toDelete()) {
+            rtnl.deleteRoute(r);
+            writes.one();
         }
-        for (Map.Entry<IpPrefix, Route> e : wanted.entrySet()) {
-            if (!satisfied.contains(e.getKey())) {
-                rtnl.replaceRoute(e.getValue());
-                writes.one();
-            }
+        for (Route r : plan.toReplace()) {
+            rtnl.replaceRoute(r);
+            writes.one();
         }
     }
 

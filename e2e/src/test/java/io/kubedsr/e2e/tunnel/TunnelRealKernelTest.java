@@ -121,7 +121,9 @@ class TunnelRealKernelTest {
     void switchingIpipToGueToIpipLeavesNothingStale() {
         overlay(Encapsulation.IPIP);
         assertPodsTalk();
+        long t0 = System.nanoTime();
         EnsuredTunnel[] gue = overlay(Encapsulation.gue(5555));
+        System.out.printf("converting both nodes' tunnels IPIP -> GUE took %.1f ms%n", (System.nanoTime() - t0) / 1e6);
         assertThat(gue[1].outcome()).isEqualTo(TunnelOutcome.RECREATED);
         assertPodsTalk();
         EnsuredTunnel[] back = overlay(Encapsulation.IPIP);
