@@ -113,7 +113,8 @@ public final class Vm {
     long start = System.nanoTime();
     Process process;
     try {
-      process = new ProcessBuilder("bash", bootScript.toString(), "--mode", "server", "--share", share.toString())
+      process = new ProcessBuilder("bash", bootScript.toString(), "--mode", "server", "--share", share.toString(),
+          "--keep", VmEnvironment.moduleDir().toAbsolutePath().getParent().toString())
           .redirectInput(new File("/dev/null"))
           .redirectErrorStream(true)
           .redirectOutput(log.toFile())

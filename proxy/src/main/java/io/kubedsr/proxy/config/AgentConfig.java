@@ -1,0 +1,53 @@
+package io.kubedsr.proxy.config;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.tunnel.Encapsulation;
+
+/** The agent's configuration, parsed and validated from its flags ({@link AgentFlags}). */
+public record AgentConfig(
+        String kubeconfig,
+        String master,
+        String hostnameOverride,
+        Duration ipvsSyncPeriod,
+        boolean ipvsGracefulTermination,
+        Duration ipvsGracefulPeriod,
+        boolean ipvsPermitAll,
+        boolean masqueradeAll,
+        boolean nodePortBindOnAllIp,
+        List<IpPrefix> serviceClusterIpRange,
+        List<IpPrefix> serviceExternalIpRange,
+        List<IpPrefix> loadBalancerIpRange,
+        boolean strictExternalIpValidation,
+        List<IpPrefix> excludedCidrs,
+        Duration serviceTcpTimeout,
+        Duration serviceTcpFinTimeout,
+        Duration serviceUdpTimeout,
+        boolean enableIpv4,
+        boolean enableIpv6,
+        String metricsAddr,
+        int metricsPort,
+        String metricsPath,
+        String healthAddr,
+        int healthPort,
+        boolean cleanupConfig,
+        boolean hairpinMode,
+        boolean enableOverlay,
+        String overlayType,
+        Encapsulation overlayEncap,
+        int overlayEncapPort) {
+
+    public AgentConfig {
+        serviceClusterIpRange = List.copyOf(serviceClusterIpRange);
+        serviceExternalIpRange = List.copyOf(serviceExternalIpRange);
+        loadBalancerIpRange = List.copyOf(loadBalancerIpRange);
+        excludedCidrs = List.copyOf(excludedCidrs);
+    }
+
+    /** The defaults, as if started with no flags. */
+    public static AgentConfig defaults() {
+        return AgentFlags.parse(new String[0]);
+    }
+}

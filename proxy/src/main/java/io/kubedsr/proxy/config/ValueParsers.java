@@ -1,0 +1,94 @@
+package io.kubedsr.proxy.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.kubedsr.netlink.IpPrefix;
+
+/** Parsers for flag values, with the messages users see. */
+public final class ValueParsers {
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
+
+    private ValueParsers() {
+    }
+
+    public static boolean bool(String text) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "true", "1", "t", "yes" -> true;
+            case "false", "0", "f", "no" -> false;
+            default -> throw new IllegalArgumentException("not a boolean: '" + text + "' (true or false)");
+        };
+    }
+
+    /** Go-style durations as kube-router takes them: 300ms, 30s, 5m, 1h30m; 0 alone is zero. */
+    public static Duration duration(String text) {
+        String t = text.trim();
+        if (t.equals("0")) {
+            return Duration.ZERO;
+        }
+        Matcher m = DURATION_PART.matcher(t);
+        long millis = 0;
+        int at = 0;
+        while (m.find() && m.start() == at) {
+            double v = Double.parseDouble(m.group(1));
+            millis += switch (m.group(2)) {
+                case "ms" -> (long) v;
+                case "s" -> (long) (v * 1000);
+                case "m" -> (long) (v * 60_000);
+                default -> (long) (v * 3_600_000);
+            };
+            at = m.end();
+        }
+        if (at != t.length() || t.isEmpty()) {
+            throw new IllegalArgumentException("not a duration: '" + text + "' (e.g. 30s, 5m, 1h)");
+        }
+        return Duration.ofMillis(millis);
+    }
+
+    public static int port(String text) {
+        int p;
+        try {
+            p = Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a port number: '" + text + "'");
+        }
+        if (p < 0 || p > 65535) {
+            throw new IllegalArgumentException("port " + p + " outside 0..65535");
+        }
+        return p;
+    }
+
+    /** A comma-separated list of CIDRs; empty text is an empty list. Host bits must be zero. */
+    public static List<IpPrefix> cidrs(String text) {
+        List<IpPrefix> out = new ArrayList<>();
+        for (String part : text.split(",")) {
+            String p = part.trim();
+            if (p.isEmpty()) {
+                continue;
+            }
+            if (!p.contains("/")) {
+                throw new IllegalArgumentException("not a CIDR: '" + p + "' (e.g. 10.96.0.0/12)");
+            }
+            IpPrefix prefix = IpPrefix.parse(p);
+            if (!prefix.network().equals(prefix.address())) {
+                throw new IllegalArgumentException("CIDR " + p + " has host bits set (did you mean "
+                        + prefix.network().getHostAddress() + "/" + prefix.length() + "?)");
+            }
+            out.add(prefix);
+        }
+        return List.copyOf(out);
+    }
+
+    public static String oneOf(String text, String... allowed) {
+        for (String a : allowed) {
+            if (a.equals(text)) {
+                return a;
+            }
+        }
+        throw new IllegalArgumentException("'" + text + "' is not one of " + String.join(", ", allowed));
+    }
+}
