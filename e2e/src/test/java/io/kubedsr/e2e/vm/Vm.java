@@ -114,7 +114,7 @@ public final class Vm {
     Process process;
     try {
       process = new ProcessBuilder("bash", bootScript.toString(), "--mode", "server", "--share", share.toString(),
-          "--keep", VmEnvironment.moduleDir().toAbsolutePath().getParent().toString())
+          "--keep", keepPaths())
           .redirectInput(new File("/dev/null"))
           .redirectErrorStream(true)
           .redirectOutput(log.toFile())
@@ -324,5 +324,26 @@ public final class Vm {
         return false;
       }
     }
+  }
+
+  /**
+   * Directories the guest must keep visible although it covers /tmp, /var/tmp and /run with tmpfs: the
+   * project and any class path root below those (a CI clone in /tmp, a Maven repository there).
+   */
+  static String keepPaths() {
+    java.util.LinkedHashSet<String> keep = new java.util.LinkedHashSet<>();
+    keep.add(VmEnvironment.moduleDir().toAbsolutePath().getParent().toString());
+    String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path", ""));
+    for (String entry : classPath.split(java.io.File.pathSeparator)) {
+      for (String scratch : new String[] {"/tmp/", "/var/tmp/", "/run/"}) {
+        if (entry.startsWith(scratch)) {
+          String rest = entry.substring(scratch.length());
+          int slash = rest.indexOf('/');
+          keep.add(scratch + (slash < 0 ? rest : rest.substring(0, slash)));
+        }
+      }
+    }
+    keep.removeIf(p -> p.contains(" ") || p.contains(":"));
+    return String.join(":", keep);
   }
 }
