@@ -1,5 +1,7 @@
 package io.kubedsr.ipvs;
 
+import io.kubedsr.netlink.IpPrefix;
+
 import java.net.InetAddress;
 
 import io.kubedsr.netlink.AddressFamily;
@@ -45,7 +47,7 @@ public record RealServer(InetAddress address, int port, Forwarding forwarding, i
 
     @Override
     public String toString() {
-        String host = address.getHostAddress();
+        String host = IpPrefix.format(address);
         return (family() == AddressFamily.INET6 ? "[" + host + "]" : host) + ":" + port + " " + forwarding + " weight "
                 + weight + (upperThreshold != 0 || lowerThreshold != 0 ? " thresholds " + lowerThreshold + ".." + upperThreshold : "");
     }

@@ -1,5 +1,7 @@
 package io.kubedsr.ipvs;
 
+import io.kubedsr.netlink.IpPrefix;
+
 import java.net.InetAddress;
 
 import io.kubedsr.netlink.AddressFamily;
@@ -33,7 +35,7 @@ public sealed interface VirtualServerKey {
 
         @Override
         public String toString() {
-            String host = address.getHostAddress();
+            String host = IpPrefix.format(address);
             return protocol.name() + " " + (family() == AddressFamily.INET6 ? "[" + host + "]" : host) + ":" + port;
         }
     }

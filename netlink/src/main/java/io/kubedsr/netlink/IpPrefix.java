@@ -61,6 +61,51 @@ public record IpPrefix(InetAddress address, int length) {
         }
     }
 
+    /**
+     * An address as text: IPv4 dotted, IPv6 in the short form of RFC 5952 (fd00::1, not fd00:0:0:0:0:0:0:1),
+     * which is what iproute2 and ipvsadm print.
+     */
+    public static String format(InetAddress address) {
+        byte[] b = address.getAddress();
+        if (b.length == 4) {
+            return address.getHostAddress();
+        }
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((b[2 * i] & 0xFF) << 8) | (b[2 * i + 1] & 0xFF);
+        }
+        int bestStart = -1;
+        int bestLength = 1; // a single zero group is not shortened
+        for (int i = 0; i < 8; ) {
+            if (groups[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(groups[i]));
+        }
+        return sb.toString();
+    }
+
     public AddressFamily family() {
         return AddressFamily.of(address);
     }
@@ -88,6 +133,6 @@ public record IpPrefix(InetAddress address, int length) {
 
     @Override
     public String toString() {
-        return address.getHostAddress() + "/" + length;
+        return format(address) + "/" + length;
     }
 }

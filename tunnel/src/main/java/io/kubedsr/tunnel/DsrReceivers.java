@@ -42,7 +42,7 @@ public final class DsrReceivers {
         AddressFamily family = AddressFamily.of(podIp);
         for (InetAddress vip : vips) {
             if (AddressFamily.of(vip) != family) {
-                throw new IllegalArgumentException("VIP " + vip.getHostAddress() + " is not of the pod IP's family");
+                throw new IllegalArgumentException("VIP " + IpPrefix.format(vip) + " is not of the pod IP's family");
             }
         }
         try (Rtnetlink rtnl = pod.openRtnetlink()) {
@@ -164,7 +164,7 @@ public final class DsrReceivers {
                         .orElseThrow(() -> new IllegalStateException("link #" + a.linkIndex() + " vanished"));
             }
         }
-        throw new IllegalStateException("no interface holds pod IP " + podIp.getHostAddress() + " in this namespace");
+        throw new IllegalStateException("no interface holds pod IP " + IpPrefix.format(podIp) + " in this namespace");
     }
 
     private void setSysctlIfDifferent(NetworkNamespace pod, String key, String value) {

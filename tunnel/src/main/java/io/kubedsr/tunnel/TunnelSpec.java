@@ -1,5 +1,7 @@
 package io.kubedsr.tunnel;
 
+import io.kubedsr.netlink.IpPrefix;
+
 import java.net.InetAddress;
 
 import io.kubedsr.netlink.AddressFamily;
@@ -19,11 +21,11 @@ public record TunnelSpec(InetAddress local, InetAddress peer, Encapsulation enca
             throw new IllegalArgumentException("a tunnel needs a local address, a peer address and an encapsulation");
         }
         if (AddressFamily.of(local) != AddressFamily.of(peer)) {
-            throw new IllegalArgumentException("no local address of the peer's family: local " + local.getHostAddress()
-                    + ", peer " + peer.getHostAddress());
+            throw new IllegalArgumentException("no local address of the peer's family: local " + IpPrefix.format(local)
+                    + ", peer " + IpPrefix.format(peer));
         }
         if (local.equals(peer)) {
-            throw new IllegalArgumentException("a tunnel to itself: " + peer.getHostAddress());
+            throw new IllegalArgumentException("a tunnel to itself: " + IpPrefix.format(peer));
         }
         if (ttl < 1 || ttl > 255) {
             throw new IllegalArgumentException("ttl " + ttl + " outside 1..255");

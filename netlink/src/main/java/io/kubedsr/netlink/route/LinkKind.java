@@ -1,5 +1,7 @@
 package io.kubedsr.netlink.route;
 
+import io.kubedsr.netlink.IpPrefix;
+
 import java.net.InetAddress;
 
 import io.kubedsr.netlink.AddressFamily;
@@ -78,8 +80,8 @@ public sealed interface LinkKind {
         @Override
         public String toString() {
             StringBuilder sb = new StringBuilder(kind());
-            sb.append(" local ").append(local == null ? "any" : local.getHostAddress());
-            sb.append(" remote ").append(remote == null ? "any" : remote.getHostAddress());
+            sb.append(" local ").append(local == null ? "any" : IpPrefix.format(local));
+            sb.append(" remote ").append(remote == null ? "any" : IpPrefix.format(remote));
             sb.append(" ttl ").append(ttl == 0 ? "inherit" : Integer.toString(ttl));
             if (collectMetadata) {
                 sb.append(" external");

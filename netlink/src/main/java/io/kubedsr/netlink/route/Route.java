@@ -110,14 +110,14 @@ public record Route(IpPrefix destination, int table, RouteType type, RouteScope 
         }
         sb.append(destination);
         if (gateway != null) {
-            sb.append(" via ").append(gateway.getHostAddress());
+            sb.append(" via ").append(IpPrefix.format(gateway));
         }
         if (outputLink != 0) {
             sb.append(" dev #").append(outputLink);
         }
         sb.append(" table ").append(table);
         if (source != null) {
-            sb.append(" src ").append(source.getHostAddress());
+            sb.append(" src ").append(IpPrefix.format(source));
         }
         sb.append(" proto ").append(protocol).append(" scope ").append(scope.name().toLowerCase());
         if (metric != 0) {

@@ -76,7 +76,7 @@ public final class ValueParsers {
             IpPrefix prefix = IpPrefix.parse(p);
             if (!prefix.network().equals(prefix.address())) {
                 throw new IllegalArgumentException("CIDR " + p + " has host bits set (did you mean "
-                        + prefix.network().getHostAddress() + "/" + prefix.length() + "?)");
+                        + IpPrefix.format(prefix.network()) + "/" + prefix.length() + "?)");
             }
             out.add(prefix);
         }

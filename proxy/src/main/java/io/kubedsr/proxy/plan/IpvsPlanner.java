@@ -1,0 +1,122 @@
+package io.kubedsr.proxy.plan;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.kubedsr.ipvs.IpvsOperation;
+import io.kubedsr.ipvs.Protocol;
+import io.kubedsr.ipvs.RealServer;
+import io.kubedsr.ipvs.RealServerKey;
+import io.kubedsr.ipvs.RealServerStatus;
+import io.kubedsr.ipvs.VirtualServerKey;
+
+/**
+ * Diffs desired against realized virtual servers and returns the minimal writes: nothing when they are
+ * equal, one NEWDEST for one new endpoint. Pure; the caller passes only the keys it re-plans (one Service's
+ * for an incremental sync, all owned ones for a full resync).
+ * <p>
+ * Graceful termination (when enabled): a real server no longer wanted gets weight 0 and stays until its
+ * connections reach 0 or the period passes; a draining real server that is wanted again is restored. A weight-0
+ * real server found without a start time (after a restart) drains from now. UDP real servers go at once:
+ * UDP has no connection end to wait for.
+ */
+public final class IpvsPlanner {
+    private final boolean graceful;
+    private final Duration gracePeriod;
+
+    public IpvsPlanner(boolean graceful, Duration gracePeriod) {
+        this.graceful = graceful;
+        this.gracePeriod = gracePeriod;
+    }
+
+    public IpvsPlan plan(Map<VirtualServerKey, DesiredVirtualServer> desired, Map<VirtualServerKey, RealizedVirtualServer> realized,
+            Map<DrainKey, Instant> drainingBefore, Instant now) {
+        List<IpvsOperation> addServices = new ArrayList<>();
+        List<IpvsOperation> editServices = new ArrayList<>();
+        List<IpvsOperation> realServerWrites = new ArrayList<>();
+        List<IpvsOperation> realServerDeletes = new ArrayList<>();
+        List<IpvsOperation> deleteServices = new ArrayList<>();
+        Map<DrainKey, Instant> draining = new HashMap<>();
+        List<DrainKey> removedUdp = new ArrayList<>();
+
+        for (Map.Entry<VirtualServerKey, DesiredVirtualServer> e : desired.entrySet()) {
+            VirtualServerKey key = e.getKey();
+            DesiredVirtualServer want = e.getValue();
+            RealizedVirtualServer have = realized.get(key);
+            if (have == null) {
+                addServices.add(new IpvsOperation.AddVirtualServer(want.server()));
+                for (RealServer rs : sorted(want.realServers())) {
+                    realServerWrites.add(new IpvsOperation.AddRealServer(key, rs));
+                }
+                continue;
+            }
+            if (!have.server().equals(want.server())) {
+                editServices.add(new IpvsOperation.EditVirtualServer(want.server()));
+            }
+            Map<RealServerKey, RealServerStatus> present = new LinkedHashMap<>();
+            for (RealServerStatus s : have.realServers()) {
+                present.put(s.server().key(), s);
+            }
+            for (RealServer rs : sorted(want.realServers())) {
+                RealServerStatus got = present.remove(rs.key());
+                if (got == null) {
+                    realServerWrites.add(new IpvsOperation.AddRealServer(key, rs));
+                } else if (!got.server().equals(rs)) {
+                    realServerWrites.add(new IpvsOperation.EditRealServer(key, rs)); // also ends a drain
+                }
+            }
+            for (RealServerStatus gone : present.values()) {
+                DrainKey dk = new DrainKey(key, gone.server().key());
+                if (!graceful || isUdp(key)) {
+                    realServerDeletes.add(new IpvsOperation.DeleteRealServer(key, gone.server().key()));
+                    if (isUdp(key)) {
+                        removedUdp.add(dk);
+                    }
+                } else if (gone.server().weight() != 0) {
+                    realServerWrites.add(new IpvsOperation.EditRealServer(key, gone.server().withWeight(0)));
+                    draining.put(dk, now);
+                } else {
+                    Instant since = drainingBefore.getOrDefault(dk, now);
+                    if (gone.connections() == 0 || !now.isBefore(since.plus(gracePeriod))) {
+                        realServerDeletes.add(new IpvsOperation.DeleteRealServer(key, gone.server().key()));
+                    } else {
+                        draining.put(dk, since);
+                    }
+                }
+            }
+        }
+        for (Map.Entry<VirtualServerKey, RealizedVirtualServer> e : realized.entrySet()) {
+            if (!desired.containsKey(e.getKey())) {
+                deleteServices.add(new IpvsOperation.DeleteVirtualServer(e.getKey()));
+                if (isUdp(e.getKey())) {
+                    for (RealServerStatus s : e.getValue().realServers()) {
+                        removedUdp.add(new DrainKey(e.getKey(), s.server().key()));
+                    }
+                }
+            }
+        }
+        List<IpvsOperation> ops = new ArrayList<>();
+        ops.addAll(addServices);
+        ops.addAll(editServices);
+        ops.addAll(realServerWrites);
+        ops.addAll(realServerDeletes);
+        ops.addAll(deleteServices);
+        return new IpvsPlan(ops, draining, removedUdp);
+    }
+
+    private static boolean isUdp(VirtualServerKey key) {
+        return key instanceof VirtualServerKey.ByAddress a && a.protocol() == Protocol.UDP;
+    }
+
+    private static List<RealServer> sorted(Set<RealServer> reals) {
+        List<RealServer> list = new ArrayList<>(reals);
+        list.sort((a, b) -> a.toString().compareTo(b.toString()));
+        return list;
+    }
+}

@@ -1,0 +1,25 @@
+package io.kubedsr.proxy.plan;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Set;
+
+import io.kubedsr.proxy.model.Problem;
+import io.kubedsr.proxy.model.ServiceRef;
+
+/**
+ * What one Service needs from the kernel: virtual servers, the VIPs to hold on kube-dummy-if, and the
+ * problems found in its specification. Computed by {@link ServicePlanner}, merged by {@link DesiredState}.
+ */
+public record ServicePlan(ServiceRef service, List<DesiredVirtualServer> virtualServers, Set<InetAddress> vips,
+        List<Problem> problems) {
+    public ServicePlan {
+        virtualServers = List.copyOf(virtualServers);
+        vips = Set.copyOf(vips);
+        problems = List.copyOf(problems);
+    }
+
+    public static ServicePlan empty(ServiceRef service) {
+        return new ServicePlan(service, List.of(), Set.of(), List.of());
+    }
+}

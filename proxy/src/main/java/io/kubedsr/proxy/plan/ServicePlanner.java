@@ -1,0 +1,311 @@
+package io.kubedsr.proxy.plan;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServiceSpec;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.kubedsr.ipvs.Forwarding;
+import io.kubedsr.ipvs.Protocol;
+import io.kubedsr.ipvs.RealServer;
+import io.kubedsr.ipvs.Scheduler;
+import io.kubedsr.ipvs.ServiceFlag;
+import io.kubedsr.ipvs.VirtualServer;
+import io.kubedsr.ipvs.VirtualServerKey;
+import io.kubedsr.netlink.AddressFamily;
+import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.proxy.config.AgentConfig;
+import io.kubedsr.proxy.model.Annotations;
+import io.kubedsr.proxy.model.NodeInfo;
+import io.kubedsr.proxy.model.Problem;
+import io.kubedsr.proxy.model.ServicePortKey;
+import io.kubedsr.proxy.model.ServiceRef;
+
+/**
+ * Plans one Service: a pure function of the Service, its EndpointSlices, this node and the configuration.
+ * No I/O; problems are collected, never thrown, so one bad Service cannot stop the others.
+ */
+public final class ServicePlanner {
+    /** kube-router's default scheduler. */
+    public static final Scheduler DEFAULT_SCHEDULER = Scheduler.RR;
+    /** Kubernetes' default sessionAffinity ClientIP timeout. */
+    static final int DEFAULT_AFFINITY_SECONDS = 10800;
+
+    private final AgentConfig config;
+    private final NodeInfo node;
+
+    public ServicePlanner(AgentConfig config, NodeInfo node) {
+        this.config = config;
+        this.node = node;
+    }
+
+    public ServicePlan plan(Service service, List<EndpointSlice> slices) {
+        ServiceRef ref = new ServiceRef(service.getMetadata().getNamespace(), service.getMetadata().getName());
+        ServiceSpec spec = service.getSpec();
+        if (spec == null || skipped(service)) {
+            return ServicePlan.empty(ref);
+        }
+        List<Problem> problems = new ArrayList<>();
+        Map<String, String> annotations = orEmpty(service.getMetadata().getAnnotations());
+        Scheduler scheduler = scheduler(ref, annotations, problems);
+        Set<ServiceFlag> flags = schedulerFlags(ref, annotations, problems);
+        int affinity = affinitySeconds(spec);
+        boolean annotatedLocal = "true".equalsIgnoreCase(annotations.get(Annotations.LOCAL));
+        boolean externalLocal = annotatedLocal || "Local".equals(spec.getExternalTrafficPolicy());
+        boolean internalLocal = annotatedLocal || "Local".equals(spec.getInternalTrafficPolicy());
+
+        List<InetAddress> clusterIps = addresses(ref, clusterIpsOf(spec), "ClusterIP", problems);
+        List<InetAddress> externalIps = validatedExternal(ref, orEmpty(spec.getExternalIPs()),
+                config.serviceExternalIpRange(), "externalIP", problems);
+        List<InetAddress> lbIps = "true".equalsIgnoreCase(annotations.get(Annotations.SKIP_LB_IPS)) ? List.of()
+                : validatedExternal(ref, loadBalancerIps(service), config.loadBalancerIpRange(), "LoadBalancer IP", problems);
+        boolean nodePorts = "NodePort".equals(spec.getType()) || "LoadBalancer".equals(spec.getType());
+        List<InetAddress> nodeAddresses = enabled(config.nodePortBindOnAllIp() ? node.allLocalAddresses() : node.addresses());
+
+        List<DesiredVirtualServer> out = new ArrayList<>();
+        Set<InetAddress> vips = new LinkedHashSet<>();
+        vips.addAll(clusterIps);
+        vips.addAll(externalIps);
+        vips.addAll(lbIps);
+        for (ServicePort port : orEmpty(spec.getPorts())) {
+            Protocol protocol;
+            try {
+                protocol = Protocol.valueOf(port.getProtocol() == null ? "TCP" : port.getProtocol());
+            } catch (IllegalArgumentException e) {
+                problems.add(new Problem(ref, "UnsupportedProtocol", "port " + port.getPort() + " uses protocol "
+                        + port.getProtocol() + ", which IPVS cannot balance; that port is not served"));
+                continue;
+            }
+            String name = port.getName() == null ? "" : port.getName();
+            ServicePortKey key = new ServicePortKey(ref, name, protocol);
+            List<EndpointView> endpoints = endpoints(slices, name, protocol);
+            List<EndpointView> internal = usable(endpoints, internalLocal ? node.name() : null);
+            List<EndpointView> external = usable(endpoints, externalLocal ? node.name() : null);
+            for (InetAddress ip : clusterIps) {
+                out.add(virtualServer(key, Role.CLUSTER_IP, ip, protocol, port.getPort(), scheduler, flags, affinity, internal));
+            }
+            if (nodePorts && port.getNodePort() != null && port.getNodePort() > 0) {
+                for (InetAddress ip : nodeAddresses) {
+                    out.add(virtualServer(key, Role.NODE_PORT, ip, protocol, port.getNodePort(), scheduler, flags, affinity, external));
+                }
+            }
+            for (InetAddress ip : externalIps) {
+                out.add(virtualServer(key, Role.EXTERNAL_IP, ip, protocol, port.getPort(), scheduler, flags, affinity, external));
+            }
+            for (InetAddress ip : lbIps) {
+                out.add(virtualServer(key, Role.LOAD_BALANCER, ip, protocol, port.getPort(), scheduler, flags, affinity, external));
+            }
+        }
+        return new ServicePlan(ref, out, vips, problems);
+    }
+
+    /** ExternalName, headless, and Services another proxy owns are not programmed. */
+    static boolean skipped(Service service) {
+        ServiceSpec spec = service.getSpec();
+        Map<String, String> labels = orEmpty(service.getMetadata().getLabels());
+        return "ExternalName".equals(spec.getType()) || "None".equals(spec.getClusterIP())
+                || labels.containsKey(Annotations.LABEL_HEADLESS) || labels.containsKey(Annotations.LABEL_PROXY_NAME);
+    }
+
+    private DesiredVirtualServer virtualServer(ServicePortKey key, Role role, InetAddress ip, Protocol protocol, int port,
+            Scheduler scheduler, Set<ServiceFlag> flags, int affinitySeconds, List<EndpointView> endpoints) {
+        VirtualServer vs = VirtualServer.of(VirtualServerKey.of(ip, protocol, port), scheduler).withFlags(flags);
+        if (affinitySeconds > 0) {
+            vs = vs.withPersistence(affinitySeconds);
+        }
+        Set<RealServer> reals = new LinkedHashSet<>();
+        AddressFamily family = AddressFamily.of(ip);
+        for (EndpointView e : endpoints) {
+            if (AddressFamily.of(e.address()) == family) {
+                reals.add(RealServer.of(e.address(), e.port(), Forwarding.MASQUERADE, 1));
+            }
+        }
+        return new DesiredVirtualServer(key, role, vs, reals);
+    }
+
+    /**
+     * Ready endpoints (on {@code onlyNode} when it is not null); if there are none, the serving and terminating
+     * ones, as Kubernetes specifies for traffic policies (KEP-1669).
+     */
+    static List<EndpointView> usable(List<EndpointView> all, String onlyNode) {
+        List<EndpointView> candidates = all.stream().filter(e -> onlyNode == null || onlyNode.equals(e.nodeName())).toList();
+        List<EndpointView> ready = candidates.stream().filter(EndpointView::ready).toList();
+        if (!ready.isEmpty()) {
+            return ready;
+        }
+        return candidates.stream().filter(e -> e.serving() && e.terminating()).toList();
+    }
+
+    private List<EndpointView> endpoints(List<EndpointSlice> slices, String portName, Protocol protocol) {
+        List<EndpointView> out = new ArrayList<>();
+        for (EndpointSlice slice : slices) {
+            AddressFamily family = switch (Objects.toString(slice.getAddressType(), "")) {
+                case "IPv4" -> AddressFamily.INET;
+                case "IPv6" -> AddressFamily.INET6;
+                default -> null; // FQDN slices are not for proxies
+            };
+            if (family == null || !familyEnabled(family)) {
+                continue;
+            }
+            Integer portNumber = null;
+            for (EndpointPort p : orEmpty(slice.getPorts())) {
+                String n = p.getName() == null ? "" : p.getName();
+                String proto = p.getProtocol() == null ? "TCP" : p.getProtocol();
+                if (n.equals(portName) && proto.equals(protocol.name()) && p.getPort() != null) {
+                    portNumber = p.getPort();
+                }
+            }
+            if (portNumber == null) {
+                continue;
+            }
+            for (Endpoint e : orEmpty(slice.getEndpoints())) {
+                EndpointConditions c = e.getConditions();
+                boolean ready = c == null || c.getReady() == null || c.getReady();
+                boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
+                boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
+                for (String a : orEmpty(e.getAddresses())) {
+                    try {
+                        InetAddress address = IpPrefix.parseAddress(a);
+                        if (AddressFamily.of(address) == family) {
+                            out.add(new EndpointView(address, portNumber, e.getNodeName(), ready, serving, terminating));
+                        }
+                    } catch (IllegalArgumentException ignored) {
+                        // not an IP: skipped (the API server validates addresses; this is belt and braces)
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private Scheduler scheduler(ServiceRef ref, Map<String, String> annotations, List<Problem> problems) {
+        String value = annotations.get(Annotations.SCHEDULER);
+        if (value == null) {
+            return DEFAULT_SCHEDULER;
+        }
+        try {
+            return Scheduler.parse(value);
+        } catch (IllegalArgumentException e) {
+            problems.add(new Problem(ref, "InvalidAnnotation", Annotations.SCHEDULER + ": " + e.getMessage()
+                    + "; using " + DEFAULT_SCHEDULER));
+            return DEFAULT_SCHEDULER;
+        }
+    }
+
+    private static Set<ServiceFlag> schedulerFlags(ServiceRef ref, Map<String, String> annotations, List<Problem> problems) {
+        String value = annotations.get(Annotations.SCHED_FLAGS);
+        EnumSet<ServiceFlag> flags = EnumSet.noneOf(ServiceFlag.class);
+        if (value == null || value.isBlank()) {
+            return flags;
+        }
+        for (String part : value.split(",")) {
+            switch (part.trim()) {
+                case "flag-1" -> flags.add(ServiceFlag.SCHED1);
+                case "flag-2" -> flags.add(ServiceFlag.SCHED2);
+                case "flag-3" -> flags.add(ServiceFlag.SCHED3);
+                default -> {
+                    problems.add(new Problem(ref, "InvalidAnnotation", Annotations.SCHED_FLAGS + ": '" + part.trim()
+                            + "' is not flag-1, flag-2 or flag-3; using no scheduler flags"));
+                    return EnumSet.noneOf(ServiceFlag.class);
+                }
+            }
+        }
+        return flags;
+    }
+
+    private static int affinitySeconds(ServiceSpec spec) {
+        if (!"ClientIP".equals(spec.getSessionAffinity())) {
+            return 0;
+        }
+        if (spec.getSessionAffinityConfig() != null && spec.getSessionAffinityConfig().getClientIP() != null
+                && spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds() != null) {
+            return spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds();
+        }
+        return DEFAULT_AFFINITY_SECONDS;
+    }
+
+    private static List<String> clusterIpsOf(ServiceSpec spec) {
+        if (spec.getClusterIPs() != null && !spec.getClusterIPs().isEmpty()) {
+            return spec.getClusterIPs();
+        }
+        return spec.getClusterIP() == null || spec.getClusterIP().isEmpty() ? List.of() : List.of(spec.getClusterIP());
+    }
+
+    private static List<String> loadBalancerIps(Service service) {
+        List<String> out = new ArrayList<>();
+        if (service.getStatus() != null && service.getStatus().getLoadBalancer() != null) {
+            for (LoadBalancerIngress ing : orEmpty(service.getStatus().getLoadBalancer().getIngress())) {
+                // ipMode Proxy: the load balancer proxies, traffic never arrives addressed to this IP.
+                if (ing.getIp() != null && !"Proxy".equals(ing.getIpMode())) {
+                    out.add(ing.getIp());
+                }
+            }
+        }
+        return out;
+    }
+
+    private List<InetAddress> addresses(ServiceRef ref, List<String> texts, String what, List<Problem> problems) {
+        List<InetAddress> out = new ArrayList<>();
+        for (String t : texts) {
+            try {
+                InetAddress a = IpPrefix.parseAddress(t);
+                if (familyEnabled(AddressFamily.of(a))) {
+                    out.add(a);
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(new Problem(ref, "InvalidAddress", what + " '" + t + "' is not an IP address"));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * External and LoadBalancer IPs: never inside the cluster's service range, and with strict validation
+     * (the default) only inside the allowed ranges. Refused addresses are problems (Events), not served.
+     */
+    private List<InetAddress> validatedExternal(ServiceRef ref, List<String> texts, List<IpPrefix> allowed, String what,
+            List<Problem> problems) {
+        List<InetAddress> out = new ArrayList<>();
+        for (InetAddress a : addresses(ref, texts, what, problems)) {
+            if (config.serviceClusterIpRange().stream().anyMatch(p -> p.contains(a))) {
+                problems.add(new Problem(ref, "ExternalIPRefused", what + " " + IpPrefix.format(a)
+                        + " lies inside the service cluster IP range; not served"));
+            } else if (config.strictExternalIpValidation() && allowed.stream().noneMatch(p -> p.contains(a))) {
+                problems.add(new Problem(ref, "ExternalIPRefused", what + " " + IpPrefix.format(a) + " is outside "
+                        + (what.startsWith("Load") ? "--loadbalancer-ip-range" : "--service-external-ip-range")
+                        + " (strict validation); not served"));
+            } else {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    private boolean familyEnabled(AddressFamily f) {
+        return f == AddressFamily.INET ? config.enableIpv4() : config.enableIpv6();
+    }
+
+    private List<InetAddress> enabled(List<InetAddress> in) {
+        return in.stream().filter(a -> familyEnabled(AddressFamily.of(a))).toList();
+    }
+
+    private static <T> List<T> orEmpty(List<T> list) {
+        return list == null ? List.of() : list;
+    }
+
+    private static Map<String, String> orEmpty(Map<String, String> map) {
+        return map == null ? Map.of() : map;
+    }
+}
