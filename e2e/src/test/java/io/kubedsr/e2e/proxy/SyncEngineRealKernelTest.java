@@ -1,0 +1,262 @@
+package io.kubedsr.e2e.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.kubedsr.e2e.vm.VmTest;
+import io.kubedsr.ipvs.IpvsClient;
+import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.netlink.NetlinkProtocol;
+import io.kubedsr.netlink.TestNamespace;
+import io.kubedsr.netlink.route.Rtnetlink;
+import io.kubedsr.proxy.config.AgentConfig;
+import io.kubedsr.proxy.config.AgentFlags;
+import io.kubedsr.proxy.kernel.SyncEngine;
+import io.kubedsr.proxy.kernel.SyncResult;
+import io.kubedsr.proxy.model.NodeInfo;
+import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.watch.ClusterModel;
+
+/**
+ * The agent's sync engine against the VM kernel, driven with Service and EndpointSlice objects directly
+ * (the API-server side is tested separately): ClusterIP and NodePort traffic, minimal incremental writes,
+ * drift repair, other parties' services untouched, restart without writes, cleanup.
+ *
+ * <pre>
+ * client 172.16.0.2 -- router -- node1 192.168.1.1 (director, kube-dummy-if) -- pod1 10.244.1.2 (+10.244.1.3)
+ *                             \- node2 192.168.1.2 -- pod2 10.244.2.2
+ * </pre>
+ */
+@Order(6)
+@VmTest(modules = {"ip_vs", "ip_vs_rr"}, timeoutSeconds = 300)
+class SyncEngineRealKernelTest {
+    private static final ServiceRef WEB = new ServiceRef("default", "web");
+    private Lab lab;
+    private IpvsClient ipvs;
+    private Rtnetlink rtnl;
+    private ClusterModel model;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        lab = new Lab();
+        TestNamespace node1 = lab.node1;
+        ipvs = new IpvsClient(node1.namespace().openConnection(NetlinkProtocol.GENERIC));
+        rtnl = node1.namespace().openRtnetlink();
+        model = new ClusterModel();
+        model.putService(web(null));
+        model.putSlice(slice("10.244.1.2", "10.244.2.2"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        ipvs.close();
+        rtnl.close();
+        lab.close();
+    }
+
+    private static Service web(String externalTrafficPolicy) {
+        return new ServiceBuilder().withNewMetadata().withNamespace("default").withName("web").endMetadata()
+                .withNewSpec().withType("NodePort").withClusterIP("10.96.0.10").withClusterIPs("10.96.0.10")
+                .withExternalTrafficPolicy(externalTrafficPolicy)
+                .addNewPort().withName("http").withProtocol("TCP").withPort(80).withNodePort(30080).endPort()
+                .endSpec().build();
+    }
+
+    private static EndpointSlice slice(String... addresses) {
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (String a : addresses) {
+            endpoints.add(new EndpointBuilder().withAddresses(a).withNewConditions().withReady(true).endConditions()
+                    .withNodeName(a.startsWith("10.244.1.") ? "node1" : "node2").build());
+        }
+        return new EndpointSliceBuilder().withNewMetadata().withNamespace("default").withName("web-1")
+                .withLabels(Map.of("kubernetes.io/service-name", "web")).endMetadata().withAddressType("IPv4")
+                .addNewPort().withName("http").withProtocol("TCP").withPort(80).endPort().withEndpoints(endpoints).build();
+    }
+
+    private SyncEngine engine(String... flags) {
+        AgentConfig config = AgentFlags.parse(flags);
+        NodeInfo node = new NodeInfo("node1", List.of(IpPrefix.parseAddress("192.168.1.1")), List.of(IpPrefix.parseAddress("192.168.1.1")));
+        SyncEngine engine = new SyncEngine(config, node, ipvs, rtnl, Clock.systemUTC());
+        engine.start();
+        return engine;
+    }
+
+    private String get(String url) {
+        return lab.client.exec("curl", "-sS", "--max-time", "10", url);
+    }
+
+    private Set<String> answers(String url, int tries) {
+        Set<String> seen = new java.util.TreeSet<>();
+        for (int i = 0; i < tries; i++) {
+            seen.add(get(url).trim());
+        }
+        return seen;
+    }
+
+    @Test
+    void clusterIpAndNodePortServeTrafficFromAClient() {
+        SyncResult first = engine().fullResync(model);
+        assertThat(first.failures()).isEmpty();
+        assertThat(lab.node1.exec("ip", "addr", "show", "kube-dummy-if")).contains("10.96.0.10/32");
+        assertThat(lab.node1.exec("ipvsadm", "-Ln")).contains("TCP  10.96.0.10:80 rr").contains("10.244.1.2:80")
+                .contains("10.244.2.2:80").contains("TCP  192.168.1.1:30080 rr");
+        assertThat(answers("http://10.96.0.10/", 6)).containsExactly("pod 10.244.1.2", "pod 10.244.2.2");
+        assertThat(answers("http://192.168.1.1:30080/", 6)).containsExactly("pod 10.244.1.2", "pod 10.244.2.2");
+    }
+
+    @Test
+    void scalingUpAndDownIsOneNetlinkOperationEach() {
+        SyncEngine engine = engine();
+        engine.fullResync(model);
+        long before = ipvs.connection().requestsSent();
+        model.putSlice(slice("10.244.1.2", "10.244.2.2", "10.244.1.3"));
+        SyncResult up = engine.syncServices(List.of(WEB), model);
+        // one NEWDEST for the ClusterIP and one for the NodePort virtual server; no dump, nothing else
+        assertThat(up.ipvsOperations()).isEqualTo(2);
+        assertThat(ipvs.connection().requestsSent() - before).isEqualTo(2);
+        assertThat(answers("http://10.96.0.10/", 9)).containsExactly("pod 10.244.1.2", "pod 10.244.1.3", "pod 10.244.2.2");
+
+        before = ipvs.connection().requestsSent();
+        model.putSlice(slice("10.244.1.2"));
+        SyncResult down = engine.syncServices(List.of(WEB), model);
+        assertThat(down.ipvsOperations()).isEqualTo(4); // two DELDEST per virtual server
+        assertThat(ipvs.connection().requestsSent() - before).isEqualTo(4);
+        assertThat(answers("http://10.96.0.10/", 4)).containsExactly("pod 10.244.1.2");
+
+        assertThat(engine.syncServices(List.of(WEB), model).kernelWrites()).as("nothing changed").isZero();
+    }
+
+    @Test
+    void externalTrafficPolicyLocalServesNodePortsFromLocalPodsOnly() {
+        model.putService(web("Local"));
+        engine().fullResync(model);
+        assertThat(answers("http://192.168.1.1:30080/", 6)).containsExactly("pod 10.244.1.2");
+        assertThat(answers("http://10.96.0.10/", 6)).containsExactly("pod 10.244.1.2", "pod 10.244.2.2");
+    }
+
+    @Test
+    void theResyncRepairsDriftAndLeavesOtherPartiesServicesAlone() {
+        lab.node1.exec("ipvsadm", "-A", "-t", "10.50.0.1:80", "-s", "wlc");
+        lab.node1.exec("ipvsadm", "-a", "-t", "10.50.0.1:80", "-r", "10.244.9.9:80", "-m");
+        SyncEngine engine = engine("--excluded-cidrs=10.96.0.128/25");
+        engine.fullResync(model);
+        lab.node1.exec("ipvsadm", "-d", "-t", "10.96.0.10:80", "-r", "10.244.2.2:80");
+        assertThat(lab.node1.exec("ipvsadm", "-S", "-n")).doesNotContain("-a -t 10.96.0.10:80 -r 10.244.2.2:80");
+        SyncResult repaired = engine.fullResync(model);
+        assertThat(repaired.ipvsOperations()).isEqualTo(1);
+        String table = lab.node1.exec("ipvsadm", "-S", "-n");
+        assertThat(table).contains("-a -t 10.96.0.10:80 -r 10.244.2.2:80 -m -w 1");
+        assertThat(table).contains("-A -t 10.50.0.1:80 -s wlc").contains("-a -t 10.50.0.1:80 -r 10.244.9.9:80 -m -w 1");
+
+        model.removeService(web(null));
+        engine.syncServices(List.of(WEB), model);
+        table = lab.node1.exec("ipvsadm", "-S", "-n");
+        assertThat(table).doesNotContain("10.96.0.10").contains("-A -t 10.50.0.1:80 -s wlc");
+        assertThat(lab.node1.exec("ip", "addr", "show", "kube-dummy-if")).doesNotContain("10.96.0.10");
+    }
+
+    @Test
+    void aRestartedEngineAdoptsTheKernelStateWithoutWritingWhileClientsKeepGoing() throws Exception {
+        engine().fullResync(model);
+        Path log = Files.createTempFile("loop", ".log");
+        Process loop = new ProcessBuilder("ip", "netns", "exec", lab.client.name(), "sh", "-c",
+                "ok=0; fail=0; for i in $(seq 1 40); do if curl -s --max-time 5 -o /dev/null http://10.96.0.10/; "
+                        + "then ok=$((ok+1)); else fail=$((fail+1)); fi; done; echo ok=$ok fail=$fail")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        SyncEngine restarted = engine();
+        SyncResult adopt = restarted.fullResync(model);
+        assertThat(adopt.kernelWrites()).as("a restart with unchanged inputs writes nothing").isZero();
+        assertThat(loop.waitFor()).isZero();
+        assertThat(Files.readString(log).trim()).isEqualTo("ok=40 fail=0");
+    }
+
+    @Test
+    void cleanupRemovesOnlyWhatKubeDsrOwns() {
+        lab.node1.exec("ipvsadm", "-A", "-t", "10.50.0.1:80", "-s", "wlc");
+        SyncEngine engine = engine();
+        engine.fullResync(model);
+        assertThat(engine.cleanup()).isEqualTo(3); // two virtual servers and kube-dummy-if
+        assertThat(lab.node1.exec("ipvsadm", "-S", "-n").trim()).isEqualTo("-A -t 10.50.0.1:80 -s wlc");
+        assertThat(lab.node1.exec("ip", "-o", "link", "show")).doesNotContain("kube-dummy-if");
+    }
+
+    /** Two nodes, a router and a client; pods serve "pod IP" over HTTP on port 80. */
+    static final class Lab implements AutoCloseable {
+        final TestNamespace router = TestNamespace.create();
+        final TestNamespace client = TestNamespace.create();
+        final TestNamespace node1 = TestNamespace.create();
+        final TestNamespace node2 = TestNamespace.create();
+        final TestNamespace pod1 = TestNamespace.create();
+        final TestNamespace pod2 = TestNamespace.create();
+
+        Lab() throws Exception {
+            router.exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
+            router.exec("ip", "link", "add", "br0", "type", "bridge");
+            router.exec("ip", "addr", "add", "192.168.1.254/24", "dev", "br0");
+            router.exec("ip", "link", "set", "br0", "up");
+            veth(router, "to-client", "172.16.0.1/24", client, "eth0", "172.16.0.2/24");
+            client.exec("ip", "route", "add", "default", "via", "172.16.0.1");
+            int n = 1;
+            for (TestNamespace node : List.of(node1, node2)) {
+                node.exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
+                router.exec("ip", "link", "add", "to-node" + n, "type", "veth", "peer", "name", "eth0", "netns", node.name());
+                router.exec("ip", "link", "set", "to-node" + n, "master", "br0", "up");
+                node.exec("ip", "addr", "add", "192.168.1." + n + "/24", "dev", "eth0");
+                node.exec("ip", "link", "set", "eth0", "up");
+                node.exec("ip", "route", "add", "default", "via", "192.168.1.254");
+                n++;
+            }
+            veth(node1, "to-pod", "10.244.1.1/24", pod1, "eth0", "10.244.1.2/24");
+            pod1.exec("ip", "addr", "add", "10.244.1.3/24", "dev", "eth0");
+            veth(node2, "to-pod", "10.244.2.1/24", pod2, "eth0", "10.244.2.2/24");
+            pod1.exec("ip", "route", "add", "default", "via", "10.244.1.1");
+            pod2.exec("ip", "route", "add", "default", "via", "10.244.2.1");
+            node1.exec("ip", "route", "add", "10.244.2.0/24", "via", "192.168.1.2");
+            // Until kube-dsr masquerades outside traffic, replies from node2's pod go back through the director.
+            node2.exec("ip", "route", "add", "172.16.0.0/24", "via", "192.168.1.1");
+            router.exec("ip", "route", "add", "10.96.0.0/12", "via", "192.168.1.1");
+            serve(pod1, "10.244.1.2");
+            serve(pod1, "10.244.1.3");
+            serve(pod2, "10.244.2.2");
+        }
+
+        private static void serve(TestNamespace pod, String ip) throws Exception {
+            Path www = Files.createTempDirectory("www");
+            Files.writeString(www.resolve("index.html"), "pod " + ip + "\n");
+            pod.exec("busybox", "httpd", "-p", ip + ":80", "-h", www.toString());
+        }
+
+        private static void veth(TestNamespace a, String aName, String aAddr, TestNamespace b, String bName, String bAddr) {
+            a.exec("ip", "link", "add", aName, "type", "veth", "peer", "name", bName, "netns", b.name());
+            a.exec("ip", "addr", "add", aAddr, "dev", aName);
+            a.exec("ip", "link", "set", aName, "up");
+            b.exec("ip", "addr", "add", bAddr, "dev", bName);
+            b.exec("ip", "link", "set", bName, "up");
+        }
+
+        @Override
+        public void close() {
+            for (TestNamespace ns : List.of(pod1, pod2, node1, node2, client, router)) {
+                ns.close();
+            }
+        }
+    }
+}

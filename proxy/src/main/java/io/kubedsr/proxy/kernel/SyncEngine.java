@@ -1,0 +1,318 @@
+package io.kubedsr.proxy.kernel;
+
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.kubedsr.ipvs.IpvsClient;
+import io.kubedsr.ipvs.IpvsFailure;
+import io.kubedsr.ipvs.IpvsOperation;
+import io.kubedsr.ipvs.IpvsTimeouts;
+import io.kubedsr.ipvs.RealServerStatus;
+import io.kubedsr.ipvs.VirtualServerKey;
+import io.kubedsr.ipvs.VirtualServerStatus;
+import io.kubedsr.netlink.AddressFamily;
+import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.netlink.NetlinkException;
+import io.kubedsr.netlink.route.Address;
+import io.kubedsr.netlink.route.Link;
+import io.kubedsr.netlink.route.LinkKind;
+import io.kubedsr.netlink.route.RouteScope;
+import io.kubedsr.netlink.route.Rtnetlink;
+import io.kubedsr.proxy.config.AgentConfig;
+import io.kubedsr.proxy.model.NodeInfo;
+import io.kubedsr.proxy.model.Problem;
+import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.plan.DesiredVirtualServer;
+import io.kubedsr.proxy.plan.DrainKey;
+import io.kubedsr.proxy.plan.IpvsPlan;
+import io.kubedsr.proxy.plan.IpvsPlanner;
+import io.kubedsr.proxy.plan.RealizedVirtualServer;
+import io.kubedsr.proxy.plan.ServicePlan;
+import io.kubedsr.proxy.plan.ServicePlanner;
+import io.kubedsr.proxy.watch.ClusterModel;
+
+/**
+ * Turns Services into kernel state. An incremental sync re-plans only the changed Services and writes only
+ * the difference against what it last wrote; a full resync dumps the kernel (owned virtual servers and
+ * kube-dummy-if's addresses) and repairs drift. Start-up is a full resync that adopts what matches, so a
+ * restart with unchanged inputs writes nothing. Runs on the kernel executor thread only.
+ */
+public final class SyncEngine {
+    public static final String DUMMY_LINK = "kube-dummy-if";
+    private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
+
+    private final AgentConfig config;
+    private final ServicePlanner planner;
+    private final IpvsPlanner ipvsPlanner;
+    private final Ownership ownership;
+    private final IpvsClient ipvs;
+    private final Rtnetlink rtnl;
+    private final Clock clock;
+
+    private final Map<ServiceRef, ServicePlan> plans = new HashMap<>();
+    private final Map<VirtualServerKey, DesiredVirtualServer> desired = new HashMap<>();
+    private Map<VirtualServerKey, RealizedVirtualServer> realized = new HashMap<>();
+    private Map<DrainKey, Instant> draining = new HashMap<>();
+    private final Set<InetAddress> vipsHeld = new HashSet<>();
+    private int dummyIndex;
+
+    public SyncEngine(AgentConfig config, NodeInfo node, IpvsClient ipvs, Rtnetlink rtnl, Clock clock) {
+        this.config = config;
+        this.planner = new ServicePlanner(config, node);
+        this.ipvsPlanner = new IpvsPlanner(config.ipvsGracefulTermination(), config.ipvsGracefulPeriod());
+        Set<InetAddress> nodePortAddresses = new HashSet<>(node.addresses());
+        if (config.nodePortBindOnAllIp()) {
+            nodePortAddresses.addAll(node.allLocalAddresses());
+        }
+        this.ownership = new Ownership(config.excludedCidrs(), nodePortAddresses);
+        this.ipvs = ipvs;
+        this.rtnl = rtnl;
+        this.clock = clock;
+    }
+
+    /** Creates kube-dummy-if if missing, applies the IPVS timeouts from the flags; writes nothing else. */
+    public void start() {
+        Link dummy = rtnl.link(DUMMY_LINK).orElse(null);
+        if (dummy == null) {
+            dummy = rtnl.addLink(DUMMY_LINK, new LinkKind.Dummy());
+            LOG.info("created link={} index={}", DUMMY_LINK, dummy.index());
+        }
+        if (!dummy.isUp()) {
+            rtnl.setUp(dummy.index());
+        }
+        dummyIndex = dummy.index();
+        IpvsTimeouts timeouts = new IpvsTimeouts((int) config.serviceTcpTimeout().toSeconds(),
+                (int) config.serviceTcpFinTimeout().toSeconds(), (int) config.serviceUdpTimeout().toSeconds());
+        if (timeouts.tcp() + timeouts.tcpFin() + timeouts.udp() > 0 && !ipvs.timeouts().equals(merge(ipvs.timeouts(), timeouts))) {
+            ipvs.setTimeouts(timeouts);
+        }
+    }
+
+    private static IpvsTimeouts merge(IpvsTimeouts current, IpvsTimeouts wanted) {
+        return new IpvsTimeouts(wanted.tcp() == 0 ? current.tcp() : wanted.tcp(),
+                wanted.tcpFin() == 0 ? current.tcpFin() : wanted.tcpFin(), wanted.udp() == 0 ? current.udp() : wanted.udp());
+    }
+
+    /** Re-plans the given Services (absent from the model: deleted) and writes only what differs. */
+    public SyncResult syncServices(Collection<ServiceRef> changed, ClusterModel model) {
+        long t0 = System.nanoTime();
+        Set<VirtualServerKey> touched = new HashSet<>();
+        List<Problem> problems = new ArrayList<>();
+        for (ServiceRef ref : changed) {
+            ServicePlan old = plans.remove(ref);
+            if (old != null) {
+                for (DesiredVirtualServer d : old.virtualServers()) {
+                    touched.add(d.server().key());
+                    DesiredVirtualServer current = desired.get(d.server().key());
+                    if (current != null && current.owner().service().equals(ref)) {
+                        desired.remove(d.server().key());
+                    }
+                }
+            }
+            Service svc = model.service(ref).orElse(null);
+            if (svc != null) {
+                ServicePlan plan = planner.plan(svc, model.slices(ref));
+                plans.put(ref, plan);
+                problems.addAll(plan.problems());
+                for (DesiredVirtualServer d : plan.virtualServers()) {
+                    touched.add(d.server().key());
+                    DesiredVirtualServer earlier = desired.putIfAbsent(d.server().key(), d);
+                    if (earlier != null && !earlier.owner().service().equals(ref)) {
+                        problems.add(new Problem(ref, "VirtualServerConflict", d.server().key() + " is already served for "
+                                + earlier.owner() + "; not programmed for " + d.owner()));
+                    }
+                }
+            }
+        }
+        int addressOps = syncVips();
+        Map<VirtualServerKey, DesiredVirtualServer> want = new LinkedHashMap<>();
+        Map<VirtualServerKey, RealizedVirtualServer> have = new LinkedHashMap<>();
+        for (VirtualServerKey k : touched) {
+            if (desired.containsKey(k)) {
+                want.put(k, desired.get(k));
+            }
+            if (realized.containsKey(k)) {
+                have.put(k, realized.get(k));
+            }
+        }
+        return apply(want, have, addressOps, problems, t0);
+    }
+
+    /** Re-plans everything, dumps the kernel and repairs drift in what kube-dsr owns. */
+    public SyncResult fullResync(ClusterModel model) {
+        long t0 = System.nanoTime();
+        plans.clear();
+        desired.clear();
+        List<Problem> problems = new ArrayList<>();
+        List<ServiceRef> refs = new ArrayList<>(model.services());
+        refs.sort(null);
+        for (ServiceRef ref : refs) {
+            ServicePlan plan = planner.plan(model.service(ref).orElseThrow(), model.slices(ref));
+            plans.put(ref, plan);
+            problems.addAll(plan.problems());
+            for (DesiredVirtualServer d : plan.virtualServers()) {
+                DesiredVirtualServer earlier = desired.putIfAbsent(d.server().key(), d);
+                if (earlier != null && !earlier.owner().service().equals(ref)) {
+                    problems.add(new Problem(ref, "VirtualServerConflict", d.server().key() + " is already served for "
+                            + earlier.owner() + "; not programmed for " + d.owner()));
+                }
+            }
+        }
+        vipsHeld.clear();
+        vipsHeld.addAll(dummyAddresses());
+        int addressOps = syncVips();
+        realized = dumpOwned();
+        return apply(new LinkedHashMap<>(desired), new LinkedHashMap<>(realized), addressOps, problems, t0);
+    }
+
+    private SyncResult apply(Map<VirtualServerKey, DesiredVirtualServer> want, Map<VirtualServerKey, RealizedVirtualServer> have,
+            int addressOps, List<Problem> problems, long t0) {
+        Map<DrainKey, Instant> drainingBefore = draining;
+        IpvsPlan plan = ipvsPlanner.plan(want, have, drainingBefore, clock.instant());
+        Map<DrainKey, Instant> nextDraining = new HashMap<>(draining);
+        nextDraining.keySet().removeIf(dk -> want.containsKey(dk.service()) || have.containsKey(dk.service()));
+        nextDraining.putAll(plan.draining());
+        draining = nextDraining;
+        List<IpvsFailure> failures = plan.operations().isEmpty() ? List.of() : ipvs.apply(plan.operations());
+        for (IpvsFailure f : failures) {
+            LOG.warn("ipvs operation failed op=\"{}\" errno={} reason={} message=\"{}\"", f.operation(), f.error().errno(),
+                    f.error().reason(), f.error().kernelMessage());
+        }
+        // The cache follows what was asked for; a failed write makes it wrong until the next full resync dumps.
+        for (VirtualServerKey k : have.keySet()) {
+            realized.remove(k);
+        }
+        for (Map.Entry<VirtualServerKey, DesiredVirtualServer> e : want.entrySet()) {
+            realized.put(e.getKey(), asRealized(e.getValue(), have.get(e.getKey()), plan));
+        }
+        return new SyncResult(plan.operations().size(), addressOps, failures, problems,
+                Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /** What the kernel holds after the plan: the desired real servers plus those still draining. */
+    private static RealizedVirtualServer asRealized(DesiredVirtualServer want, RealizedVirtualServer before, IpvsPlan plan) {
+        List<RealServerStatus> reals = new ArrayList<>();
+        for (var rs : want.realServers()) {
+            reals.add(new RealServerStatus(rs, 0, 0, 0, io.kubedsr.ipvs.IpvsStats.ZERO));
+        }
+        for (DrainKey dk : plan.draining().keySet()) {
+            if (dk.service().equals(want.server().key()) && before != null) {
+                for (RealServerStatus s : before.realServers()) {
+                    if (s.server().key().equals(dk.realServer())) {
+                        reals.add(new RealServerStatus(s.server().withWeight(0), s.activeConnections(), s.inactiveConnections(),
+                                s.persistentConnections(), s.stats()));
+                    }
+                }
+            }
+        }
+        return new RealizedVirtualServer(want.server(), reals);
+    }
+
+    private Map<VirtualServerKey, RealizedVirtualServer> dumpOwned() {
+        Map<VirtualServerKey, RealizedVirtualServer> out = new HashMap<>();
+        for (VirtualServerStatus vs : ipvs.virtualServers()) {
+            VirtualServerKey key = vs.server().key();
+            if (ownership.owns(key, vipsHeld) || desired.containsKey(key) && !ownership.excluded(addressOf(key))) {
+                out.put(key, new RealizedVirtualServer(vs.server(), ipvs.realServers(key)));
+            }
+        }
+        return out;
+    }
+
+    private static InetAddress addressOf(VirtualServerKey key) {
+        return key instanceof VirtualServerKey.ByAddress a ? a.address() : AddressFamily.INET.anyAddress();
+    }
+
+    /** Makes kube-dummy-if hold exactly the VIPs of all plans; returns the address writes issued. */
+    private int syncVips() {
+        Set<InetAddress> want = new HashSet<>();
+        for (ServicePlan p : plans.values()) {
+            want.addAll(p.vips());
+        }
+        want.removeIf(ownership::excluded);
+        int writes = 0;
+        for (InetAddress vip : want) {
+            if (!vipsHeld.contains(vip)) {
+                try {
+                    rtnl.addAddress(vipAddress(vip));
+                } catch (NetlinkException e) {
+                    if (!e.alreadyExists()) {
+                        LOG.warn("adding vip={} to {} failed errno={}", IpPrefix.format(vip), DUMMY_LINK, e.errno());
+                        continue;
+                    }
+                }
+                vipsHeld.add(vip);
+                writes++;
+            }
+        }
+        for (InetAddress vip : new ArrayList<>(vipsHeld)) {
+            if (!want.contains(vip)) {
+                try {
+                    rtnl.deleteAddress(vipAddress(vip));
+                } catch (NetlinkException e) {
+                    if (!e.isNotFound()) {
+                        LOG.warn("removing vip={} from {} failed errno={}", IpPrefix.format(vip), DUMMY_LINK, e.errno());
+                        continue;
+                    }
+                }
+                vipsHeld.remove(vip);
+                writes++;
+            }
+        }
+        return writes;
+    }
+
+    private Address vipAddress(InetAddress vip) {
+        return new Address(dummyIndex, IpPrefix.host(vip), RouteScope.UNIVERSE, AddressFamily.of(vip) == AddressFamily.INET6);
+    }
+
+    private Set<InetAddress> dummyAddresses() {
+        Set<InetAddress> out = new HashSet<>();
+        for (Address a : rtnl.addresses(dummyIndex)) {
+            if (a.prefix().length() == a.family().maxPrefixLength() && !a.address().isLinkLocalAddress()) {
+                out.add(a.address());
+            }
+        }
+        return out;
+    }
+
+    /** Removes everything kube-dsr owns (--cleanup-config): its virtual servers and kube-dummy-if. */
+    public int cleanup() {
+        Link dummy = rtnl.link(DUMMY_LINK).orElse(null);
+        vipsHeld.clear();
+        if (dummy != null) {
+            dummyIndex = dummy.index();
+            vipsHeld.addAll(dummyAddresses());
+        }
+        List<IpvsOperation> ops = new ArrayList<>();
+        for (VirtualServerStatus vs : ipvs.virtualServers()) {
+            if (ownership.owns(vs.server().key(), vipsHeld)) {
+                ops.add(new IpvsOperation.DeleteVirtualServer(vs.server().key()));
+            }
+        }
+        ipvs.apply(ops);
+        if (dummy != null) {
+            rtnl.deleteLink(dummy.index());
+        }
+        return ops.size() + (dummy != null ? 1 : 0);
+    }
+
+    /** The virtual servers kube-dsr believes the kernel holds (for status and tests). */
+    public Map<VirtualServerKey, RealizedVirtualServer> realized() {
+        return Map.copyOf(realized);
+    }
+}

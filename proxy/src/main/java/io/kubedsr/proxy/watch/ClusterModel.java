@@ -1,0 +1,78 @@
+package io.kubedsr.proxy.watch;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.kubedsr.proxy.model.Annotations;
+import io.kubedsr.proxy.model.ServiceRef;
+
+/**
+ * The Services and EndpointSlices the agent has seen, indexed by Service. Every update returns the Service
+ * it concerns so the caller can mark it changed. Confined to the agent's event loop.
+ */
+public final class ClusterModel {
+    private final Map<ServiceRef, Service> services = new HashMap<>();
+    private final Map<ServiceRef, Map<String, EndpointSlice>> slices = new HashMap<>();
+
+    public static ServiceRef refOf(Service s) {
+        return new ServiceRef(s.getMetadata().getNamespace(), s.getMetadata().getName());
+    }
+
+    /** The Service an EndpointSlice belongs to (its kubernetes.io/service-name label), if any. */
+    public static Optional<ServiceRef> ownerOf(EndpointSlice slice) {
+        Map<String, String> labels = slice.getMetadata().getLabels();
+        String name = labels == null ? null : labels.get(Annotations.LABEL_SERVICE_NAME);
+        return name == null ? Optional.empty() : Optional.of(new ServiceRef(slice.getMetadata().getNamespace(), name));
+    }
+
+    public ServiceRef putService(Service s) {
+        ServiceRef ref = refOf(s);
+        services.put(ref, s);
+        return ref;
+    }
+
+    public ServiceRef removeService(Service s) {
+        ServiceRef ref = refOf(s);
+        services.remove(ref);
+        return ref;
+    }
+
+    public Optional<ServiceRef> putSlice(EndpointSlice slice) {
+        Optional<ServiceRef> owner = ownerOf(slice);
+        owner.ifPresent(ref -> slices.computeIfAbsent(ref, k -> new HashMap<>()).put(slice.getMetadata().getName(), slice));
+        return owner;
+    }
+
+    public Optional<ServiceRef> removeSlice(EndpointSlice slice) {
+        Optional<ServiceRef> owner = ownerOf(slice);
+        owner.ifPresent(ref -> {
+            Map<String, EndpointSlice> m = slices.get(ref);
+            if (m != null) {
+                m.remove(slice.getMetadata().getName());
+                if (m.isEmpty()) {
+                    slices.remove(ref);
+                }
+            }
+        });
+        return owner;
+    }
+
+    public Optional<Service> service(ServiceRef ref) {
+        return Optional.ofNullable(services.get(ref));
+    }
+
+    public List<EndpointSlice> slices(ServiceRef ref) {
+        Map<String, EndpointSlice> m = slices.get(ref);
+        return m == null ? List.of() : new ArrayList<>(m.values());
+    }
+
+    public Collection<ServiceRef> services() {
+        return List.copyOf(services.keySet());
+    }
+}
