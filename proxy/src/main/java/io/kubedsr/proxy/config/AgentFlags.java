@@ -159,7 +159,7 @@ public final class AgentFlags {
 
     /** The --help text. */
     public static String help() {
-        StringBuilder sb = new StringBuilder("Usage: kube-dsr [flags]\n       kube-dsr status [-o json]\n\nFlags:\n");
+        StringBuilder sb = new StringBuilder("Usage: kube-dsr [flags]\n\nFlags:\n");
         List<String> lines = new ArrayList<>();
         for (Flag<?> f : FLAGS) {
             String head = "  --" + f.name() + (f.isBoolean() ? "" : " value");

@@ -72,6 +72,29 @@ public final class ClusterModel {
         return m == null ? List.of() : new ArrayList<>(m.values());
     }
 
+    /** A copy holding only the given Services and their slices: what a sync on another thread may read. */
+    public ClusterModel subset(Collection<ServiceRef> refs) {
+        ClusterModel copy = new ClusterModel();
+        for (ServiceRef ref : refs) {
+            Service s = services.get(ref);
+            if (s != null) {
+                copy.services.put(ref, s);
+            }
+            Map<String, EndpointSlice> m = slices.get(ref);
+            if (m != null) {
+                copy.slices.put(ref, new HashMap<>(m));
+            }
+        }
+        return copy;
+    }
+
+    /** A copy of everything (for a full resync on another thread). */
+    public ClusterModel copy() {
+        java.util.Set<ServiceRef> all = new java.util.HashSet<>(services.keySet());
+        all.addAll(slices.keySet());
+        return subset(all);
+    }
+
     public Collection<ServiceRef> services() {
         return List.copyOf(services.keySet());
     }

@@ -1,0 +1,76 @@
+package io.kubedsr.e2e.proxy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import io.kubedsr.netlink.TestNamespace;
+
+/**
+ * Two nodes, a router and a client; pods serve "pod IP" over HTTP on port 80.
+ *
+ * <pre>
+ * client 172.16.0.2 -- router -- node1 192.168.1.1 (director, kube-dummy-if) -- pod1 10.244.1.2 (+10.244.1.3)
+ *                             \- node2 192.168.1.2 -- pod2 10.244.2.2
+ * </pre>
+ */
+public final class ServiceLab implements AutoCloseable {
+    final TestNamespace router = TestNamespace.create();
+    final TestNamespace client = TestNamespace.create();
+    final TestNamespace node1 = TestNamespace.create();
+    final TestNamespace node2 = TestNamespace.create();
+    final TestNamespace pod1 = TestNamespace.create();
+    final TestNamespace pod2 = TestNamespace.create();
+
+    ServiceLab() throws Exception {
+        router.exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
+        router.exec("ip", "link", "add", "br0", "type", "bridge");
+        router.exec("ip", "addr", "add", "192.168.1.254/24", "dev", "br0");
+        router.exec("ip", "link", "set", "br0", "up");
+        veth(router, "to-client", "172.16.0.1/24", client, "eth0", "172.16.0.2/24");
+        client.exec("ip", "route", "add", "default", "via", "172.16.0.1");
+        int n = 1;
+        for (TestNamespace node : List.of(node1, node2)) {
+            node.exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
+            router.exec("ip", "link", "add", "to-node" + n, "type", "veth", "peer", "name", "eth0", "netns", node.name());
+            router.exec("ip", "link", "set", "to-node" + n, "master", "br0", "up");
+            node.exec("ip", "addr", "add", "192.168.1." + n + "/24", "dev", "eth0");
+            node.exec("ip", "link", "set", "eth0", "up");
+            node.exec("ip", "route", "add", "default", "via", "192.168.1.254");
+            n++;
+        }
+        veth(node1, "to-pod", "10.244.1.1/24", pod1, "eth0", "10.244.1.2/24");
+        pod1.exec("ip", "addr", "add", "10.244.1.3/24", "dev", "eth0");
+        veth(node2, "to-pod", "10.244.2.1/24", pod2, "eth0", "10.244.2.2/24");
+        pod1.exec("ip", "route", "add", "default", "via", "10.244.1.1");
+        pod2.exec("ip", "route", "add", "default", "via", "10.244.2.1");
+        node1.exec("ip", "route", "add", "10.244.2.0/24", "via", "192.168.1.2");
+        // Until kube-dsr masquerades outside traffic, replies from node2's pod go back through the director.
+        node2.exec("ip", "route", "add", "172.16.0.0/24", "via", "192.168.1.1");
+        router.exec("ip", "route", "add", "10.96.0.0/12", "via", "192.168.1.1");
+        serve(pod1, "10.244.1.2");
+        serve(pod1, "10.244.1.3");
+        serve(pod2, "10.244.2.2");
+    }
+
+    private static void serve(TestNamespace pod, String ip) throws Exception {
+        Path www = Files.createTempDirectory("www");
+        Files.writeString(www.resolve("index.html"), "pod " + ip + "\n");
+        pod.exec("busybox", "httpd", "-p", ip + ":80", "-h", www.toString());
+    }
+
+    private static void veth(TestNamespace a, String aName, String aAddr, TestNamespace b, String bName, String bAddr) {
+        a.exec("ip", "link", "add", aName, "type", "veth", "peer", "name", bName, "netns", b.name());
+        a.exec("ip", "addr", "add", aAddr, "dev", aName);
+        a.exec("ip", "link", "set", aName, "up");
+        b.exec("ip", "addr", "add", bAddr, "dev", bName);
+        b.exec("ip", "link", "set", bName, "up");
+    }
+
+    @Override
+    public void close() {
+        for (TestNamespace ns : List.of(pod1, pod2, node1, node2, client, router)) {
+            ns.close();
+        }
+    }
+}

@@ -1,0 +1,268 @@
+package io.kubedsr.proxy;
+
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.kubedsr.ipvs.IpvsClient;
+import io.kubedsr.netlink.NetlinkProtocol;
+import io.kubedsr.netlink.netns.NetworkNamespace;
+import io.kubedsr.netlink.route.Rtnetlink;
+import io.kubedsr.proxy.config.AgentConfig;
+import io.kubedsr.proxy.events.EventRecorder;
+import io.kubedsr.proxy.health.HealthServer;
+import io.kubedsr.proxy.kernel.SyncEngine;
+import io.kubedsr.proxy.kernel.SyncResult;
+import io.kubedsr.proxy.model.NodeInfo;
+import io.kubedsr.proxy.model.NodeInfos;
+import io.kubedsr.proxy.model.Problem;
+import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.watch.ChangeTracker;
+import io.kubedsr.proxy.watch.ClusterModel;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+/**
+ * The running agent. Informer handlers (fabric8's threads) hop onto the agent's Vert.x context, record the
+ * object in the {@link ClusterModel}, mark its Service changed and ask for a sync; syncs are coalesced and
+ * run one at a time on the kernel thread, with a snapshot of the changed Services. Nothing is written
+ * before every informer has synced; the first sync is a full resync that adopts the kernel state.
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    private static final long COALESCE_MILLIS = 10;
+
+    private final AgentConfig config;
+    private final KubernetesClient client;
+    private final Vertx vertx;
+    private final Context context;
+    private final NetworkNamespace kernelNamespace;
+    private final String nodeName;
+    private final Clock clock = Clock.systemUTC();
+    private final ExecutorService kernel = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "kube-dsr-kernel");
+        t.setDaemon(true);
+        return t;
+    });
+    private final ClusterModel model = new ClusterModel();
+    private final ChangeTracker tracker = new ChangeTracker();
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    private final HealthServer health;
+    private final EventRecorder events;
+    private final List<Consumer<SyncResult>> syncListeners = new ArrayList<>();
+
+    private SyncEngine engine;
+    private IpvsClient ipvs;
+    private Rtnetlink rtnl;
+    private boolean synced;
+    private boolean syncScheduled;
+    private boolean syncRunning;
+    private boolean fullResyncWanted;
+    private long resyncTimer = -1;
+
+    /** {@code kernelNamespace} is where IPVS and links are programmed: the node's (null: this thread's). */
+    public Agent(AgentConfig config, KubernetesClient client, Vertx vertx, String nodeName, NetworkNamespace kernelNamespace) {
+        this.config = config;
+        this.client = client;
+        this.vertx = vertx;
+        this.context = vertx.getOrCreateContext();
+        this.nodeName = nodeName;
+        this.kernelNamespace = kernelNamespace;
+        this.health = new HealthServer(vertx, config.ipvsSyncPeriod(), clock);
+        this.events = new EventRecorder(client, nodeName);
+    }
+
+    /** Observes every completed sync (tests, metrics). Called on the agent's context. */
+    public void onSync(Consumer<SyncResult> listener) {
+        syncListeners.add(listener);
+    }
+
+    public HealthServer health() {
+        return health;
+    }
+
+    /** Reads this node, opens the kernel sockets, starts the informers; completes once the first full sync is done. */
+    public CompletableFuture<SyncResult> start() {
+        Node node = client.nodes().withName(nodeName).get();
+        List<InetAddress> addresses = node == null ? List.of() : NodeInfos.nodeAddresses(node);
+        if (node == null) {
+            LOG.warn("node={} not found in the API: NodePorts are served on no address until it is", nodeName);
+        }
+        NodeInfo info = new NodeInfo(nodeName, addresses, addresses);
+        CompletableFuture<SyncResult> first = new CompletableFuture<>();
+        CompletableFuture.runAsync(() -> {
+            if (kernelNamespace != null) {
+                ipvs = new IpvsClient(kernelNamespace.openConnection(NetlinkProtocol.GENERIC));
+                rtnl = kernelNamespace.openRtnetlink();
+            } else {
+                ipvs = IpvsClient.open();
+                rtnl = Rtnetlink.open();
+            }
+            engine = new SyncEngine(config, info, ipvs, rtnl, clock);
+            engine.start();
+        }, kernel).join();
+        if (config.healthPort() > 0) {
+            health.listen(config.healthAddr(), config.healthPort());
+        }
+        SharedIndexInformer<Service> services = client.services().inAnyNamespace().runnableInformer(0);
+        services.addEventHandler(handler(s -> onContext(() -> tracker.changed(model.putService(s), clock.instant())),
+                s -> onContext(() -> tracker.changed(model.removeService(s), clock.instant()))));
+        SharedIndexInformer<EndpointSlice> slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0);
+        slices.addEventHandler(handler(e -> onContext(() -> model.putSlice(e).ifPresent(r -> tracker.changed(r, clock.instant()))),
+                e -> onContext(() -> model.removeSlice(e).ifPresent(r -> tracker.changed(r, clock.instant())))));
+        informers.add(services);
+        informers.add(slices);
+        CompletableFuture.allOf(services.start().toCompletableFuture(), slices.start().toCompletableFuture())
+                .thenRun(() -> onContext(() -> {
+                    synced = true;
+                    tracker.drain(); // the full resync covers everything listed so far
+                    LOG.info("informers synced: services={} ; first full sync", model.services().size());
+                    runFullResync(first);
+                    resyncTimer = vertx.setPeriodic(config.ipvsSyncPeriod().toMillis(), id -> {
+                        fullResyncWanted = true;
+                        requestSync();
+                    });
+                }))
+                .exceptionally(t -> {
+                    first.completeExceptionally(t);
+                    return null;
+                });
+        return first;
+    }
+
+    private static <T> ResourceEventHandler<T> handler(Consumer<T> upsert, Consumer<T> delete) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                upsert.accept(obj);
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                upsert.accept(newObj);
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                delete.accept(obj);
+            }
+        };
+    }
+
+    /** Runs on the agent's context: the model is only ever touched there. */
+    private void onContext(Runnable r) {
+        context.runOnContext(v -> {
+            r.run();
+            requestSync();
+        });
+    }
+
+    private void requestSync() {
+        if (!synced || syncScheduled) {
+            return;
+        }
+        syncScheduled = true;
+        vertx.setTimer(COALESCE_MILLIS, id -> {
+            syncScheduled = false;
+            runSync();
+        });
+    }
+
+    private void runSync() {
+        if (syncRunning) {
+            return; // the running sync asks again when it ends
+        }
+        if (fullResyncWanted) {
+            fullResyncWanted = false;
+            tracker.drain();
+            runFullResync(null);
+            return;
+        }
+        if (tracker.isEmpty()) {
+            return;
+        }
+        Map<ServiceRef, Instant> changed = tracker.drain();
+        ClusterModel snapshot = model.subset(changed.keySet());
+        syncRunning = true;
+        CompletableFuture.supplyAsync(() -> engine.syncServices(changed.keySet(), snapshot), kernel)
+                .whenComplete((result, error) -> context.runOnContext(v -> finished(result, error, null)));
+    }
+
+    private void runFullResync(CompletableFuture<SyncResult> first) {
+        ClusterModel snapshot = model.copy();
+        syncRunning = true;
+        CompletableFuture.supplyAsync(() -> engine.fullResync(snapshot), kernel)
+                .whenComplete((result, error) -> context.runOnContext(v -> finished(result, error, first)));
+    }
+
+    private void finished(SyncResult result, Throwable error, CompletableFuture<SyncResult> first) {
+        syncRunning = false;
+        if (error != null) {
+            LOG.error("sync failed, a full resync follows: {}", error.toString(), error);
+            fullResyncWanted = true;
+            if (first != null) {
+                first.completeExceptionally(error);
+            }
+        } else {
+            health.syncCompleted(clock.instant());
+            LOG.info("sync done ipvs_ops={} address_ops={} failures={} took_ms={}", result.ipvsOperations(),
+                    result.addressOperations(), result.failures().size(), result.elapsed().toMillis());
+            if (!result.failures().isEmpty()) {
+                fullResyncWanted = true;
+            }
+            for (Problem p : result.problems()) {
+                vertx.executeBlocking(() -> {
+                    events.record(p);
+                    return null;
+                }, false);
+            }
+            syncListeners.forEach(l -> l.accept(result));
+            if (first != null) {
+                first.complete(result);
+            }
+        }
+        if (!tracker.isEmpty() || fullResyncWanted) {
+            requestSync();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (resyncTimer >= 0) {
+            vertx.cancelTimer(resyncTimer);
+        }
+        informers.forEach(SharedIndexInformer::stop);
+        health.close();
+        kernel.submit(() -> {
+            if (ipvs != null) {
+                ipvs.close();
+            }
+            if (rtnl != null) {
+                rtnl.close();
+            }
+        });
+        kernel.shutdown();
+        try {
+            kernel.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.kubedsr.proxy;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
+import io.kubedsr.ipvs.IpvsClient;
+import io.kubedsr.netlink.AddressFamily;
+import io.kubedsr.netlink.route.Address;
+import io.kubedsr.netlink.route.Rtnetlink;
+import io.kubedsr.proxy.config.AgentConfig;
+import io.kubedsr.proxy.config.AgentFlags;
+import io.kubedsr.proxy.config.FlagParseException;
+import io.kubedsr.proxy.kernel.Modules;
+import io.kubedsr.proxy.kernel.SyncEngine;
+import io.kubedsr.proxy.model.NodeInfo;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+
+/** The {@code kube-dsr} command. */
+public final class Main {
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (AgentFlags.wantsHelp(args)) {
+            System.out.print(AgentFlags.help());
+            return;
+        }
+        AgentConfig config;
+        try {
+            config = AgentFlags.parse(args);
+        } catch (FlagParseException e) {
+            System.err.println("kube-dsr: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Modules.load(List.of("ip_vs", "dummy"));
+        if (config.cleanupConfig()) {
+            System.exit(cleanup(config));
+        }
+        String nodeName = nodeName(config);
+        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(clientConfig(config))
+                .withHttpClientFactory(new Vertx5HttpClientFactory(vertx)).build();
+        Agent agent = new Agent(config, client, vertx, nodeName, null);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("stopping");
+            agent.close();
+            client.close();
+            vertx.close();
+        }, "kube-dsr-shutdown"));
+        LOG.info("kube-dsr starting node={} native_transport={}", nodeName, vertx.isNativeTransportEnabled());
+        agent.start().join();
+        Thread.currentThread().join(); // the agent runs on its own threads until the process is stopped
+    }
+
+    static String nodeName(AgentConfig config) throws Exception {
+        if (!config.hostnameOverride().isEmpty()) {
+            return config.hostnameOverride();
+        }
+        String env = System.getenv("NODE_NAME");
+        if (env != null && !env.isEmpty()) {
+            return env;
+        }
+        return InetAddress.getLocalHost().getHostName();
+    }
+
+    static Config clientConfig(AgentConfig config) throws Exception {
+        Config c = config.kubeconfig().isEmpty() ? Config.autoConfigure(null)
+                : Config.fromKubeconfig(Files.readString(Path.of(config.kubeconfig())));
+        if (!config.master().isEmpty()) {
+            c.setMasterUrl(config.master());
+        }
+        return c;
+    }
+
+    /** --cleanup-config: removes kube-dsr's virtual servers and kube-dummy-if, nothing else. */
+    static int cleanup(AgentConfig config) {
+        try (IpvsClient ipvs = IpvsClient.open(); Rtnetlink rtnl = Rtnetlink.open()) {
+            List<InetAddress> local = new ArrayList<>();
+            for (Address a : rtnl.addresses(AddressFamily.UNSPEC)) {
+                local.add(a.address());
+            }
+            int removed = new SyncEngine(config, new NodeInfo("", local, local), ipvs, rtnl, Clock.systemUTC()).cleanup();
+            LOG.info("cleanup removed {} objects", removed);
+            return 0;
+        } catch (RuntimeException e) {
+            System.err.println("kube-dsr: cleanup failed: " + e.getMessage());
+            return 1;
+        }
+    }
+}
