@@ -28,6 +28,7 @@ import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.events.EventRecorder;
 import io.kubedsr.proxy.health.HealthServer;
+import io.kubedsr.proxy.kernel.IpvsSysctls;
 import io.kubedsr.proxy.kernel.SyncEngine;
 import io.kubedsr.proxy.kernel.SyncResult;
 import io.kubedsr.proxy.model.NodeInfo;
@@ -75,6 +76,8 @@ public final class Agent implements AutoCloseable {
     private boolean syncScheduled;
     private boolean syncRunning;
     private boolean fullResyncWanted;
+    private boolean drainCheckWanted;
+    private long drainTimer = -1;
     private long resyncTimer = -1;
 
     /** {@code kernelNamespace} is where IPVS and links are programmed: the node's (null: this thread's). */
@@ -117,6 +120,9 @@ public final class Agent implements AutoCloseable {
             }
             engine = new SyncEngine(config, info, ipvs, rtnl, clock);
             engine.start();
+            try (NetworkNamespace here = NetworkNamespace.current()) {
+                IpvsSysctls.apply(kernelNamespace != null ? kernelNamespace : here);
+            }
         }, kernel).join();
         if (config.healthPort() > 0) {
             health.listen(config.healthAddr(), config.healthPort());
@@ -196,6 +202,12 @@ public final class Agent implements AutoCloseable {
             return;
         }
         if (tracker.isEmpty()) {
+            if (drainCheckWanted) {
+                drainCheckWanted = false;
+                syncRunning = true;
+                CompletableFuture.supplyAsync(engine::refreshDraining, kernel)
+                        .whenComplete((result, error) -> context.runOnContext(v -> finished(result, error, null)));
+            }
             return;
         }
         Map<ServiceRef, Instant> changed = tracker.drain();
@@ -234,11 +246,19 @@ public final class Agent implements AutoCloseable {
                 }, false);
             }
             syncListeners.forEach(l -> l.accept(result));
+            if (result.draining() > 0 && drainTimer < 0) {
+                // Graceful termination: look at the draining real servers' connections again in a second.
+                drainTimer = vertx.setTimer(1000, id -> {
+                    drainTimer = -1;
+                    drainCheckWanted = true;
+                    requestSync();
+                });
+            }
             if (first != null) {
                 first.complete(result);
             }
         }
-        if (!tracker.isEmpty() || fullResyncWanted) {
+        if (!tracker.isEmpty() || fullResyncWanted || drainCheckWanted) {
             requestSync();
         }
     }

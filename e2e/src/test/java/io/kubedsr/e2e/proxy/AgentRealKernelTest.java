@@ -96,6 +96,9 @@ class AgentRealKernelTest {
     void servesTheClusterIpAndFollowsEndpointChangesFromTheApiServer() throws Exception {
         assertThat(answers(6)).containsExactly("pod 10.244.1.2", "pod 10.244.2.2");
         assertThat(agent.health().healthy()).isTrue();
+        for (var sysctl : io.kubedsr.proxy.kernel.IpvsSysctls.VALUES.entrySet()) {
+            assertThat(lab.node1.namespace().readSysctl(sysctl.getKey())).as(sysctl.getKey()).isEqualTo(sysctl.getValue());
+        }
 
         int before = syncs.size();
         long t0 = System.nanoTime();

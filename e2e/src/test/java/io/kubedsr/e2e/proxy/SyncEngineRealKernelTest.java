@@ -189,6 +189,51 @@ class SyncEngineRealKernelTest {
     }
 
     @Test
+    void gracefulTerminationDrainsARemovedEndpointUntilItsConnectionsEndOrThePeriodPasses() throws Exception {
+        model.putSlice(slice("10.244.2.2"));
+        SyncEngine engine = engine("--ipvs-graceful-termination", "--ipvs-graceful-period=6s");
+        engine.fullResync(model);
+        Process held = new ProcessBuilder("ip", "netns", "exec", lab.client.name(), "sh", "-c",
+                "sleep 60 | ncat 10.96.0.10 80").start();
+        try {
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!lab.node1.exec("ipvsadm", "-Ln").matches("(?s).*10\\.244\\.2\\.2:80\\s+Masq\\s+1\\s+1\\s+0.*")) {
+                assertThat(System.nanoTime()).as("the held connection shows as active").isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            model.putSlice(slice("10.244.1.2"));
+            SyncResult moved = engine.syncServices(List.of(WEB), model);
+            assertThat(moved.draining()).isEqualTo(2); // on the ClusterIP and the NodePort virtual server
+            String saved = lab.node1.exec("ipvsadm", "-S", "-n");
+            assertThat(saved).contains("-a -t 10.96.0.10:80 -r 10.244.2.2:80 -m -w 0")
+                    .contains("-a -t 10.96.0.10:80 -r 10.244.1.2:80 -m -w 1");
+            assertThat(answers("http://10.96.0.10/", 3)).as("new connections avoid the draining one").containsExactly("pod 10.244.1.2");
+
+            SyncResult busy = engine.refreshDraining();
+            assertThat(lab.node1.exec("ipvsadm", "-S", "-n")).as("busy and within the period: kept")
+                    .contains("-a -t 10.96.0.10:80 -r 10.244.2.2:80 -m -w 0");
+            assertThat(busy.draining()).isGreaterThanOrEqualTo(1);
+            Thread.sleep(6500);
+            SyncResult expired = engine.refreshDraining();
+            assertThat(lab.node1.exec("ipvsadm", "-S", "-n")).as("period over: deleted").doesNotContain("10.244.2.2");
+            assertThat(expired.draining()).isZero();
+        } finally {
+            held.destroyForcibly();
+        }
+    }
+
+    @Test
+    void anIdleRemovedEndpointIsDeletedAtTheFirstDrainCheck() {
+        SyncEngine engine = engine("--ipvs-graceful-termination", "--ipvs-graceful-period=60s");
+        engine.fullResync(model);
+        model.putSlice(slice("10.244.1.2"));
+        engine.syncServices(List.of(WEB), model);
+        assertThat(lab.node1.exec("ipvsadm", "-S", "-n")).contains("-a -t 10.96.0.10:80 -r 10.244.2.2:80 -m -w 0");
+        engine.refreshDraining();
+        assertThat(lab.node1.exec("ipvsadm", "-S", "-n")).doesNotContain("10.244.2.2");
+    }
+
+    @Test
     void cleanupRemovesOnlyWhatKubeDsrOwns() {
         lab.node1.exec("ipvsadm", "-A", "-t", "10.50.0.1:80", "-s", "wlc");
         SyncEngine engine = engine();

@@ -152,6 +152,37 @@ public final class SyncEngine {
         return apply(want, have, addressOps, problems, t0);
     }
 
+    /**
+     * Graceful termination's follow-up: reads the connection counts of the virtual servers with draining real
+     * servers and deletes those that are idle or past the grace period.
+     */
+    public SyncResult refreshDraining() {
+        long t0 = System.nanoTime();
+        Map<VirtualServerKey, DesiredVirtualServer> want = new LinkedHashMap<>();
+        Map<VirtualServerKey, RealizedVirtualServer> have = new LinkedHashMap<>();
+        for (DrainKey dk : draining.keySet()) {
+            VirtualServerKey k = dk.service();
+            if (have.containsKey(k)) {
+                continue;
+            }
+            RealizedVirtualServer known = realized.get(k);
+            DesiredVirtualServer d = desired.get(k);
+            try {
+                List<RealServerStatus> reals = ipvs.realServers(k);
+                have.put(k, new RealizedVirtualServer(known != null ? known.server() : d.server(), reals));
+                if (d != null) {
+                    want.put(k, d);
+                }
+            } catch (io.kubedsr.ipvs.IpvsException e) {
+                if (!e.isVirtualServerNotFound()) {
+                    throw e;
+                }
+            }
+        }
+        draining.keySet().removeIf(dk -> !have.containsKey(dk.service()));
+        return apply(want, have, 0, List.of(), t0);
+    }
+
     /** Re-plans everything, dumps the kernel and repairs drift in what kube-dsr owns. */
     public SyncResult fullResync(ClusterModel model) {
         long t0 = System.nanoTime();
@@ -200,7 +231,7 @@ public final class SyncEngine {
             realized.put(e.getKey(), asRealized(e.getValue(), have.get(e.getKey()), plan));
         }
         return new SyncResult(plan.operations().size(), addressOps, failures, problems,
-                Duration.ofNanos(System.nanoTime() - t0));
+                Duration.ofNanos(System.nanoTime() - t0), draining.size());
     }
 
     /** What the kernel holds after the plan: the desired real servers plus those still draining. */

@@ -6,9 +6,12 @@ import java.util.List;
 import io.kubedsr.ipvs.IpvsFailure;
 import io.kubedsr.proxy.model.Problem;
 
-/** What one sync did: kernel writes issued, IPVS writes that failed, Service problems found, time taken. */
+/**
+ * What one sync did: kernel writes issued, IPVS writes that failed, Service problems found, time taken, and how
+ * many real servers are still draining (graceful termination) afterwards.
+ */
 public record SyncResult(int ipvsOperations, int addressOperations, List<IpvsFailure> failures, List<Problem> problems,
-        Duration elapsed) {
+        Duration elapsed, int draining) {
     public SyncResult {
         failures = List.copyOf(failures);
         problems = List.copyOf(problems);
