@@ -30,6 +30,7 @@ import io.kubedsr.proxy.events.EventRecorder;
 import io.kubedsr.proxy.health.HealthServer;
 import io.kubedsr.proxy.kernel.IpvsSysctls;
 import io.kubedsr.proxy.kernel.SyncEngine;
+import io.kubedsr.proxy.nft.NftTable;
 import io.kubedsr.proxy.kernel.SyncResult;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.NodeInfos;
@@ -118,7 +119,7 @@ public final class Agent implements AutoCloseable {
                 ipvs = IpvsClient.open();
                 rtnl = Rtnetlink.open();
             }
-            engine = new SyncEngine(config, info, ipvs, rtnl, clock);
+            engine = new SyncEngine(config, info, ipvs, rtnl, new NftTable(kernelNamespace), clock);
             engine.start();
             try (NetworkNamespace here = NetworkNamespace.current()) {
                 IpvsSysctls.apply(kernelNamespace != null ? kernelNamespace : here);

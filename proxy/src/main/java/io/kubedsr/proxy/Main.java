@@ -24,6 +24,7 @@ import io.kubedsr.proxy.config.FlagParseException;
 import io.kubedsr.proxy.kernel.Modules;
 import io.kubedsr.proxy.kernel.SyncEngine;
 import io.kubedsr.proxy.model.NodeInfo;
+import io.kubedsr.proxy.nft.NftTable;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 
@@ -87,14 +88,15 @@ public final class Main {
         return c;
     }
 
-    /** --cleanup-config: removes kube-dsr's virtual servers and kube-dummy-if, nothing else. */
+    /** --cleanup-config: removes kube-dsr's virtual servers, its nftables table and kube-dummy-if, nothing else. */
     static int cleanup(AgentConfig config) {
         try (IpvsClient ipvs = IpvsClient.open(); Rtnetlink rtnl = Rtnetlink.open()) {
             List<InetAddress> local = new ArrayList<>();
             for (Address a : rtnl.addresses(AddressFamily.UNSPEC)) {
                 local.add(a.address());
             }
-            int removed = new SyncEngine(config, new NodeInfo("", local, local), ipvs, rtnl, Clock.systemUTC()).cleanup();
+            int removed = new SyncEngine(config, new NodeInfo("", local, local), ipvs, rtnl, new NftTable(null), Clock.systemUTC())
+                    .cleanup();
             LOG.info("cleanup removed {} objects", removed);
             return 0;
         } catch (RuntimeException e) {

@@ -60,7 +60,7 @@ class AgentRealKernelTest {
         client.services().inNamespace("default").resource(SyncEngineRealKernelTest.web(null)).create();
         client.discovery().v1().endpointSlices().inNamespace("default")
                 .resource(SyncEngineRealKernelTest.slice("10.244.1.2", "10.244.2.2")).create();
-        agent = new Agent(AgentFlags.parse(new String[] {"--health-port=20244"}), client, vertx, "node1", lab.node1.namespace());
+        agent = new Agent(AgentFlags.parse(new String[] {"--health-port=20244", "--cluster-cidr=10.244.0.0/16"}), client, vertx, "node1", lab.node1.namespace());
         agent.onSync(syncs::add);
         agent.start().get(120, TimeUnit.SECONDS);
     }

@@ -45,8 +45,6 @@ public final class ServiceLab implements AutoCloseable {
         pod1.exec("ip", "route", "add", "default", "via", "10.244.1.1");
         pod2.exec("ip", "route", "add", "default", "via", "10.244.2.1");
         node1.exec("ip", "route", "add", "10.244.2.0/24", "via", "192.168.1.2");
-        // Until kube-dsr masquerades outside traffic, replies from node2's pod go back through the director.
-        node2.exec("ip", "route", "add", "172.16.0.0/24", "via", "192.168.1.1");
         router.exec("ip", "route", "add", "10.96.0.0/12", "via", "192.168.1.1");
         serve(pod1, "10.244.1.2");
         serve(pod1, "10.244.1.3");

@@ -29,8 +29,10 @@ import io.kubedsr.netlink.TestNamespace;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.config.AgentFlags;
+import io.kubedsr.proxy.kernel.IpvsSysctls;
 import io.kubedsr.proxy.kernel.SyncEngine;
 import io.kubedsr.proxy.kernel.SyncResult;
+import io.kubedsr.proxy.nft.NftTable;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.ServiceRef;
 import io.kubedsr.proxy.watch.ClusterModel;
@@ -92,9 +94,12 @@ class SyncEngineRealKernelTest {
     }
 
     private SyncEngine engine(String... flags) {
-        AgentConfig config = AgentFlags.parse(flags);
+        List<String> all = new ArrayList<>(List.of("--cluster-cidr=10.244.0.0/16"));
+        all.addAll(List.of(flags));
+        AgentConfig config = AgentFlags.parse(all.toArray(String[]::new));
         NodeInfo node = new NodeInfo("node1", List.of(IpPrefix.parseAddress("192.168.1.1")), List.of(IpPrefix.parseAddress("192.168.1.1")));
-        SyncEngine engine = new SyncEngine(config, node, ipvs, rtnl, Clock.systemUTC());
+        IpvsSysctls.apply(lab.node1.namespace()); // as the agent does at start: conntrack=1 lets nft masquerade IPVS traffic
+        SyncEngine engine = new SyncEngine(config, node, ipvs, rtnl, new NftTable(lab.node1.namespace()), Clock.systemUTC());
         engine.start();
         return engine;
     }
@@ -114,6 +119,9 @@ class SyncEngineRealKernelTest {
     @Test
     void clusterIpAndNodePortServeTrafficFromAClient() {
         SyncResult first = engine().fullResync(model);
+        // Replies from node2's pod reach the client only because the director masquerades outside traffic.
+        assertThat(lab.node1.exec("nft", "list", "table", "inet", "kube-dsr")).contains("10.96.0.10 . tcp . 80")
+                .contains("192.168.1.1 . tcp . 30080").contains("10.244.0.0/16").contains("masquerade");
         assertThat(first.failures()).isEmpty();
         assertThat(lab.node1.exec("ip", "addr", "show", "kube-dummy-if")).contains("10.96.0.10/32");
         assertThat(lab.node1.exec("ipvsadm", "-Ln")).contains("TCP  10.96.0.10:80 rr").contains("10.244.1.2:80")
@@ -239,6 +247,7 @@ class SyncEngineRealKernelTest {
         SyncEngine engine = engine();
         engine.fullResync(model);
         assertThat(engine.cleanup()).isEqualTo(3); // two virtual servers and kube-dummy-if
+        assertThat(lab.node1.tryExecFails("nft", "list", "table", "inet", "kube-dsr")).as("the nft table is gone").isTrue();
         assertThat(lab.node1.exec("ipvsadm", "-S", "-n").trim()).isEqualTo("-A -t 10.50.0.1:80 -s wlc");
         assertThat(lab.node1.exec("ip", "-o", "link", "show")).doesNotContain("kube-dummy-if");
     }

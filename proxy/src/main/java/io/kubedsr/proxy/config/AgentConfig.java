@@ -37,13 +37,15 @@ public record AgentConfig(
         boolean enableOverlay,
         String overlayType,
         Encapsulation overlayEncap,
-        int overlayEncapPort) {
+        int overlayEncapPort,
+        List<IpPrefix> clusterCidr) {
 
     public AgentConfig {
         serviceClusterIpRange = List.copyOf(serviceClusterIpRange);
         serviceExternalIpRange = List.copyOf(serviceExternalIpRange);
         loadBalancerIpRange = List.copyOf(loadBalancerIpRange);
         excludedCidrs = List.copyOf(excludedCidrs);
+        clusterCidr = List.copyOf(clusterCidr);
     }
 
     /** The defaults, as if started with no flags. */

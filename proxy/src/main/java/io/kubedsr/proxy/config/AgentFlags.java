@@ -48,6 +48,9 @@ public final class AgentFlags {
         bool("nodeport-bindon-all-ip", false, "Serve NodePorts on every local address, not only the node's addresses.");
         flag("service-cluster-ip-range", "10.96.0.0/12", "The cluster's service CIDRs (comma-separated, one per family). "
                 + "External and LoadBalancer IPs inside them are always refused.", ValueParsers::cidrs);
+        flag("cluster-cidr", "", "The pods' CIDRs (comma-separated, one per family). Traffic to a service from outside "
+                + "them is masqueraded so replies return through this node; empty: only --masquerade-all masquerades.",
+                ValueParsers::cidrs);
         flag("service-external-ip-range", "", "CIDRs externalIPs may use (comma-separated).", ValueParsers::cidrs);
         flag("loadbalancer-ip-range", "", "CIDRs LoadBalancer ingress IPs may use (comma-separated).", ValueParsers::cidrs);
         bool("strict-external-ip-validation", true, "Refuse externalIPs and LoadBalancer IPs outside the ranges above: "
@@ -149,7 +152,7 @@ public final class AgentFlags {
                 (Duration) v.get("service-udp-timeout"), v4, v6, (String) v.get("metrics-addr"), (Integer) v.get("metrics-port"),
                 (String) v.get("metrics-path"), (String) v.get("health-addr"), (Integer) v.get("health-port"),
                 (Boolean) v.get("cleanup-config"), (Boolean) v.get("hairpin-mode"), (Boolean) v.get("enable-overlay"),
-                (String) v.get("overlay-type"), encap, encapPort);
+                (String) v.get("overlay-type"), encap, encapPort, cidrs(v, "cluster-cidr"));
     }
 
     @SuppressWarnings("unchecked")

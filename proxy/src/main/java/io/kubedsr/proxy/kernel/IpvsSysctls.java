@@ -11,8 +11,8 @@ import io.kubedsr.netlink.netns.NetworkNamespace;
 /**
  * The sysctls kube-router sets for an IPVS proxy, written only when they differ:
  * <ul>
- * <li>{@code net.ipv4.vs.conntrack=1}: keep conntrack entries for IPVS connections, which masquerading and
- * the firewall rules need;</li>
+ * <li>{@code net.ipv4.vs.conntrack=1}: keep conntrack entries for IPVS connections; without it the nftables
+ * masquerade rule never sees IPVS-forwarded connections (proven in the VM tests);</li>
  * <li>{@code net.ipv4.vs.expire_nodest_conn=1}: drop connections to a deleted real server at once instead of
  * letting clients hang;</li>
  * <li>{@code net.ipv4.vs.expire_quiescent_template=1}: persistence templates of a weight-0 (draining) real

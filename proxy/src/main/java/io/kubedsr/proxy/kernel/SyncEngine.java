@@ -36,6 +36,8 @@ import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.nft.NftRules;
+import io.kubedsr.proxy.nft.NftTable;
 import io.kubedsr.proxy.plan.DesiredVirtualServer;
 import io.kubedsr.proxy.plan.DrainKey;
 import io.kubedsr.proxy.plan.IpvsPlan;
@@ -62,6 +64,7 @@ public final class SyncEngine {
     private final IpvsClient ipvs;
     private final Rtnetlink rtnl;
     private final Clock clock;
+    private final NftTable nft;
 
     private final Map<ServiceRef, ServicePlan> plans = new HashMap<>();
     private final Map<VirtualServerKey, DesiredVirtualServer> desired = new HashMap<>();
@@ -70,7 +73,8 @@ public final class SyncEngine {
     private final Set<InetAddress> vipsHeld = new HashSet<>();
     private int dummyIndex;
 
-    public SyncEngine(AgentConfig config, NodeInfo node, IpvsClient ipvs, Rtnetlink rtnl, Clock clock) {
+    /** {@code nft} applies kube-dsr's nftables table; null leaves nftables alone (tools that only read). */
+    public SyncEngine(AgentConfig config, NodeInfo node, IpvsClient ipvs, Rtnetlink rtnl, NftTable nft, Clock clock) {
         this.config = config;
         this.planner = new ServicePlanner(config, node);
         this.ipvsPlanner = new IpvsPlanner(config.ipvsGracefulTermination(), config.ipvsGracefulPeriod());
@@ -82,6 +86,7 @@ public final class SyncEngine {
         this.ipvs = ipvs;
         this.rtnl = rtnl;
         this.clock = clock;
+        this.nft = nft;
     }
 
     /** Creates kube-dummy-if if missing, applies the IPVS timeouts from the flags; writes nothing else. */
@@ -212,6 +217,9 @@ public final class SyncEngine {
 
     private SyncResult apply(Map<VirtualServerKey, DesiredVirtualServer> want, Map<VirtualServerKey, RealizedVirtualServer> have,
             int addressOps, List<Problem> problems, long t0) {
+        if (nft != null && nft.apply(NftRules.render(nftInput()))) {
+            addressOps++;
+        }
         Map<DrainKey, Instant> drainingBefore = draining;
         IpvsPlan plan = ipvsPlanner.plan(want, have, drainingBefore, clock.instant());
         Map<DrainKey, Instant> nextDraining = new HashMap<>(draining);
@@ -232,6 +240,21 @@ public final class SyncEngine {
         }
         return new SyncResult(plan.operations().size(), addressOps, failures, problems,
                 Duration.ofNanos(System.nanoTime() - t0), draining.size());
+    }
+
+    private NftRules.Input nftInput() {
+        Set<InetAddress> hairpin = new HashSet<>();
+        Set<VirtualServerKey> masqueraded = new HashSet<>(desired.keySet());
+        for (ServicePlan p : plans.values()) {
+            masqueraded.removeAll(p.keepSource());
+            if (p.hairpin()) {
+                for (DesiredVirtualServer d : p.virtualServers()) {
+                    d.realServers().forEach(r -> hairpin.add(r.address()));
+                }
+            }
+        }
+        return new NftRules.Input(desired.keySet(), masqueraded, vipsHeld, config.clusterCidr(), hairpin,
+                config.masqueradeAll(), config.ipvsPermitAll());
     }
 
     /** What the kernel holds after the plan: the desired real servers plus those still draining. */
@@ -336,6 +359,9 @@ public final class SyncEngine {
             }
         }
         ipvs.apply(ops);
+        if (nft != null) {
+            nft.delete();
+        }
         if (dummy != null) {
             rtnl.deleteLink(dummy.index());
         }

@@ -108,7 +108,16 @@ public final class ServicePlanner {
                 out.add(virtualServer(key, Role.LOAD_BALANCER, ip, protocol, port.getPort(), scheduler, flags, affinity, external));
             }
         }
-        return new ServicePlan(ref, out, vips, problems);
+        boolean hairpin = config.hairpinMode() || annotations.containsKey(Annotations.HAIRPIN);
+        Set<VirtualServerKey> keepSource = new LinkedHashSet<>();
+        if (externalLocal) {
+            for (DesiredVirtualServer d : out) {
+                if (d.role() != Role.CLUSTER_IP) {
+                    keepSource.add(d.server().key());
+                }
+            }
+        }
+        return new ServicePlan(ref, out, vips, problems, hairpin, keepSource);
     }
 
     /** ExternalName, headless, and Services another proxy owns are not programmed. */

@@ -1,0 +1,168 @@
+package io.kubedsr.proxy.nft;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+
+import io.kubedsr.ipvs.VirtualServerKey;
+import io.kubedsr.netlink.AddressFamily;
+import io.kubedsr.netlink.IpPrefix;
+
+/**
+ * Renders kube-dsr's own nftables table, {@code inet kube-dsr}, as one script that replaces the table
+ * atomically (nft applies a file as one transaction). Pure: the same inputs give the same text.
+ * <ul>
+ * <li>prerouting and output (mangle priority): a packet to a service that may be masqueraded (address,
+ * protocol and port in {@code masq4}/{@code masq6}) gets packet-mark bit {@value #MASQ_MARK_TEXT}, the bit
+ * kube-proxy uses for the same purpose. It is marked before IPVS rewrites the destination; nftables cannot
+ * put the conntrack original port into a set lookup (variable-sized in concatenations), so the mark carries
+ * the decision to postrouting;</li>
+ * <li>postrouting (srcnat): marked packets from outside {@code --cluster-cidr} are masqueraded so replies come
+ * back through this node (with {@code --masquerade-all}: every marked packet); a pod reaching itself through
+ * its service ({@code saddr . daddr} both the endpoint) is masqueraded (hairpin). Services with
+ * externalTrafficPolicy Local are not in the masquerade set for their external addresses: the client IP is
+ * kept and only local endpoints answer;</li>
+ * <li>with {@code --ipvs-permit-all=false}: traffic to a VIP on a port that is not a service port is rejected;
+ * ICMP stays allowed.</li>
+ * </ul>
+ */
+public final class NftRules {
+    public static final String TABLE = "kube-dsr";
+    static final String MASQ_MARK_TEXT = "0x00004000";
+
+    private NftRules() {
+    }
+
+    /**
+     * What the rules are made from: every service (address, protocol, port) for the firewall, the ones that may
+     * be masqueraded, the VIPs, the pod CIDRs, and the endpoints of hairpin-enabled services.
+     */
+    public record Input(Collection<VirtualServerKey> services, Collection<VirtualServerKey> masqueraded,
+            Collection<InetAddress> vips, List<IpPrefix> clusterCidr, Collection<InetAddress> hairpinEndpoints,
+            boolean masqueradeAll, boolean permitAll) {
+    }
+
+    public static String render(Input in) {
+        StringBuilder sb = new StringBuilder();
+        // Creating then deleting makes the replacement work whether or not the table exists, in one transaction.
+        sb.append("add table inet ").append(TABLE).append('\n');
+        sb.append("delete table inet ").append(TABLE).append('\n');
+        sb.append("table inet ").append(TABLE).append(" {\n");
+        for (AddressFamily f : List.of(AddressFamily.INET, AddressFamily.INET6)) {
+            String v = f == AddressFamily.INET ? "4" : "6";
+            String type = f == AddressFamily.INET ? "ipv4_addr" : "ipv6_addr";
+            set(sb, "services" + v, type + " . inet_proto . inet_service", false, serviceElements(in.services(), f));
+            set(sb, "masq" + v, type + " . inet_proto . inet_service", false, serviceElements(in.masqueraded(), f));
+            set(sb, "vips" + v, type, false, addresses(in.vips(), f));
+            set(sb, "pods" + v, type, true, prefixes(in.clusterCidr(), f));
+            set(sb, "hairpin" + v, type + " . " + type, false, hairpin(in.hairpinEndpoints(), f));
+        }
+        for (String hook : List.of("prerouting", "output")) {
+            sb.append("  chain mark-").append(hook).append(" {\n    type filter hook ").append(hook)
+                    .append(" priority mangle; policy accept;\n");
+            sb.append("    ip daddr . meta l4proto . th dport @masq4 meta mark set meta mark | ").append(MASQ_MARK_TEXT).append('\n');
+            sb.append("    ip6 daddr . meta l4proto . th dport @masq6 meta mark set meta mark | ").append(MASQ_MARK_TEXT).append('\n');
+            sb.append("  }\n");
+        }
+        sb.append("  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n");
+        for (String v : List.of("4", "6")) {
+            String ip = v.equals("4") ? "ip" : "ip6";
+            String marked = "meta mark & " + MASQ_MARK_TEXT + " == " + MASQ_MARK_TEXT;
+            AddressFamily family = v.equals("4") ? AddressFamily.INET : AddressFamily.INET6;
+            if (in.masqueradeAll()) {
+                sb.append("    ").append(marked).append(" meta nfproto ").append(v.equals("4") ? "ipv4" : "ipv6")
+                        .append(" masquerade\n");
+            } else if (in.clusterCidr().stream().anyMatch(p -> p.family() == family)) {
+                sb.append("    ").append(marked).append(' ').append(ip).append(" saddr != @pods").append(v).append(" masquerade\n");
+            }
+            sb.append("    ").append(marked).append(' ').append(ip).append(" saddr . ").append(ip).append(" daddr @hairpin")
+                    .append(v).append(" masquerade\n");
+        }
+        sb.append("  }\n");
+        if (!in.permitAll()) {
+            sb.append("  chain input {\n    type filter hook input priority filter; policy accept;\n");
+            for (String v : List.of("4", "6")) {
+                String ip = v.equals("4") ? "ip" : "ip6";
+                String icmp = v.equals("4") ? "icmp" : "icmpv6";
+                sb.append("    ").append(ip).append(" daddr @vips").append(v).append(" meta l4proto ").append(icmp).append(" accept\n");
+                sb.append("    ").append(ip).append(" daddr @vips").append(v).append(' ').append(ip)
+                        .append(" daddr . meta l4proto . th dport != @services").append(v).append(" reject\n");
+            }
+            sb.append("  }\n");
+        }
+        sb.append("}\n");
+        // The comment carries a digest of the whole table, so a restarted agent can tell that the kernel
+        // already holds exactly this table and skip the write.
+        String body = sb.toString();
+        String marker = "table inet " + TABLE + " {\n";
+        return body.replace(marker, marker + "  comment \"" + digest(body) + "\"\n");
+    }
+
+    /** The digest comment of a rendered script, e.g. {@code kube-dsr:1f2e...}. */
+    public static String digest(String body) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "kube-dsr:" + java.util.HexFormat.of().formatHex(d, 0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The digest comment a rendered script carries, or null. */
+    public static String digestOf(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("comment \"(kube-dsr:[0-9a-f]+)\"").matcher(text);
+        return m.find() ? m.group(1) : null;
+    }
+
+    private static void set(StringBuilder sb, String name, String type, boolean interval, List<String> elements) {
+        sb.append("  set ").append(name).append(" {\n    type ").append(type).append(";\n");
+        if (interval) {
+            sb.append("    flags interval;\n");
+        }
+        if (!elements.isEmpty()) {
+            sb.append("    elements = { ").append(String.join(", ", elements)).append(" }\n");
+        }
+        sb.append("  }\n");
+    }
+
+    private static List<String> serviceElements(Collection<VirtualServerKey> keys, AddressFamily f) {
+        TreeSet<String> out = new TreeSet<>();
+        for (VirtualServerKey k : keys) {
+            if (k instanceof VirtualServerKey.ByAddress a && a.family() == f) {
+                out.add(IpPrefix.format(a.address()) + " . " + a.protocol().name().toLowerCase(Locale.ROOT) + " . " + a.port());
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    private static List<String> addresses(Collection<InetAddress> addrs, AddressFamily f) {
+        TreeSet<String> out = new TreeSet<>();
+        for (InetAddress a : addrs) {
+            if (AddressFamily.of(a) == f) {
+                out.add(IpPrefix.format(a));
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    private static List<String> hairpin(Collection<InetAddress> addrs, AddressFamily f) {
+        List<String> out = new ArrayList<>();
+        for (String a : addresses(addrs, f)) {
+            out.add(a + " . " + a);
+        }
+        return out;
+    }
+
+    private static List<String> prefixes(List<IpPrefix> cidrs, AddressFamily f) {
+        List<String> out = new ArrayList<>();
+        for (IpPrefix p : cidrs) {
+            if (p.family() == f) {
+                out.add(p.toString());
+            }
+        }
+        return out;
+    }
+}

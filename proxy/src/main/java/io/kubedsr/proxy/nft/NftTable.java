@@ -1,0 +1,81 @@
+package io.kubedsr.proxy.nft;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.kubedsr.netlink.netns.NetworkNamespace;
+
+/**
+ * Applies a rendered table with {@code nft -f -} (one atomic transaction) in the kernel namespace, and only
+ * when the text differs from what it applied last. Runs on the kernel thread.
+ */
+public final class NftTable {
+    private final NetworkNamespace namespace;
+    private String applied;
+
+    /** {@code namespace} null: the agent's own. */
+    public NftTable(NetworkNamespace namespace) {
+        this.namespace = namespace;
+    }
+
+    /** Returns whether nft was run. Throws with nft's own message when it refuses the script. */
+    public boolean apply(String script) {
+        if (script.equals(applied)) {
+            return false;
+        }
+        if (applied == null && script.contains("comment")) {
+            // First use (a restart): the kernel may already hold exactly this table.
+            String current = run(List.of("nft", "list", "table", "inet", NftRules.TABLE), null, true);
+            if (current != null && NftRules.digestOf(script).equals(NftRules.digestOf(current))) {
+                applied = script;
+                return false;
+            }
+        }
+        run(List.of("nft", "-f", "-"), script, false);
+        applied = script;
+        return true;
+    }
+
+    /** Runs nft in the namespace; returns its output, or null on failure when {@code tolerateFailure}. */
+    private String run(List<String> nft, String input, boolean tolerateFailure) {
+        List<String> command = new java.util.ArrayList<>();
+        if (namespace != null) {
+            command.addAll(List.of("nsenter", "--net=" + namespace.path()));
+        }
+        command.addAll(nft);
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            try (OutputStream in = p.getOutputStream()) {
+                if (input != null) {
+                    in.write(input.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("nft did not finish in 60 s");
+            }
+            if (p.exitValue() != 0) {
+                if (tolerateFailure) {
+                    return null;
+                }
+                throw new IllegalStateException("nft refused the kube-dsr table: " + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run nft: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Deletes the table (cleanup); absent is fine. */
+    public void delete() {
+        apply("add table inet " + NftRules.TABLE + "\ndelete table inet " + NftRules.TABLE + "\n");
+        applied = null;
+    }
+}

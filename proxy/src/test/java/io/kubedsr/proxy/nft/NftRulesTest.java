@@ -1,0 +1,73 @@
+package io.kubedsr.proxy.nft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import io.kubedsr.ipvs.Protocol;
+import io.kubedsr.ipvs.VirtualServerKey;
+import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.netlink.TestNamespace;
+
+class NftRulesTest {
+    private static final List<VirtualServerKey> SERVICES = List.of(
+            VirtualServerKey.of(IpPrefix.parseAddress("10.96.0.10"), Protocol.TCP, 80),
+            VirtualServerKey.of(IpPrefix.parseAddress("192.168.1.1"), Protocol.UDP, 30053),
+            VirtualServerKey.of(IpPrefix.parseAddress("fd00:96::a"), Protocol.SCTP, 3868));
+    /** The NodePort has externalTrafficPolicy Local: not in the masquerade set. */
+    private static final NftRules.Input INPUT = new NftRules.Input(SERVICES, List.of(SERVICES.get(0), SERVICES.get(2)),
+            List.of(IpPrefix.parseAddress("10.96.0.10"), IpPrefix.parseAddress("fd00:96::a")),
+            List.of(IpPrefix.parse("10.244.0.0/16")), List.of(IpPrefix.parseAddress("10.244.1.5")), false, false);
+
+    @Test
+    void rendersSetsMasqueradeHairpinAndTheFirewall() {
+        String script = NftRules.render(INPUT);
+        assertThat(script).startsWith("add table inet kube-dsr\ndelete table inet kube-dsr\ntable inet kube-dsr {\n  comment \"kube-dsr:");
+        assertThat(NftRules.digestOf(script)).matches("kube-dsr:[0-9a-f]{24}");
+        assertThat(script).contains("elements = { 10.96.0.10 . tcp . 80, 192.168.1.1 . udp . 30053 }")
+                .contains("elements = { fd00:96::a . sctp . 3868 }")
+                .contains("set masq4 {\n    type ipv4_addr . inet_proto . inet_service;\n    elements = { 10.96.0.10 . tcp . 80 }")
+                .contains("ip daddr . meta l4proto . th dport @masq4 meta mark set meta mark | 0x00004000")
+                .contains("meta mark & 0x00004000 == 0x00004000 ip saddr != @pods4 masquerade")
+                .contains("meta mark & 0x00004000 == 0x00004000 ip saddr . ip daddr @hairpin4 masquerade")
+                .contains("elements = { 10.244.1.5 . 10.244.1.5 }")
+                .contains("ip daddr @vips4 ip daddr . meta l4proto . th dport != @services4 reject")
+                .contains("ip daddr @vips4 meta l4proto icmp accept");
+        // no IPv6 cluster CIDR: no IPv6 outside-traffic rule
+        assertThat(script).doesNotContain("ip6 saddr != @pods6");
+        assertThat(NftRules.render(INPUT)).isEqualTo(script);
+    }
+
+    @Test
+    void masqueradeAllAndPermitAllChangeTheRules() {
+        String script = NftRules.render(new NftRules.Input(INPUT.services(), INPUT.services(), INPUT.vips(), List.of(), List.of(),
+                true, true));
+        assertThat(script).contains("meta mark & 0x00004000 == 0x00004000 meta nfproto ipv4 masquerade")
+                .doesNotContain("saddr != @pods4").doesNotContain("chain input");
+    }
+
+    /** This host's kernel has nftables: the rendered table must load, replace itself and be deleted. */
+    @Test
+    @Tag("hostkernel")
+    void theKernelAcceptsTheTableAndReplacesItAtomically() {
+        try (TestNamespace ns = TestNamespace.create()) {
+            NftTable table = new NftTable(ns.namespace());
+            assertThat(table.apply(NftRules.render(INPUT))).isTrue();
+            assertThat(table.apply(NftRules.render(INPUT))).as("unchanged: nft not run again").isFalse();
+            assertThat(new NftTable(ns.namespace()).apply(NftRules.render(INPUT)))
+                    .as("a restarted agent finds the same table by its digest and writes nothing").isFalse();
+            String listed = ns.exec("nft", "list", "table", "inet", "kube-dsr");
+            assertThat(listed).contains("10.96.0.10 . tcp . 80").contains("masquerade").contains("reject");
+            List<VirtualServerKey> one = List.of(VirtualServerKey.of(IpPrefix.parseAddress("10.96.0.11"), Protocol.TCP, 443));
+            NftRules.Input fewer = new NftRules.Input(one, one, List.of(), List.of(), List.of(), true, true);
+            assertThat(table.apply(NftRules.render(fewer))).isTrue();
+            listed = ns.exec("nft", "list", "table", "inet", "kube-dsr");
+            assertThat(listed).contains("10.96.0.11 . tcp . 443").doesNotContain("10.96.0.10").doesNotContain("reject");
+            table.delete();
+            assertThat(ns.tryExecFails("nft", "list", "table", "inet", "kube-dsr")).isTrue();
+        }
+    }
+}
