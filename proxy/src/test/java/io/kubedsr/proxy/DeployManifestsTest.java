@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -136,7 +137,50 @@ class DeployManifestsTest {
                 .containsExactly("ServiceAccount", "ClusterRole", "ClusterRoleBinding");
     }
 
-    @ParameterizedTest
+    /** fabric8 keeps fields its model does not know (a typo such as mountPropogation) aside instead of failing. */
+    @Test
+    void noFieldIsUnknownToTheKubernetesModel() throws Exception {
+        List<String> unknown = new ArrayList<>();
+        for (Path f : yamlFiles()) {
+            for (HasMetadata o : load(f)) {
+                collectUnknownFields(o, f + ":" + kind(o) + "/" + o.getMetadata().getName(), unknown);
+            }
+        }
+        assertThat(unknown).isEmpty();
+    }
+
+    private static void collectUnknownFields(Object o, String path, List<String> out) throws Exception {
+        if (o instanceof List<?> list) {
+            for (int i = 0; i < list.size(); i++) {
+                collectUnknownFields(list.get(i), path + "[" + i + "]", out);
+            }
+            return;
+        }
+        if (o instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                collectUnknownFields(e.getValue(), path + "." + e.getKey(), out);
+            }
+            return;
+        }
+        if (o == null || !o.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")) {
+            return;
+        }
+        for (Method m : o.getClass().getMethods()) {
+            if (m.getParameterCount() != 0 || !m.getName().startsWith("get") || m.getDeclaringClass() == Object.class) {
+                continue;
+            }
+            Object value = m.invoke(o);
+            if (m.getName().equals("getAdditionalProperties")) {
+                if (value instanceof Map<?, ?> extra && !extra.isEmpty()) {
+                    out.add(path + ": " + extra.keySet());
+                }
+            } else {
+                collectUnknownFields(value, path + "." + m.getName().substring(3), out);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
     @MethodSource("daemonSetFiles")
     void daemonSetArgumentsAreAcceptedByTheAgentsParserAndCarryTheVariantsFlags(String file) throws IOException {
         Container c = agentContainer(daemonSet(file));
@@ -198,7 +242,7 @@ class DeployManifestsTest {
         });
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("daemonSetFiles")
     void daemonSetRunsOnTheHostWithTheServiceAccountMountsAndHealthProbes(String file) throws IOException {
         DaemonSet ds = daemonSet(file);
