@@ -94,8 +94,16 @@ class DeployManifestsTest {
         return out;
     }
 
-    static Stream<String> daemonSetFiles() {
-        return VARIANT_FLAGS.keySet().stream().sorted();
+    /** Every file under deploy/ that holds a DaemonSet, relative to deploy/. */
+    static Stream<String> daemonSetFiles() throws IOException {
+        List<String> out = new ArrayList<>();
+        for (Path p : yamlFiles()) {
+            if (load(p).stream().anyMatch(DaemonSet.class::isInstance)) {
+                out.add(DEPLOY.relativize(p).toString());
+            }
+        }
+        assertThat(out).containsAll(VARIANT_FLAGS.keySet());
+        return out.stream();
     }
 
     static DaemonSet daemonSet(String file) throws IOException {
@@ -187,7 +195,31 @@ class DeployManifestsTest {
         assertThat(c.getCommand()).containsExactly(COMMAND);
         List<String> args = c.getArgs();
         assertThatCode(() -> AgentFlags.parse(args.toArray(String[]::new))).as(file).doesNotThrowAnyException();
-        assertThat(args).containsAll(VARIANT_FLAGS.get(file));
+        assertThat(args).containsAll(VARIANT_FLAGS.getOrDefault(file, List.of()));
+    }
+
+    /**
+     * The migration example: every kube-router flag kube-dsr also has keeps its name and value, except the
+     * ones its README explains (API server access, the overlay kube-router keeps, ports kube-router still holds).
+     */
+    @Test
+    void migrationKeepsKubeRoutersProxyFlagsAsTheyWere() throws IOException {
+        Set<String> known = AgentFlags.FLAGS.stream().map(f -> f.name()).collect(Collectors.toSet());
+        Set<String> changedOnPurpose = Set.of("kubeconfig", "master", "enable-overlay", "overlay-type", "overlay-encap",
+                "overlay-encap-port", "health-port", "metrics-port");
+        List<String> kubeRouter = Files.readAllLines(DEPLOY.resolve("migrate-from-kube-router/kube-router-args.txt")).stream()
+                .map(String::trim).filter(l -> l.startsWith("- --")).map(l -> l.substring(2)).toList();
+        assertThat(kubeRouter).contains("--run-service-proxy=true");
+        List<String> kubeDsr = agentContainer(daemonSet("migrate-from-kube-router/kube-dsr.yaml")).getArgs();
+        List<String> carried = new ArrayList<>();
+        for (String arg : kubeRouter) {
+            String name = arg.substring(2, arg.contains("=") ? arg.indexOf('=') : arg.length());
+            if (known.contains(name) && !changedOnPurpose.contains(name)) {
+                carried.add(arg);
+            }
+        }
+        assertThat(carried).hasSizeGreaterThan(3);
+        assertThat(kubeDsr).containsAll(carried).contains("--enable-overlay=false").doesNotContain("--health-port=20244");
     }
 
     @Test
