@@ -126,7 +126,9 @@ public final class Agent implements AutoCloseable {
             }
         }, kernel).join();
         if (config.healthPort() > 0) {
-            health.listen(config.healthAddr(), config.healthPort());
+            health.listen(config.healthAddr(), config.healthPort()).onFailure(e -> LOG.error(
+                    "health server could not listen on {}:{} ({}); /healthz probes will fail", config.healthAddr(),
+                    config.healthPort(), e.getMessage()));
         }
         SharedIndexInformer<Service> services = client.services().inAnyNamespace().runnableInformer(0);
         services.addEventHandler(handler(s -> onContext(() -> tracker.changed(model.putService(s), clock.instant())),
