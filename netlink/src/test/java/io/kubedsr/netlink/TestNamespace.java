@@ -52,6 +52,15 @@ public final class TestNamespace implements AutoCloseable {
         return run(full.toArray(String[]::new));
     }
 
+    /** A veth pair between two namespaces, each end with an address and up (test topology scaffolding). */
+    public static void veth(TestNamespace a, String aName, String aAddr, TestNamespace b, String bName, String bAddr) {
+        a.exec("ip", "link", "add", aName, "type", "veth", "peer", "name", bName, "netns", b.name());
+        a.exec("ip", "addr", "add", aAddr, "dev", aName);
+        a.exec("ip", "link", "set", aName, "up");
+        b.exec("ip", "addr", "add", bAddr, "dev", bName);
+        b.exec("ip", "link", "set", bName, "up");
+    }
+
     /** Runs a command inside the namespace and says whether it failed (a non-zero exit). */
     public boolean tryExecFails(String... command) {
         try {

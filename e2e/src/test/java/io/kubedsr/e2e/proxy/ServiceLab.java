@@ -27,7 +27,7 @@ public final class ServiceLab implements AutoCloseable {
         router.exec("ip", "link", "add", "br0", "type", "bridge");
         router.exec("ip", "addr", "add", "192.168.1.254/24", "dev", "br0");
         router.exec("ip", "link", "set", "br0", "up");
-        veth(router, "to-client", "172.16.0.1/24", client, "eth0", "172.16.0.2/24");
+        TestNamespace.veth(router, "to-client", "172.16.0.1/24", client, "eth0", "172.16.0.2/24");
         client.exec("ip", "route", "add", "default", "via", "172.16.0.1");
         int n = 1;
         for (TestNamespace node : List.of(node1, node2)) {
@@ -39,9 +39,9 @@ public final class ServiceLab implements AutoCloseable {
             node.exec("ip", "route", "add", "default", "via", "192.168.1.254");
             n++;
         }
-        veth(node1, "to-pod", "10.244.1.1/24", pod1, "eth0", "10.244.1.2/24");
+        TestNamespace.veth(node1, "to-pod", "10.244.1.1/24", pod1, "eth0", "10.244.1.2/24");
         pod1.exec("ip", "addr", "add", "10.244.1.3/24", "dev", "eth0");
-        veth(node2, "to-pod", "10.244.2.1/24", pod2, "eth0", "10.244.2.2/24");
+        TestNamespace.veth(node2, "to-pod", "10.244.2.1/24", pod2, "eth0", "10.244.2.2/24");
         pod1.exec("ip", "route", "add", "default", "via", "10.244.1.1");
         pod2.exec("ip", "route", "add", "default", "via", "10.244.2.1");
         node1.exec("ip", "route", "add", "10.244.2.0/24", "via", "192.168.1.2");
@@ -57,13 +57,6 @@ public final class ServiceLab implements AutoCloseable {
         pod.exec("busybox", "httpd", "-p", ip + ":80", "-h", www.toString());
     }
 
-    private static void veth(TestNamespace a, String aName, String aAddr, TestNamespace b, String bName, String bAddr) {
-        a.exec("ip", "link", "add", aName, "type", "veth", "peer", "name", bName, "netns", b.name());
-        a.exec("ip", "addr", "add", aAddr, "dev", aName);
-        a.exec("ip", "link", "set", aName, "up");
-        b.exec("ip", "addr", "add", bAddr, "dev", bName);
-        b.exec("ip", "link", "set", bName, "up");
-    }
 
     @Override
     public void close() {

@@ -25,7 +25,7 @@ final class Lab implements AutoCloseable {
         router.exec("ip", "link", "add", "br0", "type", "bridge");
         router.exec("ip", "addr", "add", "192.168.1.254/24", "dev", "br0");
         router.exec("ip", "link", "set", "br0", "up");
-        veth(router, "to-client", "172.16.0.1/24", client, "eth0", "172.16.0.2/24");
+        TestNamespace.veth(router, "to-client", "172.16.0.1/24", client, "eth0", "172.16.0.2/24");
         client.exec("ip", "route", "add", "default", "via", "172.16.0.1");
         for (int n = 1; n <= nodeCount; n++) {
             TestNamespace node = TestNamespace.create();
@@ -41,7 +41,7 @@ final class Lab implements AutoCloseable {
 
             TestNamespace pod = TestNamespace.create();
             pods.add(pod);
-            veth(node, "to-pod", "10.244." + n + ".1/24", pod, "eth0", "10.244." + n + ".2/24");
+            TestNamespace.veth(node, "to-pod", "10.244." + n + ".1/24", pod, "eth0", "10.244." + n + ".2/24");
             pod.exec("ip", "route", "add", "default", "via", "10.244." + n + ".1");
         }
     }
@@ -54,13 +54,6 @@ final class Lab implements AutoCloseable {
         return pods.get(n - 1);
     }
 
-    static void veth(TestNamespace a, String aName, String aAddr, TestNamespace b, String bName, String bAddr) {
-        a.exec("ip", "link", "add", aName, "type", "veth", "peer", "name", bName, "netns", b.name());
-        a.exec("ip", "addr", "add", aAddr, "dev", aName);
-        a.exec("ip", "link", "set", aName, "up");
-        b.exec("ip", "addr", "add", bAddr, "dev", bName);
-        b.exec("ip", "link", "set", bName, "up");
-    }
 
     /** Whether {@code from} can ping {@code address} (one try, short timeout). */
     static boolean pings(TestNamespace from, String address) {

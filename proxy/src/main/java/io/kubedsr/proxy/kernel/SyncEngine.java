@@ -131,16 +131,8 @@ public final class SyncEngine {
             Service svc = model.service(ref).orElse(null);
             if (svc != null) {
                 ServicePlan plan = planner.plan(svc, model.slices(ref));
-                plans.put(ref, plan);
-                problems.addAll(plan.problems());
-                for (DesiredVirtualServer d : plan.virtualServers()) {
-                    touched.add(d.server().key());
-                    DesiredVirtualServer earlier = desired.putIfAbsent(d.server().key(), d);
-                    if (earlier != null && !earlier.owner().service().equals(ref)) {
-                        problems.add(new Problem(ref, "VirtualServerConflict", d.server().key() + " is already served for "
-                                + earlier.owner() + "; not programmed for " + d.owner()));
-                    }
-                }
+                adopt(ref, plan, problems);
+                plan.virtualServers().forEach(d -> touched.add(d.server().key()));
             }
         }
         int addressOps = syncVips();
@@ -188,6 +180,21 @@ public final class SyncEngine {
         return apply(want, have, 0, List.of(), t0);
     }
 
+    /**
+     * Records a Service's plan and claims its virtual servers; a virtual server another Service holds already
+     * stays with it, and this Service gets a problem (the same rule as {@link io.kubedsr.proxy.plan.DesiredState}).
+     */
+    private void adopt(ServiceRef ref, ServicePlan plan, List<Problem> problems) {
+        plans.put(ref, plan);
+        problems.addAll(plan.problems());
+        for (DesiredVirtualServer d : plan.virtualServers()) {
+            DesiredVirtualServer earlier = desired.putIfAbsent(d.server().key(), d);
+            if (earlier != null && !earlier.owner().service().equals(ref)) {
+                problems.add(io.kubedsr.proxy.plan.DesiredState.conflict(ref, earlier, d));
+            }
+        }
+    }
+
     /** Re-plans everything, dumps the kernel and repairs drift in what kube-dsr owns. */
     public SyncResult fullResync(ClusterModel model) {
         long t0 = System.nanoTime();
@@ -197,16 +204,7 @@ public final class SyncEngine {
         List<ServiceRef> refs = new ArrayList<>(model.services());
         refs.sort(null);
         for (ServiceRef ref : refs) {
-            ServicePlan plan = planner.plan(model.service(ref).orElseThrow(), model.slices(ref));
-            plans.put(ref, plan);
-            problems.addAll(plan.problems());
-            for (DesiredVirtualServer d : plan.virtualServers()) {
-                DesiredVirtualServer earlier = desired.putIfAbsent(d.server().key(), d);
-                if (earlier != null && !earlier.owner().service().equals(ref)) {
-                    problems.add(new Problem(ref, "VirtualServerConflict", d.server().key() + " is already served for "
-                            + earlier.owner() + "; not programmed for " + d.owner()));
-                }
-            }
+            adopt(ref, planner.plan(model.service(ref).orElseThrow(), model.slices(ref)), problems);
         }
         vipsHeld.clear();
         vipsHeld.addAll(dummyAddresses());

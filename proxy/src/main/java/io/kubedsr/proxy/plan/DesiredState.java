@@ -36,12 +36,17 @@ public record DesiredState(Map<VirtualServerKey, DesiredVirtualServer> virtualSe
             for (DesiredVirtualServer d : plan.virtualServers()) {
                 DesiredVirtualServer earlier = servers.putIfAbsent(d.server().key(), d);
                 if (earlier != null && !earlier.owner().service().equals(d.owner().service())) {
-                    problems.add(new Problem(plan.service(), "VirtualServerConflict", d.server().key()
-                            + " is already served for " + earlier.owner() + "; not programmed for " + d.owner()));
+                    problems.add(conflict(plan.service(), earlier, d));
                 }
             }
         }
         return new DesiredState(servers, vips, problems);
+    }
+
+    /** The problem of a Service whose virtual server another Service already holds. */
+    public static Problem conflict(io.kubedsr.proxy.model.ServiceRef loser, DesiredVirtualServer holder, DesiredVirtualServer claim) {
+        return new Problem(loser, "VirtualServerConflict", claim.server().key() + " is already served for " + holder.owner()
+                + "; not programmed for " + claim.owner());
     }
 
     /** A sorted, line-per-object text of the planned state: what scenario tests compare. */
