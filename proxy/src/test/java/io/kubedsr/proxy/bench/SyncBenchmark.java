@@ -1,0 +1,115 @@
+package io.kubedsr.proxy.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.kubedsr.ipvs.IpvsClient;
+import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.netlink.NetlinkProtocol;
+import io.kubedsr.netlink.TestNamespace;
+import io.kubedsr.netlink.route.Rtnetlink;
+import io.kubedsr.proxy.config.AgentFlags;
+import io.kubedsr.proxy.kernel.SyncEngine;
+import io.kubedsr.proxy.kernel.SyncResult;
+import io.kubedsr.proxy.model.NodeInfo;
+import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.nft.NftTable;
+import io.kubedsr.proxy.watch.ClusterModel;
+
+/**
+ * Benchmark command (not a test), run inside the VM by {@code bench/sync.sh}: a full sync of S ClusterIP
+ * Services x 10 endpoints from API objects (fabric8 Service and EndpointSlice objects) to the kernel (IPVS,
+ * the VIPs on kube-dummy-if, the nftables table), the same IPVS table through {@code ipvsadm -R}, one
+ * endpoint added beside them (operations and time), and the JVM's resident memory with the model loaded.
+ */
+public final class SyncBenchmark {
+    private SyncBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int services = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        int endpoints = 10;
+        ClusterModel model = new ClusterModel();
+        StringBuilder rules = new StringBuilder();
+        for (int i = 0; i < services; i++) {
+            String vip = "10." + (96 + (i >> 16)) + "." + ((i >> 8) & 0xFF) + "." + (i & 0xFF);
+            String name = "svc-" + i;
+            model.putService(new ServiceBuilder().withNewMetadata().withNamespace("bench").withName(name).endMetadata()
+                    .withNewSpec().withType("ClusterIP").withClusterIP(vip).addNewPort().withName("http").withProtocol("TCP")
+                    .withPort(80).endPort().endSpec().build());
+            List<Endpoint> eps = new ArrayList<>();
+            rules.append("-A -t ").append(vip).append(":80 -s rr\n");
+            for (int j = 0; j < endpoints; j++) {
+                String ep = "10.244." + j + "." + (1 + i % 250);
+                eps.add(new EndpointBuilder().withAddresses(ep).withNewConditions().withReady(true).endConditions().build());
+                rules.append("-a -t ").append(vip).append(":80 -r ").append(ep).append(":8080 -m -w 1\n");
+            }
+            model.putSlice(new EndpointSliceBuilder().withNewMetadata().withNamespace("bench").withName(name + "-1")
+                    .withLabels(Map.of("kubernetes.io/service-name", name)).endMetadata().withAddressType("IPv4")
+                    .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort().withEndpoints(eps).build());
+        }
+        NodeInfo node = new NodeInfo("node1", List.of(IpPrefix.parseAddress("192.168.1.1")), List.of());
+        try (TestNamespace ns = TestNamespace.create();
+                IpvsClient ipvs = new IpvsClient(ns.namespace().openConnection(NetlinkProtocol.GENERIC));
+                Rtnetlink rtnl = ns.namespace().openRtnetlink()) {
+            SyncEngine engine = new SyncEngine(AgentFlags.parse(new String[] {"--cluster-cidr=10.244.0.0/16"}), node, ipvs, rtnl,
+                    new NftTable(ns.namespace()), Clock.systemUTC());
+            engine.start();
+            long t0 = System.nanoTime();
+            SyncResult full = engine.fullResync(model);
+            double fullSeconds = (System.nanoTime() - t0) / 1e9;
+            if (!full.failures().isEmpty() || ipvs.virtualServers().size() != services) {
+                throw new IllegalStateException("full sync incomplete: " + full.failures().size() + " failures");
+            }
+            System.gc();
+            long rss = rssKilobytes();
+
+            ServiceRef changed = new ServiceRef("bench", "svc-" + (services / 2));
+            List<Endpoint> more = new ArrayList<>(model.slices(changed).get(0).getEndpoints());
+            more.add(new EndpointBuilder().withAddresses("10.250.0.1").withNewConditions().withReady(true).endConditions().build());
+            model.putSlice(new EndpointSliceBuilder(model.slices(changed).get(0)).withEndpoints(more).build());
+            long requestsBefore = ipvs.connection().requestsSent();
+            long t1 = System.nanoTime();
+            SyncResult one = engine.syncServices(List.of(changed), model);
+            double oneMillis = (System.nanoTime() - t1) / 1e6;
+            long requests = ipvs.connection().requestsSent() - requestsBefore;
+
+            Path file = Files.createTempFile("ipvsadm-", ".rules");
+            Files.writeString(file, rules);
+            double ipvsadm;
+            try (TestNamespace other = TestNamespace.create()) {
+                long t2 = System.nanoTime();
+                other.exec("sh", "-c", "ipvsadm -R < " + file);
+                ipvsadm = (System.nanoTime() - t2) / 1e9;
+            }
+            Files.delete(file);
+            System.out.printf(Locale.ROOT, "RESULT full sync %dx%d from API objects: %.2f s (IPVS %d ops, address+nft %d writes); "
+                    + "ipvsadm -R of the same IPVS table: %.2f s; ratio %.3f%n", services, endpoints, fullSeconds,
+                    full.ipvsOperations(), full.addressOperations(), ipvsadm, fullSeconds / ipvsadm);
+            System.out.printf(Locale.ROOT, "RESULT one endpoint added beside %d services: %d IPVS operation(s), %d netlink request(s), "
+                    + "%.1f ms sync (nft table re-applied: %s)%n", services, one.ipvsOperations(), requests, oneMillis,
+                    one.addressOperations() > 0);
+            System.out.printf(Locale.ROOT, "RESULT JVM resident memory with %dx%d loaded and synced: %d MB (heap used %d MB)%n",
+                    services, endpoints, rss / 1024,
+                    (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / (1024 * 1024));
+        }
+    }
+
+    private static long rssKilobytes() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+}
