@@ -26,7 +26,6 @@ import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.ipvs.VirtualServerStatus;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
-import io.kubedsr.netlink.NetlinkException;
 import io.kubedsr.netlink.route.Address;
 import io.kubedsr.netlink.route.Link;
 import io.kubedsr.netlink.route.LinkKind;
@@ -71,6 +70,8 @@ public final class SyncEngine {
     private Map<VirtualServerKey, RealizedVirtualServer> realized = new HashMap<>();
     private Map<DrainKey, Instant> draining = new HashMap<>();
     private final Set<InetAddress> vipsHeld = new HashSet<>();
+    /** The nftables table needs re-rendering: virtual servers, VIPs or hairpin endpoints changed. */
+    private boolean nftDirty = true;
     private int dummyIndex;
 
     /** {@code nft} applies kube-dsr's nftables table; null leaves nftables alone (tools that only read). */
@@ -129,10 +130,15 @@ public final class SyncEngine {
                 }
             }
             Service svc = model.service(ref).orElse(null);
+            ServicePlan plan = null;
             if (svc != null) {
-                ServicePlan plan = planner.plan(svc, model.slices(ref));
+                plan = planner.plan(svc, model.slices(ref));
                 adopt(ref, plan, problems);
                 plan.virtualServers().forEach(d -> touched.add(d.server().key()));
+            }
+            if (old == null || plan == null || plan.hairpin() || old.hairpin() || !keysOf(old).equals(keysOf(plan))
+                    || !old.keepSource().equals(plan.keepSource()) || !old.vips().equals(plan.vips())) {
+                nftDirty = true;
             }
         }
         int addressOps = syncVips();
@@ -195,9 +201,16 @@ public final class SyncEngine {
         }
     }
 
+    private static Set<VirtualServerKey> keysOf(ServicePlan plan) {
+        Set<VirtualServerKey> out = new HashSet<>();
+        plan.virtualServers().forEach(d -> out.add(d.server().key()));
+        return out;
+    }
+
     /** Re-plans everything, dumps the kernel and repairs drift in what kube-dsr owns. */
     public SyncResult fullResync(ClusterModel model) {
         long t0 = System.nanoTime();
+        nftDirty = true;
         plans.clear();
         desired.clear();
         List<Problem> problems = new ArrayList<>();
@@ -215,8 +228,12 @@ public final class SyncEngine {
 
     private SyncResult apply(Map<VirtualServerKey, DesiredVirtualServer> want, Map<VirtualServerKey, RealizedVirtualServer> have,
             int addressOps, List<Problem> problems, long t0) {
-        if (nft != null && nft.apply(NftRules.render(nftInput()))) {
-            addressOps++;
+        if (nft != null && nftDirty) {
+            // Rendering is O(all services): done only when the sets can have changed, not for endpoint churn.
+            if (nft.apply(NftRules.render(nftInput()))) {
+                addressOps++;
+            }
+            nftDirty = false;
         }
         Map<DrainKey, Instant> drainingBefore = draining;
         IpvsPlan plan = ipvsPlanner.plan(want, have, drainingBefore, clock.instant());
@@ -289,43 +306,54 @@ public final class SyncEngine {
         return key instanceof VirtualServerKey.ByAddress a ? a.address() : AddressFamily.INET.anyAddress();
     }
 
-    /** Makes kube-dummy-if hold exactly the VIPs of all plans; returns the address writes issued. */
+    /**
+     * Makes kube-dummy-if hold exactly the VIPs of all plans, in pipelined batches; returns the address
+     * writes issued. An address that is already there (EEXIST) or already gone (not found) counts as done.
+     */
     private int syncVips() {
         Set<InetAddress> want = new HashSet<>();
         for (ServicePlan p : plans.values()) {
             want.addAll(p.vips());
         }
         want.removeIf(ownership::excluded);
-        int writes = 0;
+        List<InetAddress> adds = new ArrayList<>();
+        List<InetAddress> deletes = new ArrayList<>();
+        List<io.kubedsr.netlink.NetlinkRequest> requests = new ArrayList<>();
         for (InetAddress vip : want) {
             if (!vipsHeld.contains(vip)) {
-                try {
-                    rtnl.addAddress(vipAddress(vip));
-                } catch (NetlinkException e) {
-                    if (!e.alreadyExists()) {
-                        LOG.warn("adding vip={} to {} failed errno={}", IpPrefix.format(vip), DUMMY_LINK, e.errno());
-                        continue;
-                    }
-                }
-                vipsHeld.add(vip);
-                writes++;
+                adds.add(vip);
+                requests.add(io.kubedsr.netlink.route.RtnlRequests.addAddress(vipAddress(vip)));
             }
         }
-        for (InetAddress vip : new ArrayList<>(vipsHeld)) {
+        for (InetAddress vip : vipsHeld) {
             if (!want.contains(vip)) {
-                try {
-                    rtnl.deleteAddress(vipAddress(vip));
-                } catch (NetlinkException e) {
-                    if (!e.isNotFound()) {
-                        LOG.warn("removing vip={} from {} failed errno={}", IpPrefix.format(vip), DUMMY_LINK, e.errno());
-                        continue;
-                    }
-                }
-                vipsHeld.remove(vip);
-                writes++;
+                deletes.add(vip);
+                requests.add(io.kubedsr.netlink.route.RtnlRequests.deleteAddress(vipAddress(vip)));
             }
         }
-        return writes;
+        if (requests.isEmpty()) {
+            return 0;
+        }
+        Set<Integer> failed = new HashSet<>();
+        for (io.kubedsr.netlink.BatchResult.Failure f : rtnl.connection().executeBatch(requests).failures()) {
+            boolean isAdd = f.index() < adds.size();
+            if (isAdd ? f.error().alreadyExists() : f.error().isNotFound()) {
+                continue;
+            }
+            failed.add(f.index());
+            LOG.warn("{} failed errno={}", f.request().description(), f.error().errno());
+        }
+        for (int i = 0; i < adds.size(); i++) {
+            if (!failed.contains(i)) {
+                vipsHeld.add(adds.get(i));
+            }
+        }
+        for (int i = 0; i < deletes.size(); i++) {
+            if (!failed.contains(adds.size() + i)) {
+                vipsHeld.remove(deletes.get(i));
+            }
+        }
+        return requests.size() - failed.size();
     }
 
     private Address vipAddress(InetAddress vip) {

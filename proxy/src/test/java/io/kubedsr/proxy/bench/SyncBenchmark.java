@@ -62,10 +62,13 @@ public final class SyncBenchmark {
                 IpvsClient ipvs = new IpvsClient(ns.namespace().openConnection(NetlinkProtocol.GENERIC));
                 Rtnetlink rtnl = ns.namespace().openRtnetlink()) {
             SyncEngine engine = new SyncEngine(AgentFlags.parse(new String[] {"--cluster-cidr=10.244.0.0/16"}), node, ipvs, rtnl,
-                    new NftTable(ns.namespace()), Clock.systemUTC());
+                    Boolean.parseBoolean(System.getProperty("kubedsr.bench.nft", "true")) ? new NftTable(ns.namespace()) : null,
+                    Clock.systemUTC());
             engine.start();
             long t0 = System.nanoTime();
             SyncResult full = engine.fullResync(model);
+            System.out.printf(Locale.ROOT, "phase: full sync returned after %.2f s (nft %s)%n", (System.nanoTime() - t0) / 1e9,
+                    System.getProperty("kubedsr.bench.nft", "true"));
             double fullSeconds = (System.nanoTime() - t0) / 1e9;
             if (!full.failures().isEmpty() || ipvs.virtualServers().size() != services) {
                 throw new IllegalStateException("full sync incomplete: " + full.failures().size() + " failures");
