@@ -70,6 +70,8 @@ public final class SyncEngine {
     private Map<VirtualServerKey, RealizedVirtualServer> realized = new HashMap<>();
     private Map<DrainKey, Instant> draining = new HashMap<>();
     private final Set<InetAddress> vipsHeld = new HashSet<>();
+    /** How many Service plans want each VIP: an incremental sync only looks at the VIPs it touched. */
+    private final Map<InetAddress, Integer> vipRefs = new HashMap<>();
     /** The nftables table needs re-rendering: virtual servers, VIPs or hairpin endpoints changed. */
     private boolean nftDirty = true;
     private int dummyIndex;
@@ -118,9 +120,12 @@ public final class SyncEngine {
         long t0 = System.nanoTime();
         Set<VirtualServerKey> touched = new HashSet<>();
         List<Problem> problems = new ArrayList<>();
+        Set<InetAddress> vipCandidates = new HashSet<>();
         for (ServiceRef ref : changed) {
             ServicePlan old = plans.remove(ref);
             if (old != null) {
+                countVips(old, -1);
+                vipCandidates.addAll(old.vips());
                 for (DesiredVirtualServer d : old.virtualServers()) {
                     touched.add(d.server().key());
                     DesiredVirtualServer current = desired.get(d.server().key());
@@ -135,13 +140,14 @@ public final class SyncEngine {
                 plan = planner.plan(svc, model.slices(ref));
                 adopt(ref, plan, problems);
                 plan.virtualServers().forEach(d -> touched.add(d.server().key()));
+                vipCandidates.addAll(plan.vips());
             }
             if (old == null || plan == null || plan.hairpin() || old.hairpin() || !keysOf(old).equals(keysOf(plan))
                     || !old.keepSource().equals(plan.keepSource()) || !old.vips().equals(plan.vips())) {
                 nftDirty = true;
             }
         }
-        int addressOps = syncVips();
+        int addressOps = syncVips(vipCandidates);
         Map<VirtualServerKey, DesiredVirtualServer> want = new LinkedHashMap<>();
         Map<VirtualServerKey, RealizedVirtualServer> have = new LinkedHashMap<>();
         for (VirtualServerKey k : touched) {
@@ -192,12 +198,19 @@ public final class SyncEngine {
      */
     private void adopt(ServiceRef ref, ServicePlan plan, List<Problem> problems) {
         plans.put(ref, plan);
+        countVips(plan, +1);
         problems.addAll(plan.problems());
         for (DesiredVirtualServer d : plan.virtualServers()) {
             DesiredVirtualServer earlier = desired.putIfAbsent(d.server().key(), d);
             if (earlier != null && !earlier.owner().service().equals(ref)) {
                 problems.add(io.kubedsr.proxy.plan.DesiredState.conflict(ref, earlier, d));
             }
+        }
+    }
+
+    private void countVips(ServicePlan plan, int delta) {
+        for (InetAddress vip : plan.vips()) {
+            vipRefs.merge(vip, delta, (a, b) -> a + b == 0 ? null : a + b);
         }
     }
 
@@ -213,6 +226,7 @@ public final class SyncEngine {
         nftDirty = true;
         plans.clear();
         desired.clear();
+        vipRefs.clear();
         List<Problem> problems = new ArrayList<>();
         List<ServiceRef> refs = new ArrayList<>(model.services());
         refs.sort(null);
@@ -221,7 +235,9 @@ public final class SyncEngine {
         }
         vipsHeld.clear();
         vipsHeld.addAll(dummyAddresses());
-        int addressOps = syncVips();
+        Set<InetAddress> everyVip = new HashSet<>(vipsHeld);
+        everyVip.addAll(vipRefs.keySet());
+        int addressOps = syncVips(everyVip);
         realized = dumpOwned();
         return apply(new LinkedHashMap<>(desired), new LinkedHashMap<>(realized), addressOps, problems, t0);
     }
@@ -307,29 +323,27 @@ public final class SyncEngine {
     }
 
     /**
-     * Makes kube-dummy-if hold exactly the VIPs of all plans, in pipelined batches; returns the address
-     * writes issued. An address that is already there (EEXIST) or already gone (not found) counts as done.
+     * Makes kube-dummy-if hold exactly the VIPs the plans want, looking only at {@code candidates} (the VIPs a
+     * sync touched, or all of them for a full resync), in pipelined batches; returns the address writes issued.
+     * An address that is already there (EEXIST) or already gone (not found) counts as done.
      */
-    private int syncVips() {
-        Set<InetAddress> want = new HashSet<>();
-        for (ServicePlan p : plans.values()) {
-            want.addAll(p.vips());
-        }
-        want.removeIf(ownership::excluded);
+    private int syncVips(Set<InetAddress> candidates) {
         List<InetAddress> adds = new ArrayList<>();
         List<InetAddress> deletes = new ArrayList<>();
-        List<io.kubedsr.netlink.NetlinkRequest> requests = new ArrayList<>();
-        for (InetAddress vip : want) {
-            if (!vipsHeld.contains(vip)) {
+        for (InetAddress vip : candidates) {
+            boolean wanted = vipRefs.getOrDefault(vip, 0) > 0 && !ownership.excluded(vip);
+            if (wanted && !vipsHeld.contains(vip)) {
                 adds.add(vip);
-                requests.add(io.kubedsr.netlink.route.RtnlRequests.addAddress(vipAddress(vip)));
+            } else if (!wanted && vipsHeld.contains(vip)) {
+                deletes.add(vip);
             }
         }
-        for (InetAddress vip : vipsHeld) {
-            if (!want.contains(vip)) {
-                deletes.add(vip);
-                requests.add(io.kubedsr.netlink.route.RtnlRequests.deleteAddress(vipAddress(vip)));
-            }
+        List<io.kubedsr.netlink.NetlinkRequest> requests = new ArrayList<>();
+        for (InetAddress vip : adds) {
+            requests.add(io.kubedsr.netlink.route.RtnlRequests.addAddress(vipAddress(vip)));
+        }
+        for (InetAddress vip : deletes) {
+            requests.add(io.kubedsr.netlink.route.RtnlRequests.deleteAddress(vipAddress(vip)));
         }
         if (requests.isEmpty()) {
             return 0;
