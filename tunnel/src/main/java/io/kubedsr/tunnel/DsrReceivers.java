@@ -50,21 +50,9 @@ public final class DsrReceivers {
             String name = linkName(family);
             LinkKind.IpTunnel wanted = new LinkKind.IpTunnel(family, podIp, null, family == AddressFamily.INET ? 0 : 64,
                     false, TunnelEncap.NONE);
-            Link link = rtnl.link(name).orElse(null);
-            TunnelOutcome outcome = TunnelOutcome.UNCHANGED;
-            if (link == null || !link.kind().equals(wanted)) {
-                outcome = link == null ? TunnelOutcome.CREATED : TunnelOutcome.RECREATED;
-                if (link != null) {
-                    rtnl.deleteLink(link.index());
-                    writes.one();
-                }
-                link = rtnl.addLink(name, wanted);
-                writes.one();
-            }
-            if (!link.isUp()) {
-                rtnl.setUp(link.index());
-                writes.one();
-            }
+            TunnelLinks.Ensured ensured = TunnelLinks.ensure(rtnl, name, wanted, writes, () -> { });
+            Link link = ensured.link();
+            TunnelOutcome outcome = ensured.outcome();
             syncVips(rtnl, link.index(), family, vips);
             if (family == AddressFamily.INET) {
                 String podInterface = interfaceHolding(rtnl, podIp);

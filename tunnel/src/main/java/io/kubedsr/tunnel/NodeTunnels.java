@@ -55,29 +55,9 @@ public final class NodeTunnels {
         if (spec.encapsulation() instanceof Encapsulation.Gue g) {
             ensureFouPort(new FouPort(spec.family(), g.port()));
         }
-        Link existing = rtnl.link(name).orElse(null);
-        TunnelOutcome outcome;
-        if (existing != null && existing.kind().equals(wanted)) {
-            outcome = TunnelOutcome.UNCHANGED;
-        } else {
-            // Changing encapsulation, port or endpoints of an ipip link in place is not possible: recreate.
-            outcome = existing == null ? TunnelOutcome.CREATED : TunnelOutcome.RECREATED;
-            if (existing != null) {
-                rtnl.deleteLink(existing.index());
-                writes.one();
-            }
-            removeOtherLinksWithEndpoints(name, wanted);
-            existing = rtnl.addLink(name, wanted);
-            writes.one();
-        }
-        if (!existing.isUp()) {
-            rtnl.setUp(existing.index());
-            writes.one();
-            if (outcome == TunnelOutcome.UNCHANGED) {
-                outcome = TunnelOutcome.UPDATED;
-            }
-        }
-        return new EnsuredTunnel(spec, existing.index(), outcome);
+        TunnelLinks.Ensured ensured = TunnelLinks.ensure(rtnl, name, wanted, writes,
+                () -> removeOtherLinksWithEndpoints(name, wanted));
+        return new EnsuredTunnel(spec, ensured.link().index(), ensured.outcome());
     }
 
     /**

@@ -57,12 +57,7 @@ final class Lab implements AutoCloseable {
 
     /** Whether {@code from} can ping {@code address} (one try, short timeout). */
     static boolean pings(TestNamespace from, String address) {
-        try {
-            from.exec("ping", "-c", "1", "-W", "2", address);
-            return true;
-        } catch (IllegalStateException e) {
-            return false;
-        }
+        return !from.tryExecFails("ping", "-c", "1", "-W", "2", address);
     }
 
     @Override

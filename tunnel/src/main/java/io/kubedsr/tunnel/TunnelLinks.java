@@ -1,0 +1,42 @@
+package io.kubedsr.tunnel;
+
+import io.kubedsr.netlink.route.Link;
+import io.kubedsr.netlink.route.LinkKind;
+import io.kubedsr.netlink.route.Rtnetlink;
+
+/**
+ * Makes one tunnel link equal to its wanted kind and up, for node tunnels and DSR receivers alike: an equal
+ * link is left alone; any difference means delete and create, since the kernel cannot change an ipip link's
+ * endpoints or encapsulation in place.
+ */
+final class TunnelLinks {
+    private TunnelLinks() {
+    }
+
+    record Ensured(Link link, TunnelOutcome outcome) {
+    }
+
+    /** {@code beforeCreate} runs just before a (re)creation, e.g. to clear a clashing link of ours. */
+    static Ensured ensure(Rtnetlink rtnl, String name, LinkKind.IpTunnel wanted, WriteCounter writes, Runnable beforeCreate) {
+        Link link = rtnl.link(name).orElse(null);
+        TunnelOutcome outcome = TunnelOutcome.UNCHANGED;
+        if (link == null || !link.kind().equals(wanted)) {
+            outcome = link == null ? TunnelOutcome.CREATED : TunnelOutcome.RECREATED;
+            if (link != null) {
+                rtnl.deleteLink(link.index());
+                writes.one();
+            }
+            beforeCreate.run();
+            link = rtnl.addLink(name, wanted);
+            writes.one();
+        }
+        if (!link.isUp()) {
+            rtnl.setUp(link.index());
+            writes.one();
+            if (outcome == TunnelOutcome.UNCHANGED) {
+                outcome = TunnelOutcome.UPDATED;
+            }
+        }
+        return new Ensured(link, outcome);
+    }
+}
