@@ -207,23 +207,24 @@ public final class Agent implements AutoCloseable {
         if (tracker.isEmpty()) {
             if (drainCheckWanted) {
                 drainCheckWanted = false;
-                syncRunning = true;
-                CompletableFuture.supplyAsync(engine::refreshDraining, kernel)
-                        .whenComplete((result, error) -> context.runOnContext(v -> finished(result, error, null)));
+                onKernel(engine::refreshDraining, null);
             }
             return;
         }
         Map<ServiceRef, Instant> changed = tracker.drain();
         ClusterModel snapshot = model.subset(changed.keySet());
-        syncRunning = true;
-        CompletableFuture.supplyAsync(() -> engine.syncServices(changed.keySet(), snapshot), kernel)
-                .whenComplete((result, error) -> context.runOnContext(v -> finished(result, error, null)));
+        onKernel(() -> engine.syncServices(changed.keySet(), snapshot), null);
     }
 
     private void runFullResync(CompletableFuture<SyncResult> first) {
         ClusterModel snapshot = model.copy();
+        onKernel(() -> engine.fullResync(snapshot), first);
+    }
+
+    /** Runs one sync on the kernel thread and comes back to the agent's context with its result. */
+    private void onKernel(java.util.function.Supplier<SyncResult> sync, CompletableFuture<SyncResult> first) {
         syncRunning = true;
-        CompletableFuture.supplyAsync(() -> engine.fullResync(snapshot), kernel)
+        CompletableFuture.supplyAsync(sync, kernel)
                 .whenComplete((result, error) -> context.runOnContext(v -> finished(result, error, first)));
     }
 
