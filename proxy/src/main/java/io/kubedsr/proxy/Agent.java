@@ -26,6 +26,8 @@ import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.netns.NetworkNamespace;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.config.AgentConfig;
+import io.kubedsr.proxy.dsr.DsrPods;
+import io.kubedsr.proxy.dsr.PodNamespaces;
 import io.kubedsr.proxy.events.EventRecorder;
 import io.kubedsr.proxy.health.HealthServer;
 import io.kubedsr.proxy.kernel.IpvsSysctls;
@@ -119,7 +121,12 @@ public final class Agent implements AutoCloseable {
                 ipvs = IpvsClient.open();
                 rtnl = Rtnetlink.open();
             }
-            engine = new SyncEngine(config, info, ipvs, rtnl, new NftTable(kernelNamespace), clock);
+            io.kubedsr.netlink.netns.NamespaceId nodeNamespace;
+            try (NetworkNamespace here = NetworkNamespace.current()) {
+                nodeNamespace = kernelNamespace != null ? kernelNamespace.id() : here.id();
+            }
+            DsrPods pods = new DsrPods(PodNamespaces.standard(nodeNamespace));
+            engine = new SyncEngine(config, info, ipvs, rtnl, new NftTable(kernelNamespace), clock, pods);
             engine.start();
             try (NetworkNamespace here = NetworkNamespace.current()) {
                 IpvsSysctls.apply(kernelNamespace != null ? kernelNamespace : here);
