@@ -121,11 +121,8 @@ public final class Agent implements AutoCloseable {
                 ipvs = IpvsClient.open();
                 rtnl = Rtnetlink.open();
             }
-            io.kubedsr.netlink.netns.NamespaceId nodeNamespace;
-            try (NetworkNamespace here = NetworkNamespace.current()) {
-                nodeNamespace = kernelNamespace != null ? kernelNamespace.id() : here.id();
-            }
-            DsrPods pods = new DsrPods(PodNamespaces.standard(nodeNamespace));
+            NetworkNamespace nodeNs = kernelNamespace != null ? kernelNamespace : NetworkNamespace.current();
+            DsrPods pods = new DsrPods(PodNamespaces.standard(nodeNs.id()), nodeNs);
             engine = new SyncEngine(config, info, ipvs, rtnl, new NftTable(kernelNamespace), clock, pods);
             engine.start();
             try (NetworkNamespace here = NetworkNamespace.current()) {

@@ -101,7 +101,7 @@ public final class Main {
             }
             io.kubedsr.proxy.dsr.DsrPods pods;
             try (io.kubedsr.netlink.netns.NetworkNamespace here = io.kubedsr.netlink.netns.NetworkNamespace.current()) {
-                pods = new io.kubedsr.proxy.dsr.DsrPods(io.kubedsr.proxy.dsr.PodNamespaces.standard(here.id()));
+                pods = new io.kubedsr.proxy.dsr.DsrPods(io.kubedsr.proxy.dsr.PodNamespaces.standard(here.id()), null);
             }
             int removed = new SyncEngine(config, new NodeInfo("", local, local), ipvs, rtnl, new NftTable(null), Clock.systemUTC(),
                     pods).cleanup();

@@ -37,12 +37,37 @@ public final class DsrPods {
     private final Map<InetAddress, Wanted> applied = new HashMap<>();
     private final Map<InetAddress, Path> where = new HashMap<>();
 
-    public DsrPods(PodNamespaces finder) {
+    private final NetworkNamespace node;
+    private boolean rpFilterChecked;
+    private long extraWrites;
+
+    /** {@code node}: the node's namespace, whose reverse-path filter must let DSR replies through (null: none). */
+    public DsrPods(PodNamespaces finder, NetworkNamespace node) {
         this.finder = finder;
+        this.node = node;
+    }
+
+    /**
+     * The node forwards its pods' DSR replies, sourced from a VIP that is routed elsewhere: strict reverse-path
+     * filtering (rp_filter 1, the kernel checks the reply came in on the route back to its source) drops them,
+     * loose (2) lets them through. The effective value per interface is the maximum of "all" and the
+     * interface's, so loosening "all" is enough. Done once, the first time this node has a DSR pod.
+     */
+    private void loosenRpFilter() {
+        if (rpFilterChecked || node == null) {
+            return;
+        }
+        rpFilterChecked = true;
+        String key = "net/ipv4/conf/all/rp_filter";
+        if ("1".equals(node.readSysctl(key))) {
+            node.writeSysctl(key, "2");
+            extraWrites++;
+            LOG.info("set {}=2 (loose): this node's pods answer DSR clients with the VIP as source", key);
+        }
     }
 
     public long writes() {
-        return receivers.writes().total();
+        return receivers.writes().total() + extraWrites;
     }
 
     /**
@@ -51,6 +76,9 @@ public final class DsrPods {
      */
     public Map<InetAddress, String> ensure(Map<InetAddress, Wanted> wanted, boolean full) {
         Map<InetAddress, String> failed = new LinkedHashMap<>();
+        if (!wanted.isEmpty()) {
+            loosenRpFilter();
+        }
         for (Map.Entry<InetAddress, Wanted> e : wanted.entrySet()) {
             InetAddress pod = e.getKey();
             if (!full && e.getValue().equals(applied.get(pod)) && where.containsKey(pod)) {
