@@ -178,7 +178,8 @@ class DsrRealKernelTest {
             sb.append(n.exec("ip", "rule")).append(n.exec("sh", "-c", "ip route show table 78 2>/dev/null; true"));
             sb.append(n.exec("ip", "-6", "rule")).append(n.exec("sh", "-c", "ip -6 route show table 78 2>/dev/null; true"));
             sb.append(n.exec("nft", "list", "table", "inet", "kube-dsr"));
-            sb.append(n.exec("ip", "addr", "show", "kube-dummy-if").replaceAll("valid_lft.*", ""));
+            // Addresses sorted: a VIP that left and came back is listed after the others.
+            sb.append(n.exec("ip", "-o", "addr", "show", "kube-dummy-if").replaceAll("valid_lft.*", "").lines().sorted().toList());
         }
         for (TestNamespace p : List.of(lab.pod1, lab.pod2)) {
             sb.append(p.exec("ip", "-o", "link").replaceAll("link/\\S+ \\S+ brd \\S+", "")).append(p.exec("ip", "-o", "addr"));
