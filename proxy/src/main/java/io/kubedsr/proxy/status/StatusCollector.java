@@ -80,11 +80,11 @@ public final class StatusCollector {
                         rules.add(new NodeStatus.DsrRule(family(f), r.priority(), r.fwmark(), r.fwmask(), r.table()));
                     }
                 }
-                for (Route r : rtnl.routes(f, DSR_TABLE)) {
+                for (Route r : routesOf(rtnl, f, DSR_TABLE)) {
                     dsrRoutes.add(new NodeStatus.DsrRoute(family(f), r.type().name().toLowerCase(Locale.ROOT),
                             destination(r.destination()), linkName(links, r.outputLink())));
                 }
-                mainRoutes.addAll(rtnl.routes(f, Route.TABLE_MAIN));
+                mainRoutes.addAll(routesOf(rtnl, f, Route.TABLE_MAIN));
             }
             Set<String> ruleMarks = new HashSet<>();
             for (NodeStatus.DsrRule r : rules) {
@@ -242,7 +242,8 @@ public final class StatusCollector {
             }
             List<String> routes = new ArrayList<>();
             for (Route r : mainRoutes) {
-                if (r.outputLink() == l.index()) {
+                // Leave out the fe80::/64 the kernel gives every link that is up.
+                if (r.outputLink() == l.index() && !r.destination().address().isLinkLocalAddress()) {
                     routes.add(destination(r.destination()));
                 }
             }
@@ -314,6 +315,18 @@ public final class StatusCollector {
             }
         }
         return out;
+    }
+
+    /** A table's routes; a table nothing was ever put in does not exist, and the kernel says ENOENT. */
+    private static List<Route> routesOf(Rtnetlink rtnl, AddressFamily family, int table) {
+        try {
+            return rtnl.routes(family, table);
+        } catch (NetlinkException e) {
+            if (e.isNotFound()) {
+                return List.of();
+            }
+            throw e;
+        }
     }
 
     private static String linkName(Map<Integer, Link> links, int index) {
