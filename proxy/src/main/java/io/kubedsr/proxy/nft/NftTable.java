@@ -78,16 +78,6 @@ public final class NftTable {
         }
     }
 
-    /**
-     * The kube-dsr table as nft prints it now ({@code json}: {@code nft -j}), or null when it does not exist.
-     * Read-only (kube-dsr status); throws when nft cannot be run at all.
-     */
-    public String list(boolean json) {
-        List<String> nft = json ? List.of("nft", "-j", "list", "table", "inet", NftRules.TABLE)
-                : List.of("nft", "list", "table", "inet", NftRules.TABLE);
-        return run(nft, null, true);
-    }
-
     /** Deletes the table (cleanup); absent is fine. */
     public void delete() {
         apply("add table inet " + NftRules.TABLE + "\ndelete table inet " + NftRules.TABLE + "\n");

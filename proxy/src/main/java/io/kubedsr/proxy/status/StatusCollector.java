@@ -143,21 +143,11 @@ public final class StatusCollector {
     }
 
     private DsrMarkMap.Contents readMarks(List<String> notes) {
-        String json;
         try {
-            json = new NftTable(target).list(true);
+            return DsrMarkMap.parse(new NftTable(target).listing());
         } catch (IllegalStateException e) {
             notes.add("DSR marks not read: " + e.getMessage());
-            return new DsrMarkMap.Contents(false, List.of());
-        }
-        if (json == null) {
-            return new DsrMarkMap.Contents(false, List.of()); // no table: no DSR marks yet
-        }
-        try {
-            return DsrMarkMap.parse(json);
-        } catch (IllegalArgumentException e) {
-            notes.add("DSR marks not read: " + e.getMessage());
-            return new DsrMarkMap.Contents(false, List.of());
+            return DsrMarkMap.Contents.ABSENT;
         }
     }
 
