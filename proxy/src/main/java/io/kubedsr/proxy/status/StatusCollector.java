@@ -31,6 +31,7 @@ import io.kubedsr.netlink.route.Route;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.netlink.route.Rule;
 import io.kubedsr.netlink.route.TunnelEncap;
+import io.kubedsr.proxy.dsr.DsrRouting;
 import io.kubedsr.proxy.kernel.Ownership;
 import io.kubedsr.proxy.kernel.SyncEngine;
 import io.kubedsr.proxy.nft.NftTable;
@@ -46,9 +47,9 @@ import io.kubedsr.tunnel.TunnelNames;
  * the machine. Read-only: writes nothing, loads no module.
  */
 public final class StatusCollector {
-    /** kube-router's DSR rule priority and route table: {@code ip rule add prio 32764 fwmark M lookup 78}. */
-    public static final int DSR_RULE_PRIORITY = 32764;
-    public static final int DSR_TABLE = 78;
+    /** The agent's DSR rule priority and route table: {@code ip rule add prio 32764 fwmark M lookup 78}. */
+    static final int DSR_RULE_PRIORITY = DsrRouting.RULE_PRIORITY;
+    static final int DSR_TABLE = DsrRouting.TABLE;
 
     private final NetworkNamespace target;
     private final NamespaceScan scan;
