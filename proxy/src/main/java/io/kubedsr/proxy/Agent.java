@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.kubedsr.ipvs.IpvsClient;
+import io.kubedsr.netlink.NetlinkConnection;
 import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.netns.NetworkNamespace;
 import io.kubedsr.netlink.route.Rtnetlink;
@@ -31,6 +32,10 @@ import io.kubedsr.proxy.health.HealthServer;
 import io.kubedsr.proxy.kernel.IpvsSysctls;
 import io.kubedsr.proxy.kernel.SyncEngine;
 import io.kubedsr.proxy.nft.NftTable;
+import io.kubedsr.proxy.overlay.OverlayController;
+import io.kubedsr.proxy.overlay.OverlayEngine;
+import io.kubedsr.proxy.overlay.OverlaySettings;
+import io.kubedsr.tunnel.NodeTunnels;
 import io.kubedsr.proxy.kernel.SyncResult;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.NodeInfos;
@@ -71,6 +76,9 @@ public final class Agent implements AutoCloseable {
     private final List<Consumer<SyncResult>> syncListeners = new ArrayList<>();
 
     private SyncEngine engine;
+    private final OverlayController overlay;
+    private OverlayEngine overlayEngine;
+    private NetlinkConnection overlayGeneric;
     private IpvsClient ipvs;
     private Rtnetlink rtnl;
     private boolean synced;
@@ -91,6 +99,12 @@ public final class Agent implements AutoCloseable {
         this.kernelNamespace = kernelNamespace;
         this.health = new HealthServer(vertx, config.ipvsSyncPeriod(), clock);
         this.events = new EventRecorder(client, nodeName);
+        this.overlay = new OverlayController(nodeName, vertx, context, kernel, () -> overlayEngine);
+    }
+
+    /** The pod overlay (Node objects to tunnels and routes). */
+    public OverlayController overlay() {
+        return overlay;
     }
 
     /** Observes every completed sync (tests, metrics). Called on the agent's context. */
@@ -121,6 +135,10 @@ public final class Agent implements AutoCloseable {
             }
             engine = new SyncEngine(config, info, ipvs, rtnl, new NftTable(kernelNamespace), clock);
             engine.start();
+            overlayGeneric = kernelNamespace != null ? kernelNamespace.openConnection(NetlinkProtocol.GENERIC)
+                    : NetlinkConnection.open(NetlinkProtocol.GENERIC);
+            overlayEngine = new OverlayEngine(OverlaySettings.from(config), config.overlayEncapPort(), rtnl,
+                    new NodeTunnels(rtnl, overlayGeneric));
             try (NetworkNamespace here = NetworkNamespace.current()) {
                 IpvsSysctls.apply(kernelNamespace != null ? kernelNamespace : here);
             }
@@ -138,6 +156,10 @@ public final class Agent implements AutoCloseable {
                 e -> onContext(() -> model.removeSlice(e).ifPresent(r -> tracker.changed(r, clock.instant())))));
         informers.add(services);
         informers.add(slices);
+        SharedIndexInformer<Node> nodes = client.nodes().runnableInformer(0);
+        nodes.addEventHandler(overlay.handler());
+        informers.add(nodes);
+        nodes.start().toCompletableFuture().thenRun(() -> context.runOnContext(v -> overlay.informerSynced()));
         CompletableFuture.allOf(services.start().toCompletableFuture(), slices.start().toCompletableFuture())
                 .thenRun(() -> onContext(() -> {
                     synced = true;
@@ -147,6 +169,7 @@ public final class Agent implements AutoCloseable {
                     resyncTimer = vertx.setPeriodic(config.ipvsSyncPeriod().toMillis(), id -> {
                         fullResyncWanted = true;
                         requestSync();
+                        overlay.requestFullSync();
                     });
                 }))
                 .exceptionally(t -> {
@@ -280,6 +303,9 @@ public final class Agent implements AutoCloseable {
             }
             if (rtnl != null) {
                 rtnl.close();
+            }
+            if (overlayGeneric != null) {
+                overlayGeneric.close();
             }
         });
         kernel.shutdown();

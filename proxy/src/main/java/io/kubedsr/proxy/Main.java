@@ -49,6 +49,9 @@ public final class Main {
             return;
         }
         Modules.load(List.of("ip_vs", "dummy"));
+        if (config.enableOverlay() && config.overlayEncap() instanceof io.kubedsr.tunnel.Encapsulation.Gue) {
+            Modules.load(List.of("fou", "fou6")); // the fou generic netlink family has no autoload alias
+        }
         if (config.cleanupConfig()) {
             System.exit(cleanup(config));
         }
