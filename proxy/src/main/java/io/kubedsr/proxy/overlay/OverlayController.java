@@ -123,10 +123,12 @@ public final class OverlayController {
         requestSync();
     }
 
-    /** A periodic full sync that repairs drift (on the agent's context). */
+    /** A full sync that repairs drift (the periodic resync; callable from any thread). */
     public void requestFullSync() {
-        fullWanted = true;
-        requestSync();
+        context.runOnContext(v -> {
+            fullWanted = true;
+            requestSync();
+        });
     }
 
     private void requestSync() {
