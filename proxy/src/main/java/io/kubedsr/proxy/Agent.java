@@ -100,6 +100,7 @@ public final class Agent implements AutoCloseable {
         this.health = new HealthServer(vertx, config.ipvsSyncPeriod(), clock);
         this.events = new EventRecorder(client, nodeName);
         this.overlay = new OverlayController(nodeName, vertx, context, kernel, () -> overlayEngine);
+        this.overlay.onOwnAddresses(this::ownAddressesChanged);
     }
 
     /** The pod overlay (Node objects to tunnels and routes). */
@@ -124,6 +125,7 @@ public final class Agent implements AutoCloseable {
             LOG.warn("node={} not found in the API: NodePorts are served on no address until it is", nodeName);
         }
         NodeInfo info = new NodeInfo(nodeName, addresses, addresses);
+        overlay.ownAddressesKnown(addresses);
         CompletableFuture<SyncResult> first = new CompletableFuture<>();
         CompletableFuture.runAsync(() -> {
             if (kernelNamespace != null) {
@@ -177,6 +179,14 @@ public final class Agent implements AutoCloseable {
                     return null;
                 });
         return first;
+    }
+
+    /** This node's Node object has new addresses (on the context): NodePorts follow with a full resync. */
+    private void ownAddressesChanged(List<InetAddress> addresses) {
+        NodeInfo info = new NodeInfo(nodeName, addresses, addresses);
+        kernel.execute(() -> engine.nodeChanged(info)); // the kernel thread runs tasks in order: before the resync
+        fullResyncWanted = true;
+        requestSync();
     }
 
     private static <T> ResourceEventHandler<T> handler(Consumer<T> upsert, Consumer<T> delete) {

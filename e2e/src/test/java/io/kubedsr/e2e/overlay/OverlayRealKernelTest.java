@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -18,6 +20,9 @@ import org.junit.jupiter.api.Test;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -28,6 +33,7 @@ import io.kubedsr.e2e.vm.VmTest;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.proxy.Agent;
 import io.kubedsr.proxy.config.AgentFlags;
+import io.kubedsr.proxy.overlay.OverlaySyncResult;
 import io.kubedsr.tunnel.TunnelNames;
 import io.vertx.core.Vertx;
 
@@ -43,6 +49,7 @@ class OverlayRealKernelTest {
     private Vertx vertx;
     private KubernetesClient client;
     private final List<Agent> agents = new ArrayList<>();
+    private final List<OverlaySyncResult> syncs = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -75,12 +82,19 @@ class OverlayRealKernelTest {
         return node;
     }
 
+    private static Service nodePortService() {
+        return new ServiceBuilder().withNewMetadata().withNamespace("default").withName("web").endMetadata()
+                .withNewSpec().withType("NodePort").withClusterIP("10.96.0.10")
+                .addNewPort().withName("http").withProtocol("TCP").withPort(80).withNodePort(30080).endPort().endSpec().build();
+    }
+
     private void startAgents(String... flags) throws Exception {
         for (int n = 1; n <= 3; n++) {
             List<String> args = new ArrayList<>(List.of("--health-port=0", "--enable-ipv6=true"));
             args.addAll(List.of(flags));
             Agent agent = new Agent(AgentFlags.parse(args.toArray(String[]::new)), client, vertx, "node" + n, lab.node(n).namespace());
             agents.add(agent);
+            agent.overlay().onSync(syncs::add);
             agent.start().get(120, TimeUnit.SECONDS);
             agent.overlay().firstSync().get(120, TimeUnit.SECONDS);
         }
@@ -118,6 +132,14 @@ class OverlayRealKernelTest {
         return lab.node(n).exec("ip", "route", "show") + lab.node(n).exec("ip", "-6", "route", "show");
     }
 
+    /** A full sync of every agent, with nothing changed, writes nothing (the kernel state reads back as planned). */
+    private void assertFullSyncWritesNothing() throws InterruptedException {
+        syncs.clear();
+        agents.forEach(a -> a.overlay().requestFullSync());
+        await("a full sync of each agent", () -> syncs.stream().filter(OverlaySyncResult::full).count() >= agents.size());
+        assertThat(syncs).allSatisfy(r -> assertThat(r.writes()).as("writes of %s", r).isZero());
+    }
+
     /** Ping (IPv4 and IPv6) and an HTTP request between every pair of pods. */
     private void assertEveryPodPairTalks() {
         for (int from = 1; from <= 3; from++) {
@@ -147,6 +169,7 @@ class OverlayRealKernelTest {
                 .doesNotContain("encap gue");
         assertThat(lab.node(1).exec("ip", "-d", "link", "show", tun6(3))).contains("ip6tnl ip6ip6");
         assertEveryPodPairTalks();
+        assertFullSyncWritesNothing();
 
         client.nodes().withName("node3").delete();
         await("node3's tunnels and routes gone from node1 and node2", () -> tunnelLinks(1).isEmpty() && tunnelLinks(2).isEmpty());
@@ -161,6 +184,31 @@ class OverlayRealKernelTest {
         client.nodes().resource(node(3)).create();
         await("node3 back on node1", () -> tunnelLinks(1).size() == 2);
         assertEveryPodPairTalks();
+
+        // node1's InternalIP changes: its peers tunnel and route to the new address, node1's tunnels get the new
+        // local end, and its NodePort moves to the new address.
+        client.services().inNamespace("default").resource(nodePortService()).create();
+        client.discovery().v1().endpointSlices().inNamespace("default").resource(new EndpointSliceBuilder().withNewMetadata()
+                .withName("web-1").withLabels(Map.of("kubernetes.io/service-name", "web")).endMetadata().withAddressType("IPv4")
+                .addNewPort().withName("http").withProtocol("TCP").withPort(80).endPort()
+                .addNewEndpoint().withAddresses(OverlayLab.podIp(2)).withNewConditions().withReady(true).endConditions().endEndpoint()
+                .build()).create();
+        await("the NodePort on node1's address", () -> lab.node(1).exec("ipvsadm", "-Ln").contains("192.168.1.1:30080"));
+        lab.node(1).exec("ip", "addr", "add", "192.168.1.11/24", "dev", "eth0");
+        Node moved = node(1);
+        moved.getStatus().getAddresses().set(1, new NodeAddress("192.168.1.11", "InternalIP"));
+        client.nodes().resource(moved).update();
+        String tunToNew = TunnelNames.forPeer(IpPrefix.parseAddress("192.168.1.11"));
+        await("node3 tunnels to node1's new address", () -> tunnelLinks(3).contains(tunToNew) && !tunnelLinks(3).contains(tun(1)));
+        await("node2 routes to node1's new address", () -> routes(2).contains("10.244.1.0/24 via 192.168.1.11"));
+        await("node1's tunnel to node3 from the new address", () -> lab.node(1).exec("ip", "-d", "link", "show", tun(3))
+                .contains("local 192.168.1.11"));
+        await("the NodePort on node1's new address only", () -> {
+            String ipvs = lab.node(1).exec("ipvsadm", "-Ln");
+            return ipvs.contains("192.168.1.11:30080") && !ipvs.contains("192.168.1.1:30080");
+        });
+        assertEveryPodPairTalks();
+        assertFullSyncWritesNothing();
     }
 
     @Test
@@ -189,5 +237,6 @@ class OverlayRealKernelTest {
         }
         assertThat(lab.node(1).exec("ip", "route", "show", "10.244.2.0/24").lines().count()).isEqualTo(1);
         assertEveryPodPairTalks();
+        assertFullSyncWritesNothing();
     }
 }

@@ -40,7 +40,7 @@ public final class OverlayController {
     private final Set<String> changed = new HashSet<>();
     private final List<Consumer<OverlaySyncResult>> listeners = new ArrayList<>();
     private Consumer<List<InetAddress>> ownAddressListener = a -> { };
-    private List<InetAddress> ownAddresses;
+    private volatile List<InetAddress> ownAddresses;
     private boolean synced;
     private boolean scheduled;
     private boolean running;
@@ -64,6 +64,11 @@ public final class OverlayController {
     /** Told, on the agent's context, when this node's addresses (InternalIP, else ExternalIP, per family) change. */
     public void onOwnAddresses(Consumer<List<InetAddress>> listener) {
         ownAddressListener = listener;
+    }
+
+    /** The addresses the agent started with (read from this node's Node object before the informer ran). */
+    public void ownAddressesKnown(List<InetAddress> addresses) {
+        ownAddresses = List.copyOf(addresses);
     }
 
     /** Completes with the first (full) sync. */
