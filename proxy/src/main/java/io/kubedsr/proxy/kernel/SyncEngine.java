@@ -369,7 +369,8 @@ public final class SyncEngine {
     }
 
     private SyncResult apply(Map<VirtualServerKey, DesiredVirtualServer> want, Map<VirtualServerKey, RealizedVirtualServer> have,
-            int addressOps, List<Problem> problems, long t0) {
+            int addressOps, List<Problem> found, long t0) {
+        List<Problem> problems = new ArrayList<>(found);
         Map<InetAddress, DsrPods.Wanted> receivers = null;
         boolean dsrPass = dsrDirty;
         if (dsrPass) {
@@ -408,6 +409,14 @@ public final class SyncEngine {
         for (IpvsFailure f : failures) {
             LOG.warn("ipvs operation failed op=\"{}\" errno={} reason={} message=\"{}\"", f.operation(), f.error().errno(),
                     f.error().reason(), f.error().kernelMessage());
+            DesiredVirtualServer d = want.get(serviceOf(f.operation()));
+            if (d != null) {
+                // e.g. a GUE real server on a kernel before 5.2, or a scheduler module that is missing
+                problems.add(new Problem(d.owner().service(), d.dsr() != null ? "DsrKernelError" : "KernelError",
+                        "the kernel refused " + f.operation() + ": " + f.error().errno()
+                                + (f.error().kernelMessage() == null ? "" : " (" + f.error().kernelMessage() + ")")
+                                + "; retried at the next full resync"));
+            }
         }
         if (dsrPass) {
             // Only now that IPVS no longer uses them: stale marks' rules, then receivers nobody needs.
@@ -437,6 +446,21 @@ public final class SyncEngine {
         }
         return new SyncResult(plan.operations().size(), addressOps, failures, problems,
                 Duration.ofNanos(System.nanoTime() - t0), draining.size());
+    }
+
+    private static VirtualServerKey serviceOf(IpvsOperation op) {
+        if (op instanceof IpvsOperation.AddVirtualServer a) {
+            return a.server().key();
+        } else if (op instanceof IpvsOperation.EditVirtualServer e) {
+            return e.server().key();
+        } else if (op instanceof IpvsOperation.DeleteVirtualServer d) {
+            return d.key();
+        } else if (op instanceof IpvsOperation.AddRealServer a) {
+            return a.service();
+        } else if (op instanceof IpvsOperation.EditRealServer e) {
+            return e.service();
+        }
+        return ((IpvsOperation.DeleteRealServer) op).service();
     }
 
     /** What each local DSR endpoint pod's receiver must hold, from the DSR Services' plans. */
