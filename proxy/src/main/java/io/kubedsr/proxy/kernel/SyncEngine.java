@@ -63,9 +63,10 @@ public final class SyncEngine {
     private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
 
     private final AgentConfig config;
-    private final ServicePlanner planner;
+    private ServicePlanner planner;
     private final IpvsPlanner ipvsPlanner;
-    private final Ownership ownership;
+    private Ownership ownership;
+    private final Set<InetAddress> ownedNodePortAddresses = new HashSet<>();
     private final IpvsClient ipvs;
     private final Rtnetlink rtnl;
     private final Clock clock;
@@ -94,7 +95,7 @@ public final class SyncEngine {
     private int linkMtu = 1500;
     private long lastNftMillis;
     private long lastIpvsMillis;
-    private final NodeInfo node;
+    private NodeInfo node;
 
     /** {@code nft} applies kube-dsr's nftables table; null leaves nftables alone (tools that only read). */
     public SyncEngine(AgentConfig config, NodeInfo node, IpvsClient ipvs, Rtnetlink rtnl, NftTable nft, Clock clock) {
@@ -115,6 +116,7 @@ public final class SyncEngine {
             nodePortAddresses.addAll(node.allLocalAddresses());
         }
         this.ownership = new Ownership(config.excludedCidrs(), nodePortAddresses);
+        this.ownedNodePortAddresses.addAll(nodePortAddresses);
         this.ipvs = ipvs;
         this.rtnl = rtnl;
         this.clock = clock;
@@ -310,6 +312,20 @@ public final class SyncEngine {
         Set<VirtualServerKey> out = new HashSet<>();
         plan.virtualServers().forEach(d -> out.add(d.server().key()));
         return out;
+    }
+
+    /**
+     * This node's addresses changed (its Node object): NodePorts are planned on the new ones from the next full
+     * resync, which also removes those on the old ones (they stay owned until a restart).
+     */
+    public void nodeChanged(NodeInfo node) {
+        this.node = node;
+        this.planner = new ServicePlanner(config, node, a -> clusterNodeAddresses.contains(a));
+        ownedNodePortAddresses.addAll(node.addresses());
+        if (config.nodePortBindOnAllIp()) {
+            ownedNodePortAddresses.addAll(node.allLocalAddresses());
+        }
+        this.ownership = new Ownership(config.excludedCidrs(), ownedNodePortAddresses);
     }
 
     /** Re-plans everything, dumps the kernel and repairs drift in what kube-dsr owns. */
