@@ -96,7 +96,8 @@ public final class Main {
 
     /**
      * --cleanup-config: removes kube-dsr's virtual servers (DSR fwmark services too), its nftables table, DSR
-     * policy rules and table 78 routes, the DSR receivers in this node's pods, and kube-dummy-if; nothing else.
+     * policy rules and table 78 routes, the DSR receivers in this node's pods, kube-dummy-if, and the overlay's
+     * tunnels, direct routes and GUE port; nothing else.
      */
     static int cleanup(AgentConfig config) {
         try (IpvsClient ipvs = IpvsClient.open(); Rtnetlink rtnl = Rtnetlink.open()) {
@@ -110,6 +111,10 @@ public final class Main {
             }
             int removed = new SyncEngine(config, new NodeInfo("", local, local), ipvs, rtnl, new NftTable(null), Clock.systemUTC(),
                     pods).cleanup();
+            try (io.kubedsr.netlink.NetlinkConnection generic = io.kubedsr.netlink.NetlinkConnection.open(
+                    io.kubedsr.netlink.NetlinkProtocol.GENERIC)) {
+                removed += (int) new io.kubedsr.tunnel.NodeTunnels(rtnl, generic).removeAll(java.util.Set.of(config.overlayEncapPort()));
+            }
             LOG.info("cleanup removed {} objects", removed);
             return 0;
         } catch (RuntimeException e) {

@@ -154,6 +154,41 @@ public final class NodeTunnels {
         }
     }
 
+    /**
+     * Removes the whole overlay of ours (--cleanup-config): every tunnel link of ours (their routes go with
+     * them), our direct routes in the main table, and the GUE ports among {@code managedPorts}. A kernel without
+     * the fou module has no port to remove. Returns the writes issued.
+     */
+    public long removeAll(Set<Integer> managedPorts) {
+        long before = writes.total();
+        Set<Integer> ports = managedPorts;
+        try {
+            fou();
+        } catch (NetlinkException e) {
+            if (!e.isNotFound()) {
+                throw e;
+            }
+            ports = Set.of(); // no fou module: no GUE port can exist
+        }
+        if (ports.isEmpty()) {
+            for (Link l : existing().values()) {
+                if (rtnl.deleteLinkIfPresent(l.name())) {
+                    writes.one();
+                }
+            }
+        } else {
+            collectGarbage(List.of(), ports);
+        }
+        for (AddressFamily family : List.of(AddressFamily.INET, AddressFamily.INET6)) {
+            for (Route r : rtnl.routes(family, Route.TABLE_MAIN)) {
+                if (isDirectRoute(r)) {
+                    removeDirectRoute(r);
+                }
+            }
+        }
+        return writes.total() - before;
+    }
+
     /** Deletes the tunnel to a peer (its routes go with the link). */
     public boolean remove(InetAddress peer) {
         boolean removed = rtnl.deleteLinkIfPresent(TunnelNames.forPeer(peer));
@@ -167,7 +202,7 @@ public final class NodeTunnels {
     public Map<String, Link> existing() {
         Map<String, Link> out = new HashMap<>();
         for (Link l : rtnl.links()) {
-            if (TunnelNames.isTunnelName(l.name()) && l.kind() instanceof LinkKind.IpTunnel) {
+            if (TunnelNames.isOurs(l)) {
                 out.put(l.name(), l);
             }
         }

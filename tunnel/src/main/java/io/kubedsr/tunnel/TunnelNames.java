@@ -52,6 +52,16 @@ public final class TunnelNames {
         return rest.matches("[0-9a-f]{8}") || rest.matches("[a-z2-7]{11}");
     }
 
+    /**
+     * Whether a link is one of kube-dsr's tunnels: an ipip/ip6tnl link whose name is exactly the name kube-dsr
+     * gives a tunnel to its remote address. The name pattern alone is not enough: kube-router names its tunnels
+     * {@code tun-} plus 11 hex digits, and about one in 24 of those also fits the IPv6 pattern here.
+     */
+    public static boolean isOurs(io.kubedsr.netlink.route.Link link) {
+        return isTunnelName(link.name()) && link.kind() instanceof io.kubedsr.netlink.route.LinkKind.IpTunnel t
+                && t.remote() != null && forPeer(t.remote()).equals(link.name());
+    }
+
     /** Guards the 15-byte IFNAMSIZ limit for any name the module builds. */
     static String checkLength(String name) {
         if (name.getBytes(StandardCharsets.UTF_8).length > 15) {

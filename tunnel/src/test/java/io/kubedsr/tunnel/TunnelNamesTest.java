@@ -61,4 +61,21 @@ class TunnelNamesTest {
         assertThat(TunnelNames.isTunnelName("tun-mine")).isFalse();
         assertThat(TunnelNames.isTunnelName("kube-tunnel-if")).isFalse();
     }
+
+    private static io.kubedsr.netlink.route.Link tunnel(String name, String remote) {
+        java.net.InetAddress r = ip(remote);
+        io.kubedsr.netlink.AddressFamily f = io.kubedsr.netlink.AddressFamily.of(r);
+        return new io.kubedsr.netlink.route.Link(7, name, 0, 1480, 0, new byte[0], new io.kubedsr.netlink.route.LinkKind.IpTunnel(
+                f, null, r, 225, false, io.kubedsr.netlink.route.TunnelEncap.NONE));
+    }
+
+    /** kube-router's tunnel names (tun- and 11 hex digits) can fit the IPv6 pattern; they are still not ours. */
+    @Test
+    void aLinkIsOursOnlyWhenItsNameIsTheNameOfItsRemote() {
+        assertThat(TunnelNames.isOurs(tunnel(TunnelNames.forPeer(ip("10.0.0.1")), "10.0.0.1"))).isTrue();
+        assertThat(TunnelNames.isOurs(tunnel(TunnelNames.forPeer(ip("fd00::1")), "fd00::1"))).isTrue();
+        assertThat(TunnelNames.isTunnelName("tun-abcdef23456")).as("a kube-router-style name fits the pattern").isTrue();
+        assertThat(TunnelNames.isOurs(tunnel("tun-abcdef23456", "fd00::1"))).isFalse();
+        assertThat(TunnelNames.isOurs(tunnel(TunnelNames.forPeer(ip("10.0.0.1")), "10.0.0.2"))).isFalse();
+    }
 }

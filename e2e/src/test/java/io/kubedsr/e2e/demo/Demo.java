@@ -87,7 +87,9 @@ public final class Demo {
             say("starting a stand-in API server (fabric8's mock server in CRUD mode, not a real cluster) with deploy/examples");
             server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
             server.init(InetAddress.getLoopbackAddress(), 0);
-            vertx = Vertx.vertx();
+            // Software emulation is slow: Vert.x's blocked-thread warnings would only be noise here.
+            vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setMaxEventLoopExecuteTime(60)
+                    .setMaxEventLoopExecuteTimeUnit(TimeUnit.SECONDS));
             api = server.createClient(new Vertx5HttpClientFactory(vertx));
             for (int n = 1; n <= 2; n++) {
                 api.nodes().resource(new NodeBuilder().withNewMetadata().withName("node" + n).endMetadata().withNewStatus()
@@ -114,9 +116,9 @@ public final class Demo {
             waitFor(() -> namespaces.get(4).exec("ip", "addr").contains("198.51.100.11/32")
                     && namespaces.get(5).exec("ip", "addr").contains("198.51.100.10/32"));
 
-            say("ClusterIP: node2 asks web (10.96.10.80:8080) twice");
+            say("ClusterIP: node2 asks web (10.96.10.80:80, pods on :8080) twice");
             for (int i = 0; i < 2; i++) {
-                System.out.println("    " + node2.exec("curl", "-sS", "--max-time", "10", "http://10.96.10.80:8080/").trim());
+                System.out.println("    " + node2.exec("curl", "-sS", "--max-time", "10", "http://10.96.10.80/").trim());
             }
             say("NodePort: the client asks node1:30080 (web-nodeport) twice");
             for (int i = 0; i < 2; i++) {
@@ -137,8 +139,12 @@ public final class Demo {
             System.out.println("    replies from the DSR VIPs entering node1 from the network: " + node1Count
                     + " packets (none: the pod on node2 answers the client directly)");
             System.out.println("    replies from the DSR VIPs leaving web-b through node2:       " + node2Count + " packets");
+            boolean fwmark = false;
             for (String line : node1.exec("ipvsadm", "-Ln", "--stats").lines().toList()) {
-                if (line.startsWith("FWM") || line.startsWith("Prot") || line.contains("-> 10.244.2.10")) {
+                if (!line.trim().startsWith("->")) {
+                    fwmark = line.startsWith("FWM");
+                }
+                if (line.startsWith("Prot") || fwmark && (line.startsWith("FWM") || line.contains("-> 10.244.2.10"))) {
                     System.out.println("    " + line);
                 }
             }
@@ -147,7 +153,8 @@ public final class Demo {
             System.out.println("    inside web-b: " + namespaces.get(5).exec("ip", "-br", "addr", "show", "kube-tunnel-if").trim()
                     + "; ip fou: " + namespaces.get(5).exec("ip", "fou", "show").trim());
 
-            say("kube-dsr status on node1 (bin/kube-dsr status --netns " + node1.name() + ")");
+            say("kube-dsr status on node1 (bin/kube-dsr status --netns " + node1.name() + "; in this sandbox every"
+                    + " pod namespace is visible to every node, so the receivers of both nodes' pods are listed)");
             Path kubeconfig = Files.createTempFile("demo", ".kubeconfig");
             Files.writeString(kubeconfig, """
                     apiVersion: v1
@@ -157,8 +164,10 @@ public final class Demo {
                     current-context: demo
                     users: [{name: demo, user: {token: demo}}]
                     """.formatted(api.getMasterUrl().toString()));
-            Process status = new ProcessBuilder(project.resolve("bin/kube-dsr").toString(), "status", "--netns", node1.name(),
-                    "--kubeconfig", kubeconfig.toString()).redirectErrorStream(true).start();
+            ProcessBuilder statusCommand = new ProcessBuilder(project.resolve("bin/kube-dsr").toString(), "status", "--netns", node1.name(),
+                    "--kubeconfig", kubeconfig.toString()).redirectErrorStream(true);
+            statusCommand.environment().put("KUBE_DSR_JAVA_OPTS", "-XX:+UseSerialGC -Dorg.slf4j.simpleLogger.defaultLogLevel=error");
+            Process status = statusCommand.start();
             System.out.print(new String(status.getInputStream().readAllBytes()));
             status.waitFor(120, TimeUnit.SECONDS);
             return true;

@@ -162,7 +162,8 @@ public final class AgentFlags {
 
     /** The --help text. */
     public static String help() {
-        StringBuilder sb = new StringBuilder("Usage: kube-dsr [flags]\n\nFlags:\n");
+        StringBuilder sb = new StringBuilder("Usage: kube-dsr [flags]            run the node agent\n"
+                + "       kube-dsr status [options]   print what kube-dsr runs on this node (kube-dsr status --help)\n\nFlags:\n");
         List<String> lines = new ArrayList<>();
         for (Flag<?> f : FLAGS) {
             String head = "  --" + f.name() + (f.isBoolean() ? "" : " value");

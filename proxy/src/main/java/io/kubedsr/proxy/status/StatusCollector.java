@@ -228,7 +228,7 @@ public final class StatusCollector {
     private static List<NodeStatus.Tunnel> tunnels(Map<Integer, Link> links, List<Route> mainRoutes) {
         List<NodeStatus.Tunnel> out = new ArrayList<>();
         for (Link l : links.values()) {
-            if (!TunnelNames.isTunnelName(l.name()) || !(l.kind() instanceof LinkKind.IpTunnel t)) {
+            if (!TunnelNames.isOurs(l) || !(l.kind() instanceof LinkKind.IpTunnel t)) {
                 continue;
             }
             List<String> routes = new ArrayList<>();

@@ -107,4 +107,15 @@ class OverlayEngineDirectRoutesTest {
         assertThat(withoutSelf.writes()).isZero();
         assertThat(routes()).contains("10.244.6.0/24 via 192.168.1.6");
     }
+
+    /** --cleanup-config's overlay part: our direct routes go (no fou module here: no port to look for), others stay. */
+    @Test
+    void cleanupRemovesOurRoutesOnly() {
+        Node node2 = Nodes.node("node2", List.of("InternalIP=192.168.1.2", "InternalIP=fd00:1::2"), List.of("10.244.2.0/24", "fd00:244:2::/64"));
+        engine().fullSync("node1", List.of(SELF, node2));
+        node.exec("ip", "route", "add", "10.99.0.0/16", "via", "192.168.1.254");
+        assertThat(new NodeTunnels(node.rtnl(), generic).removeAll(java.util.Set.of(5555))).isEqualTo(2);
+        assertThat(routes()).isEmpty();
+        assertThat(node.exec("ip", "route")).contains("10.99.0.0/16 via 192.168.1.254");
+    }
 }
