@@ -26,6 +26,8 @@ import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.netns.NetworkNamespace;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.config.AgentConfig;
+import io.kubedsr.proxy.dsr.DsrPods;
+import io.kubedsr.proxy.dsr.PodNamespaces;
 import io.kubedsr.proxy.events.EventRecorder;
 import io.kubedsr.proxy.health.HealthCheckNodePorts;
 import io.kubedsr.proxy.health.HealthServer;
@@ -141,7 +143,9 @@ public final class Agent implements AutoCloseable {
                 ipvs = IpvsClient.open();
                 rtnl = Rtnetlink.open();
             }
-            engine = new SyncEngine(config, info, ipvs, rtnl, new NftTable(kernelNamespace), clock);
+            NetworkNamespace nodeNs = kernelNamespace != null ? kernelNamespace : NetworkNamespace.current();
+            DsrPods pods = new DsrPods(PodNamespaces.standard(nodeNs.id()), nodeNs);
+            engine = new SyncEngine(config, info, ipvs, rtnl, new NftTable(kernelNamespace), clock, pods);
             engine.start();
             conntrackFlusher = UdpConntrackFlusher.open(kernelNamespace);
             engine.setUdpConntrackFlusher(conntrackFlusher);

@@ -48,7 +48,8 @@ public final class Main {
             System.exit(2);
             return;
         }
-        Modules.load(List.of("ip_vs", "dummy"));
+        // ipip/ip6_tunnel and fou/fou6: DSR receivers in pods and the overlay; fou's genetlink family has no autoload.
+        Modules.load(List.of("ip_vs", "dummy", "ipip", "ip6_tunnel", "fou", "fou6"));
         if (config.cleanupConfig()) {
             System.exit(cleanup(config));
         }
@@ -88,15 +89,22 @@ public final class Main {
         return c;
     }
 
-    /** --cleanup-config: removes kube-dsr's virtual servers, its nftables table and kube-dummy-if, nothing else. */
+    /**
+     * --cleanup-config: removes kube-dsr's virtual servers (DSR fwmark services too), its nftables table, DSR
+     * policy rules and table 78 routes, the DSR receivers in this node's pods, and kube-dummy-if; nothing else.
+     */
     static int cleanup(AgentConfig config) {
         try (IpvsClient ipvs = IpvsClient.open(); Rtnetlink rtnl = Rtnetlink.open()) {
             List<InetAddress> local = new ArrayList<>();
             for (Address a : rtnl.addresses(AddressFamily.UNSPEC)) {
                 local.add(a.address());
             }
-            int removed = new SyncEngine(config, new NodeInfo("", local, local), ipvs, rtnl, new NftTable(null), Clock.systemUTC())
-                    .cleanup();
+            io.kubedsr.proxy.dsr.DsrPods pods;
+            try (io.kubedsr.netlink.netns.NetworkNamespace here = io.kubedsr.netlink.netns.NetworkNamespace.current()) {
+                pods = new io.kubedsr.proxy.dsr.DsrPods(io.kubedsr.proxy.dsr.PodNamespaces.standard(here.id()), null);
+            }
+            int removed = new SyncEngine(config, new NodeInfo("", local, local), ipvs, rtnl, new NftTable(null), Clock.systemUTC(),
+                    pods).cleanup();
             LOG.info("cleanup removed {} objects", removed);
             return 0;
         } catch (RuntimeException e) {

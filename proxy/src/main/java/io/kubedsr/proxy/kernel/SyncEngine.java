@@ -31,7 +31,13 @@ import io.kubedsr.netlink.route.Link;
 import io.kubedsr.netlink.route.LinkKind;
 import io.kubedsr.netlink.route.RouteScope;
 import io.kubedsr.netlink.route.Rtnetlink;
+import io.kubedsr.ipvs.VirtualServer;
 import io.kubedsr.proxy.config.AgentConfig;
+import io.kubedsr.proxy.dsr.DsrMarks;
+import io.kubedsr.proxy.dsr.DsrPods;
+import io.kubedsr.proxy.dsr.DsrRouting;
+import io.kubedsr.proxy.nft.DsrEntry;
+import io.kubedsr.tunnel.Encapsulation;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServiceRef;
@@ -77,10 +83,31 @@ public final class SyncEngine {
     private boolean nftDirty = true;
     private int dummyIndex;
 
+    // DSR: marks per service, the director's policy routing, the receivers of this node's pods.
+    private final DsrMarks marks = new DsrMarks();
+    private final DsrRouting dsrRouting;
+    private final DsrPods dsrPods;
+    private final Set<ServiceRef> dsrServices = new HashSet<>();
+    private volatile Set<InetAddress> clusterNodeAddresses = Set.of();
+    /** DSR state (receivers, rules) must be looked at: a DSR Service changed, or a full resync. */
+    private boolean dsrDirty = true;
+    private boolean dsrFull = true;
+    private int linkMtu = 1500;
+    private final NodeInfo node;
+
     /** {@code nft} applies kube-dsr's nftables table; null leaves nftables alone (tools that only read). */
     public SyncEngine(AgentConfig config, NodeInfo node, IpvsClient ipvs, Rtnetlink rtnl, NftTable nft, Clock clock) {
+        this(config, node, ipvs, rtnl, nft, clock, null);
+    }
+
+    /** {@code dsrPods} sets up the DSR receivers of this node's pods; null leaves pods alone. */
+    public SyncEngine(AgentConfig config, NodeInfo node, IpvsClient ipvs, Rtnetlink rtnl, NftTable nft, Clock clock,
+            DsrPods dsrPods) {
         this.config = config;
-        this.planner = new ServicePlanner(config, node);
+        this.node = node;
+        this.planner = new ServicePlanner(config, node, a -> clusterNodeAddresses.contains(a));
+        this.dsrRouting = new DsrRouting(rtnl);
+        this.dsrPods = dsrPods;
         this.ipvsPlanner = new IpvsPlanner(config.ipvsGracefulTermination(), config.ipvsGracefulPeriod());
         Set<InetAddress> nodePortAddresses = new HashSet<>(node.addresses());
         if (config.nodePortBindOnAllIp()) {
@@ -109,11 +136,33 @@ public final class SyncEngine {
             rtnl.setUp(dummy.index());
         }
         dummyIndex = dummy.index();
+        linkMtu = nodeLinkMtu();
         IpvsTimeouts timeouts = new IpvsTimeouts((int) config.serviceTcpTimeout().toSeconds(),
                 (int) config.serviceTcpFinTimeout().toSeconds(), (int) config.serviceUdpTimeout().toSeconds());
         if (timeouts.tcp() + timeouts.tcpFin() + timeouts.udp() > 0 && !ipvs.timeouts().equals(merge(ipvs.timeouts(), timeouts))) {
             ipvs.setTimeouts(timeouts);
         }
+    }
+
+    /** The MTU of the link holding this node's address (what DSR's MSS clamp is computed from); 1500 if unknown. */
+    private int nodeLinkMtu() {
+        for (Address a : rtnl.addresses(AddressFamily.UNSPEC)) {
+            if (node.addresses().contains(a.address())) {
+                int mtu = rtnl.link(a.linkIndex()).map(Link::mtu).orElse(0);
+                if (mtu > 0) {
+                    return mtu;
+                }
+            }
+        }
+        return 1500;
+    }
+
+    /**
+     * Every node's addresses (from the Node objects): an endpoint with one of them is a hostNetwork pod, which
+     * cannot do DSR. Takes effect at the next full resync.
+     */
+    public void setClusterNodeAddresses(Set<InetAddress> addresses) {
+        clusterNodeAddresses = Set.copyOf(addresses);
     }
 
     private static IpvsTimeouts merge(IpvsTimeouts current, IpvsTimeouts wanted) {
@@ -143,10 +192,16 @@ public final class SyncEngine {
             Service svc = model.service(ref).orElse(null);
             ServicePlan plan = null;
             if (svc != null) {
-                plan = planner.plan(svc, model.slices(ref));
-                adopt(ref, plan, problems);
+                plan = adopt(ref, planner.plan(svc, model.slices(ref)), problems);
                 plan.virtualServers().forEach(d -> touched.add(d.server().key()));
                 vipCandidates.addAll(plan.vips());
+            }
+            if (plan == null) {
+                dsrServices.remove(ref);
+            }
+            if (old != null && hasDsr(old) || plan != null && hasDsr(plan)) {
+                nftDirty = true;
+                dsrDirty = true;
             }
             if (old == null || plan == null || plan.hairpin() || old.hairpin() || !keysOf(old).equals(keysOf(plan))
                     || !old.keepSource().equals(plan.keepSource()) || !old.vips().equals(plan.vips())) {
@@ -202,8 +257,14 @@ public final class SyncEngine {
      * Records a Service's plan and claims its virtual servers; a virtual server another Service holds already
      * stays with it, and this Service gets a problem (the same rule as {@link io.kubedsr.proxy.plan.DesiredState}).
      */
-    private void adopt(ServiceRef ref, ServicePlan plan, List<Problem> problems) {
+    private ServicePlan adopt(ServiceRef ref, ServicePlan planned, List<Problem> problems) {
+        ServicePlan plan = withMarks(planned);
         plans.put(ref, plan);
+        if (hasDsr(plan)) {
+            dsrServices.add(ref);
+        } else {
+            dsrServices.remove(ref);
+        }
         countVips(plan, +1);
         problems.addAll(plan.problems());
         for (DesiredVirtualServer d : plan.virtualServers()) {
@@ -212,6 +273,35 @@ public final class SyncEngine {
                 problems.add(io.kubedsr.proxy.plan.DesiredState.conflict(ref, earlier, d));
             }
         }
+        return plan;
+    }
+
+    /** A DSR virtual server is served as a fwmark service: its key becomes its service's mark. */
+    private ServicePlan withMarks(ServicePlan plan) {
+        if (!hasDsr(plan)) {
+            return plan;
+        }
+        List<DesiredVirtualServer> out = new ArrayList<>();
+        for (DesiredVirtualServer d : plan.virtualServers()) {
+            if (d.dsr() == null) {
+                out.add(d);
+                continue;
+            }
+            VirtualServer s = d.server();
+            VirtualServerKey key = VirtualServerKey.ofFwmark(d.dsr().service().family(), marks.markFor(d.dsr().service()));
+            out.add(d.withServer(new VirtualServer(key, s.scheduler(), s.flags(), s.timeoutSeconds(), s.netmaskPrefix()),
+                    d.realServers()));
+        }
+        return new ServicePlan(plan.service(), out, plan.vips(), plan.problems(), plan.hairpin(), plan.keepSource());
+    }
+
+    private static boolean hasDsr(ServicePlan plan) {
+        for (DesiredVirtualServer d : plan.virtualServers()) {
+            if (d.dsr() != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void countVips(ServicePlan plan, int delta) {
@@ -230,9 +320,18 @@ public final class SyncEngine {
     public SyncResult fullResync(ClusterModel model) {
         long t0 = System.nanoTime();
         nftDirty = true;
+        dsrDirty = true;
+        dsrFull = true;
+        if (nft != null) {
+            String listing = nft.listing();
+            if (listing != null) {
+                marks.recover(NftRules.dsrMarksOf(listing)); // a restart keeps every mark
+            }
+        }
         plans.clear();
         desired.clear();
         vipRefs.clear();
+        dsrServices.clear();
         List<Problem> problems = new ArrayList<>();
         List<ServiceRef> refs = new ArrayList<>(model.services());
         refs.sort(null);
@@ -241,15 +340,29 @@ public final class SyncEngine {
         }
         vipsHeld.clear();
         vipsHeld.addAll(dummyAddresses());
+        // Dump before the VIPs change: a virtual server on a VIP about to leave kube-dummy-if (its Service was
+        // deleted while the agent was down) is recognised as ours only while the VIP is still there.
+        realized = dumpOwned();
         Set<InetAddress> everyVip = new HashSet<>(vipsHeld);
         everyVip.addAll(vipRefs.keySet());
         int addressOps = syncVips(everyVip);
-        realized = dumpOwned();
         return apply(new LinkedHashMap<>(desired), new LinkedHashMap<>(realized), addressOps, problems, t0);
     }
 
     private SyncResult apply(Map<VirtualServerKey, DesiredVirtualServer> want, Map<VirtualServerKey, RealizedVirtualServer> have,
             int addressOps, List<Problem> problems, long t0) {
+        Map<InetAddress, DsrPods.Wanted> receivers = null;
+        boolean dsrPass = dsrDirty;
+        if (dsrPass) {
+            receivers = wantedReceivers();
+            if (dsrPods != null) {
+                long before = dsrPods.writes();
+                Map<InetAddress, String> failed = dsrPods.ensure(receivers, dsrFull);
+                withoutFailedPods(want, failed, problems);
+                addressOps += (int) (dsrPods.writes() - before);
+            }
+            addressOps += dsrRouting.addMissing(dsrMarksByFamily());
+        }
         if (nft != null && nftDirty) {
             // Rendering is O(all services): done only when the sets can have changed, not for endpoint churn.
             if (nft.apply(NftRules.render(nftInput()))) {
@@ -271,6 +384,22 @@ public final class SyncEngine {
             LOG.warn("ipvs operation failed op=\"{}\" errno={} reason={} message=\"{}\"", f.operation(), f.error().errno(),
                     f.error().reason(), f.error().kernelMessage());
         }
+        if (dsrPass) {
+            // Only now that IPVS no longer uses them: stale marks' rules, then receivers nobody needs.
+            addressOps += dsrRouting.removeUnwanted(dsrMarksByFamily());
+            if (dsrPods != null) {
+                long before = dsrPods.writes();
+                dsrPods.removeUnwanted(receivers);
+                addressOps += (int) (dsrPods.writes() - before);
+            }
+            Set<VirtualServerKey.ByAddress> used = new HashSet<>();
+            for (ServiceRef ref : dsrServices) {
+                plans.get(ref).virtualServers().stream().filter(d -> d.dsr() != null).forEach(d -> used.add(d.dsr().service()));
+            }
+            marks.retainOnly(used);
+            dsrDirty = false;
+            dsrFull = false;
+        }
         // The cache follows what was asked for; a failed write makes it wrong until the next full resync dumps.
         for (VirtualServerKey k : have.keySet()) {
             realized.remove(k);
@@ -280,6 +409,68 @@ public final class SyncEngine {
         }
         return new SyncResult(plan.operations().size(), addressOps, failures, problems,
                 Duration.ofNanos(System.nanoTime() - t0), draining.size());
+    }
+
+    /** What each local DSR endpoint pod's receiver must hold, from the DSR Services' plans. */
+    private Map<InetAddress, DsrPods.Wanted> wantedReceivers() {
+        Map<InetAddress, Set<InetAddress>> vips = new HashMap<>();
+        Map<InetAddress, Encapsulation> encap = new HashMap<>();
+        for (ServiceRef ref : dsrServices) {
+            for (DesiredVirtualServer d : plans.get(ref).virtualServers()) {
+                if (d.dsr() == null || !d.equals(desired.get(d.server().key()))) {
+                    continue;
+                }
+                for (InetAddress pod : d.dsr().localPods()) {
+                    vips.computeIfAbsent(pod, p -> new HashSet<>()).add(d.dsr().service().address());
+                    if (d.dsr().encapsulation() instanceof Encapsulation.Gue || !encap.containsKey(pod)) {
+                        encap.put(pod, d.dsr().encapsulation());
+                    }
+                }
+            }
+        }
+        Map<InetAddress, DsrPods.Wanted> out = new HashMap<>();
+        vips.forEach((pod, v) -> out.put(pod, new DsrPods.Wanted(v, encap.get(pod))));
+        return out;
+    }
+
+    /**
+     * A pod whose receiver could not be set up gets no DSR traffic (it would be dropped): it leaves the real
+     * servers of the virtual servers it is in, and their Services get a problem.
+     */
+    private void withoutFailedPods(Map<VirtualServerKey, DesiredVirtualServer> want, Map<InetAddress, String> failed,
+            List<Problem> problems) {
+        if (failed.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<VirtualServerKey, DesiredVirtualServer> e : want.entrySet()) {
+            DesiredVirtualServer d = e.getValue();
+            if (d.dsr() == null || java.util.Collections.disjoint(d.dsr().localPods(), failed.keySet())) {
+                continue;
+            }
+            Set<io.kubedsr.ipvs.RealServer> reals = new java.util.LinkedHashSet<>();
+            for (io.kubedsr.ipvs.RealServer r : d.realServers()) {
+                String reason = failed.get(r.address());
+                if (reason == null) {
+                    reals.add(r);
+                } else {
+                    problems.add(new Problem(d.owner().service(), "DsrReceiverFailed", reason + "; the pod gets no traffic for "
+                            + d.dsr().service()));
+                }
+            }
+            e.setValue(d.withServer(d.server(), reals));
+        }
+    }
+
+    private Map<AddressFamily, Set<Integer>> dsrMarksByFamily() {
+        Map<AddressFamily, Set<Integer>> out = new HashMap<>();
+        for (ServiceRef ref : dsrServices) {
+            for (DesiredVirtualServer d : plans.get(ref).virtualServers()) {
+                if (d.server().key() instanceof VirtualServerKey.ByFwmark f && d.equals(desired.get(f))) {
+                    out.computeIfAbsent(f.family(), x -> new HashSet<>()).add(f.fwmark());
+                }
+            }
+        }
+        return out;
     }
 
     private NftRules.Input nftInput() {
@@ -293,8 +484,23 @@ public final class SyncEngine {
                 }
             }
         }
+        List<DsrEntry> dsr = new ArrayList<>();
+        Set<Integer> guePorts = new HashSet<>();
+        if (config.overlayEncap() instanceof Encapsulation.Gue g) {
+            guePorts.add(g.port());
+        }
+        for (ServiceRef ref : dsrServices) {
+            for (DesiredVirtualServer d : plans.get(ref).virtualServers()) {
+                if (d.server().key() instanceof VirtualServerKey.ByFwmark f && d.dsr() != null && d.equals(desired.get(f))) {
+                    dsr.add(new DsrEntry(d.dsr().service(), f.fwmark(), d.dsr().encapsulation()));
+                    if (d.dsr().encapsulation() instanceof Encapsulation.Gue g) {
+                        guePorts.add(g.port());
+                    }
+                }
+            }
+        }
         return new NftRules.Input(desired.keySet(), masqueraded, vipsHeld, config.clusterCidr(), hairpin,
-                config.masqueradeAll(), config.ipvsPermitAll());
+                config.masqueradeAll(), config.ipvsPermitAll(), dsr, linkMtu, guePorts);
     }
 
     /** What the kernel holds after the plan: the desired real servers plus those still draining. */
@@ -318,13 +524,28 @@ public final class SyncEngine {
 
     private Map<VirtualServerKey, RealizedVirtualServer> dumpOwned() {
         Map<VirtualServerKey, RealizedVirtualServer> out = new HashMap<>();
+        Map<AddressFamily, Set<Integer>> ruleMarks = new HashMap<>();
         for (VirtualServerStatus vs : ipvs.virtualServers()) {
             VirtualServerKey key = vs.server().key();
-            if (ownership.owns(key, vipsHeld) || desired.containsKey(key) && !ownership.excluded(addressOf(key))) {
+            if (ownership.owns(key, vipsHeld) || ownsDsr(key, ruleMarks)
+                    || desired.containsKey(key) && !ownership.excluded(addressOf(key))) {
                 out.put(key, new RealizedVirtualServer(vs.server(), ipvs.realServers(key)));
             }
         }
         return out;
+    }
+
+    /**
+     * A fwmark service is kube-dsr's when its mark is in the DSR range and kube-dsr's nftables map or a DSR
+     * policy rule of ours names it: marks are written before the IPVS service and removed after it, so a
+     * crash in between still leaves a trace to find it by.
+     */
+    private boolean ownsDsr(VirtualServerKey key, Map<AddressFamily, Set<Integer>> ruleMarks) {
+        if (!(key instanceof VirtualServerKey.ByFwmark f) || !DsrMarks.inRange(f.fwmark())) {
+            return false;
+        }
+        return marks.isAssigned(f.fwmark())
+                || ruleMarks.computeIfAbsent(f.family(), dsrRouting::ruleMarks).contains(f.fwmark());
     }
 
     private static InetAddress addressOf(VirtualServerKey key) {
@@ -401,20 +622,31 @@ public final class SyncEngine {
             dummyIndex = dummy.index();
             vipsHeld.addAll(dummyAddresses());
         }
+        if (nft != null) {
+            String listing = nft.listing();
+            if (listing != null) {
+                marks.recover(NftRules.dsrMarksOf(listing));
+            }
+        }
         List<IpvsOperation> ops = new ArrayList<>();
+        Map<AddressFamily, Set<Integer>> ruleMarks = new HashMap<>();
         for (VirtualServerStatus vs : ipvs.virtualServers()) {
-            if (ownership.owns(vs.server().key(), vipsHeld)) {
+            if (ownership.owns(vs.server().key(), vipsHeld) || ownsDsr(vs.server().key(), ruleMarks)) {
                 ops.add(new IpvsOperation.DeleteVirtualServer(vs.server().key()));
             }
         }
         ipvs.apply(ops);
+        int dsrOps = dsrRouting.removeUnwanted(Map.of());
+        if (dsrPods != null) {
+            dsrOps += dsrPods.removeEverywhere();
+        }
         if (nft != null) {
             nft.delete();
         }
         if (dummy != null) {
             rtnl.deleteLink(dummy.index());
         }
-        return ops.size() + (dummy != null ? 1 : 0);
+        return ops.size() + dsrOps + (dummy != null ? 1 : 0);
     }
 
     /** The desired virtual server of this key and the Service port it serves, or null (metrics; kernel thread). */

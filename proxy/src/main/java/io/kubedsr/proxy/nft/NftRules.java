@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.tunnel.Encapsulation;
 
 /**
  * Renders kube-dsr's own nftables table, {@code inet kube-dsr}, as one script that replaces the table
@@ -42,8 +43,17 @@ public final class NftRules {
      */
     public record Input(Collection<VirtualServerKey> services, Collection<VirtualServerKey> masqueraded,
             Collection<InetAddress> vips, List<IpPrefix> clusterCidr, Collection<InetAddress> hairpinEndpoints,
-            boolean masqueradeAll, boolean permitAll) {
+            boolean masqueradeAll, boolean permitAll, Collection<DsrEntry> dsr, int linkMtu, Collection<Integer> guePorts) {
+
+        public Input(Collection<VirtualServerKey> services, Collection<VirtualServerKey> masqueraded,
+                Collection<InetAddress> vips, List<IpPrefix> clusterCidr, Collection<InetAddress> hairpinEndpoints,
+                boolean masqueradeAll, boolean permitAll) {
+            this(services, masqueraded, vips, clusterCidr, hairpinEndpoints, masqueradeAll, permitAll, List.of(), 1500, List.of());
+        }
     }
+
+    /** The bits of the packet mark DSR marks use ({@code 1..0x3FFF}). */
+    static final String DSR_MARK_MASK = "0x00003fff";
 
     public static String render(Input in) {
         StringBuilder sb = new StringBuilder();
@@ -59,14 +69,23 @@ public final class NftRules {
             set(sb, "vips" + v, type, false, addresses(in.vips(), f));
             set(sb, "pods" + v, type, true, prefixes(in.clusterCidr(), f));
             set(sb, "hairpin" + v, type + " . " + type, false, hairpin(in.hairpinEndpoints(), f));
+            map(sb, "dsr" + v, type + " . inet_proto . inet_service : mark", dsrElements(in.dsr(), f));
+            set(sb, "dsr-ipip" + v, type + " . inet_proto . inet_service", false, dsrServices(in.dsr(), f, false));
+            set(sb, "dsr-gue" + v, type + " . inet_proto . inet_service", false, dsrServices(in.dsr(), f, true));
         }
+        set(sb, "gue-ports", "inet_service", false, in.guePorts().stream().sorted().distinct().map(String::valueOf).toList());
         for (String hook : List.of("prerouting", "output")) {
             sb.append("  chain mark-").append(hook).append(" {\n    type filter hook ").append(hook)
                     .append(" priority mangle; policy accept;\n");
             sb.append("    ip daddr . meta l4proto . th dport @masq4 meta mark set meta mark | ").append(MASQ_MARK_TEXT).append('\n');
             sb.append("    ip6 daddr . meta l4proto . th dport @masq6 meta mark set meta mark | ").append(MASQ_MARK_TEXT).append('\n');
+            if (hook.equals("prerouting")) {
+                sb.append("    meta mark set ip daddr . meta l4proto . th dport map @dsr4\n");
+                sb.append("    meta mark set ip6 daddr . meta l4proto . th dport map @dsr6\n");
+            }
             sb.append("  }\n");
         }
+        renderDsrOutputAndClamp(sb, in);
         sb.append("  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n");
         for (String v : List.of("4", "6")) {
             String ip = v.equals("4") ? "ip" : "ip6";
@@ -115,6 +134,91 @@ public final class NftRules {
     public static String digestOf(String text) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("comment \"(kube-dsr:[0-9a-f]+)\"").matcher(text);
         return m.find() ? m.group(1) : null;
+    }
+
+    /**
+     * DSR beyond the prerouting mark: the node's own clients get the mark in a route chain (a mark set there
+     * makes the kernel route the packet again, now by table 78); encapsulated UDP leaving the node loses its DSR
+     * mark, or a packet carrying it over a GUE overlay would be routed back into the fwmark service and loop
+     * (the kernel logs "Dead loop on virtual device"); and a pod's SYN-ACK from a DSR service gets its MSS
+     * clamped so the client's segments still fit once the director encapsulates them (PMTU discovery cannot
+     * be relied on: the ICMP would have to reach the client from a node that never saw its reply).
+     */
+    private static void renderDsrOutputAndClamp(StringBuilder sb, Input in) {
+        sb.append("  chain dsr-output {\n    type route hook output priority mangle; policy accept;\n");
+        sb.append("    ip daddr . meta l4proto . th dport @dsr4 meta mark set ip daddr . meta l4proto . th dport map @dsr4\n");
+        sb.append("    ip6 daddr . meta l4proto . th dport @dsr6 meta mark set ip6 daddr . meta l4proto . th dport map @dsr6\n");
+        sb.append("    udp dport @gue-ports meta mark & ").append(DSR_MARK_MASK).append(" != 0 meta mark set meta mark & 0xffffc000\n");
+        sb.append("  }\n");
+        sb.append("  chain dsr-forward {\n    type filter hook forward priority mangle; policy accept;\n");
+        for (AddressFamily f : List.of(AddressFamily.INET, AddressFamily.INET6)) {
+            String v = f == AddressFamily.INET ? "4" : "6";
+            String ip = f == AddressFamily.INET ? "ip" : "ip6";
+            for (boolean gue : new boolean[] {false, true}) {
+                int mss = mss(in.linkMtu(), f, gue ? Encapsulation.gue(Encapsulation.DEFAULT_GUE_PORT) : Encapsulation.IPIP);
+                sb.append("    ").append(ip).append(" saddr . meta l4proto . th sport @dsr-").append(gue ? "gue" : "ipip").append(v)
+                        .append(" tcp flags & (syn | ack) == syn | ack tcp option maxseg size > ").append(mss)
+                        .append(" tcp option maxseg size set ").append(mss).append('\n');
+            }
+        }
+        sb.append("  }\n");
+    }
+
+    /** MSS = link MTU − inner IP header − TCP header − encapsulation (outer header of the same family). */
+    public static int mss(int linkMtu, AddressFamily family, Encapsulation encap) {
+        boolean v6 = family == AddressFamily.INET6;
+        return linkMtu - (v6 ? 40 : 20) - 20 - encap.overhead(v6);
+    }
+
+    private static void map(StringBuilder sb, String name, String type, List<String> elements) {
+        sb.append("  map ").append(name).append(" {\n    type ").append(type).append(";\n");
+        if (!elements.isEmpty()) {
+            sb.append("    elements = { ").append(String.join(", ", elements)).append(" }\n");
+        }
+        sb.append("  }\n");
+    }
+
+    private static String element(VirtualServerKey.ByAddress a) {
+        return IpPrefix.format(a.address()) + " . " + a.protocol().name().toLowerCase(Locale.ROOT) + " . " + a.port();
+    }
+
+    private static List<String> dsrElements(Collection<DsrEntry> dsr, AddressFamily f) {
+        TreeSet<String> out = new TreeSet<>();
+        for (DsrEntry e : dsr) {
+            if (e.service().family() == f) {
+                out.add(element(e.service()) + " : " + String.format("0x%08x", e.mark()));
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    private static List<String> dsrServices(Collection<DsrEntry> dsr, AddressFamily f, boolean gue) {
+        TreeSet<String> out = new TreeSet<>();
+        for (DsrEntry e : dsr) {
+            if (e.service().family() == f && e.service().protocol() == io.kubedsr.ipvs.Protocol.TCP
+                    && (e.encapsulation() instanceof Encapsulation.Gue) == gue) {
+                out.add(element(e.service()));
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    /** The DSR marks a table listing ({@code nft list table inet kube-dsr}) holds, by service. */
+    public static java.util.Map<VirtualServerKey.ByAddress, Integer> dsrMarksOf(String listing) {
+        java.util.Map<VirtualServerKey.ByAddress, Integer> out = new java.util.HashMap<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("([0-9a-fA-F.:]+) \\. (tcp|udp|sctp) \\. (\\d+) : 0x([0-9a-f]{1,8})").matcher(listing);
+        while (m.find()) {
+            try {
+                InetAddress a = IpPrefix.parseAddress(m.group(1));
+                io.kubedsr.ipvs.Protocol p = io.kubedsr.ipvs.Protocol.valueOf(m.group(2).toUpperCase(Locale.ROOT));
+                out.put((VirtualServerKey.ByAddress) VirtualServerKey.of(a, p, Integer.parseInt(m.group(3))),
+                        (int) Long.parseLong(m.group(4), 16));
+            } catch (IllegalArgumentException e) {
+                // not an element of ours
+            }
+        }
+        return out;
     }
 
     private static void set(StringBuilder sb, String name, String type, boolean interval, List<String> elements) {

@@ -39,6 +39,11 @@ public final class NftTable {
         return true;
     }
 
+    /** The table as the kernel holds it now ({@code nft list table}), or null when there is none. */
+    public String listing() {
+        return run(List.of("nft", "list", "table", "inet", NftRules.TABLE), null, true);
+    }
+
     /** Runs nft in the namespace; returns its output, or null on failure when {@code tolerateFailure}. */
     private String run(List<String> nft, String input, boolean tolerateFailure) {
         List<String> command = new java.util.ArrayList<>();

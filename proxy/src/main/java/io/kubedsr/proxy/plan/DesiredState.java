@@ -61,7 +61,8 @@ public record DesiredState(Map<VirtualServerKey, DesiredVirtualServer> virtualSe
         List<DesiredVirtualServer> sorted = new ArrayList<>(virtualServers.values());
         sorted.sort(Comparator.comparing(d -> d.server().key().toString()));
         for (DesiredVirtualServer d : sorted) {
-            lines.add("vs " + d.server() + " <- " + d.owner() + " " + d.role().name().toLowerCase().replace('_', '-'));
+            lines.add("vs " + d.server() + " <- " + d.owner() + " " + d.role().name().toLowerCase().replace('_', '-')
+                    + (d.dsr() == null ? "" : " " + d.dsr()));
             List<String> reals = new ArrayList<>();
             for (RealServer r : d.realServers()) {
                 reals.add("  rs " + r);

@@ -32,6 +32,7 @@ import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServicePortKey;
 import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.tunnel.Encapsulation;
 
 /**
  * Plans one Service: a pure function of the Service, its EndpointSlices, this node and the configuration.
@@ -45,10 +46,20 @@ public final class ServicePlanner {
 
     private final AgentConfig config;
     private final NodeInfo node;
+    private final java.util.function.Predicate<InetAddress> nodeAddress;
 
     public ServicePlanner(AgentConfig config, NodeInfo node) {
+        this(config, node, a -> false);
+    }
+
+    /**
+     * {@code nodeAddress} tells whether an address is some node's (then an endpoint with it is a
+     * hostNetwork pod, which cannot do DSR); this node's own addresses count without it.
+     */
+    public ServicePlanner(AgentConfig config, NodeInfo node, java.util.function.Predicate<InetAddress> nodeAddress) {
         this.config = config;
         this.node = node;
+        this.nodeAddress = nodeAddress;
     }
 
     public ServicePlan plan(Service service, List<EndpointSlice> slices) {
@@ -74,11 +85,9 @@ public final class ServicePlanner {
         boolean nodePorts = "NodePort".equals(spec.getType()) || "LoadBalancer".equals(spec.getType());
         List<InetAddress> nodeAddresses = enabled(config.nodePortBindOnAllIp() ? node.allLocalAddresses() : node.addresses());
 
+        Encapsulation dsr = DsrAnnotations.requested(ref, annotations, config.overlayEncap(), problems);
+
         List<DesiredVirtualServer> out = new ArrayList<>();
-        Set<InetAddress> vips = new LinkedHashSet<>();
-        vips.addAll(clusterIps);
-        vips.addAll(externalIps);
-        vips.addAll(lbIps);
         for (ServicePort port : orEmpty(spec.getPorts())) {
             Protocol protocol;
             try {
@@ -101,12 +110,28 @@ public final class ServicePlanner {
                     out.add(virtualServer(key, Role.NODE_PORT, ip, protocol, port.getNodePort(), scheduler, flags, affinity, external));
                 }
             }
+            Encapsulation portDsr = dsr == null ? null : dsrUsable(ref, port, endpoints, external, problems) ? dsr : null;
             for (InetAddress ip : externalIps) {
-                out.add(virtualServer(key, Role.EXTERNAL_IP, ip, protocol, port.getPort(), scheduler, flags, affinity, external));
+                out.add(external(key, Role.EXTERNAL_IP, ip, protocol, port.getPort(), scheduler, flags, affinity, external,
+                        portDsr, endpoints));
             }
             for (InetAddress ip : lbIps) {
-                out.add(virtualServer(key, Role.LOAD_BALANCER, ip, protocol, port.getPort(), scheduler, flags, affinity, external));
+                out.add(external(key, Role.LOAD_BALANCER, ip, protocol, port.getPort(), scheduler, flags, affinity, external,
+                        portDsr, endpoints));
             }
+        }
+        // kube-dummy-if holds every address a non-DSR virtual server uses. A DSR VIP must not be a local address
+        // of any node: the node hosting the pod forwards replies sourced from it, and a packet arriving with a
+        // local source address is a martian and dropped.
+        Set<InetAddress> vips = new LinkedHashSet<>(clusterIps);
+        for (DesiredVirtualServer d : out) {
+            if (d.dsr() == null && d.role() != Role.NODE_PORT && d.server().key() instanceof VirtualServerKey.ByAddress a) {
+                vips.add(a.address());
+            }
+        }
+        if (orEmpty(spec.getPorts()).isEmpty()) {
+            vips.addAll(externalIps);
+            vips.addAll(lbIps);
         }
         boolean hairpin = config.hairpinMode() || annotations.containsKey(Annotations.HAIRPIN);
         Set<VirtualServerKey> keepSource = new LinkedHashSet<>();
@@ -118,6 +143,53 @@ public final class ServicePlanner {
             }
         }
         return new ServicePlan(ref, out, vips, problems, hairpin, keepSource);
+    }
+
+    private DesiredVirtualServer external(ServicePortKey key, Role role, InetAddress ip, Protocol protocol, int port,
+            Scheduler scheduler, Set<ServiceFlag> flags, int affinitySeconds, List<EndpointView> usable, Encapsulation dsr,
+            List<EndpointView> all) {
+        DesiredVirtualServer masq = virtualServer(key, role, ip, protocol, port, scheduler, flags, affinitySeconds, usable);
+        if (dsr == null) {
+            return masq;
+        }
+        Forwarding tunnel = dsr instanceof Encapsulation.Gue g ? Forwarding.gue(g.port()) : Forwarding.ipip();
+        Set<RealServer> reals = new LinkedHashSet<>();
+        for (RealServer r : masq.realServers()) {
+            reals.add(RealServer.of(r.address(), r.port(), tunnel, r.weight()));
+        }
+        Set<InetAddress> localPods = new LinkedHashSet<>();
+        AddressFamily family = AddressFamily.of(ip);
+        for (EndpointView e : all) {
+            if (node.name().equals(e.nodeName()) && AddressFamily.of(e.address()) == family) {
+                localPods.add(e.address());
+            }
+        }
+        VirtualServerKey.ByAddress service = (VirtualServerKey.ByAddress) masq.server().key();
+        return new DesiredVirtualServer(key, role, masq.server(), reals, new DsrSpec(service, dsr, localPods));
+    }
+
+    /**
+     * Whether a DSR Service's port can be served by DSR: IPVS tunnel mode cannot remap ports, and a hostNetwork
+     * pod has no namespace of its own to hold the VIP. Otherwise a problem, and the port stays masquerade.
+     */
+    private boolean dsrUsable(ServiceRef ref, ServicePort port, List<EndpointView> endpoints, List<EndpointView> usable,
+            List<Problem> problems) {
+        for (EndpointView e : endpoints) {
+            if (e.port() != port.getPort()) {
+                problems.add(new Problem(ref, "DsrPortRemap", "port " + port.getPort() + " targets port " + e.port()
+                        + "; IPVS tunnel mode cannot remap ports, so this port is served without DSR"));
+                return false;
+            }
+        }
+        for (EndpointView e : usable) {
+            if (nodeAddress.test(e.address()) || node.addresses().contains(e.address())
+                    || node.allLocalAddresses().contains(e.address())) {
+                problems.add(new Problem(ref, "DsrHostNetwork", "endpoint " + IpPrefix.format(e.address())
+                        + " is a hostNetwork pod, which cannot receive DSR; port " + port.getPort() + " is served without DSR"));
+                return false;
+            }
+        }
+        return true;
     }
 
     /** ExternalName, headless, and Services another proxy owns are not programmed. */

@@ -70,4 +70,51 @@ class NftRulesTest {
             assertThat(ns.tryExecFails("nft", "list", "table", "inet", "kube-dsr")).isTrue();
         }
     }
+
+    private static final List<DsrEntry> DSR = List.of(
+            new DsrEntry((VirtualServerKey.ByAddress) VirtualServerKey.of(IpPrefix.parseAddress("203.0.113.10"), Protocol.TCP, 80),
+                    0x7b, io.kubedsr.tunnel.Encapsulation.IPIP),
+            new DsrEntry((VirtualServerKey.ByAddress) VirtualServerKey.of(IpPrefix.parseAddress("203.0.113.53"), Protocol.UDP, 53),
+                    0x3fff, io.kubedsr.tunnel.Encapsulation.gue(5555)),
+            new DsrEntry((VirtualServerKey.ByAddress) VirtualServerKey.of(IpPrefix.parseAddress("2001:db8::10"), Protocol.TCP, 443),
+                    0x7c, io.kubedsr.tunnel.Encapsulation.gue(5555)));
+    private static final NftRules.Input WITH_DSR = new NftRules.Input(SERVICES, SERVICES, INPUT.vips(), INPUT.clusterCidr(),
+            List.of(), false, true, DSR, 1500, List.of(5555, 6000));
+
+    @Test
+    void rendersDsrMarksTheGueLoopFixAndMssClampsPerFamilyAndEncapsulation() {
+        String script = NftRules.render(WITH_DSR);
+        assertThat(script)
+                .contains("map dsr4 {\n    type ipv4_addr . inet_proto . inet_service : mark;\n"
+                        + "    elements = { 203.0.113.10 . tcp . 80 : 0x0000007b, 203.0.113.53 . udp . 53 : 0x00003fff }")
+                .contains("elements = { 2001:db8::10 . tcp . 443 : 0x0000007c }")
+                .contains("meta mark set ip daddr . meta l4proto . th dport map @dsr4")
+                .contains("type route hook output priority mangle")
+                .contains("udp dport @gue-ports meta mark & 0x00003fff != 0 meta mark set meta mark & 0xffffc000")
+                .contains("elements = { 5555, 6000 }")
+                // 1500 - 20 (IP) - 20 (TCP) - 20 (IPIP) = 1440; GUE: - 32 = 1428; IPv6 GUE: 1500 - 40 - 20 - 52 = 1388.
+                .contains("ip saddr . meta l4proto . th sport @dsr-ipip4 tcp flags & (syn | ack) == syn | ack "
+                        + "tcp option maxseg size > 1440 tcp option maxseg size set 1440")
+                .contains("ip saddr . meta l4proto . th sport @dsr-gue4 tcp flags & (syn | ack) == syn | ack "
+                        + "tcp option maxseg size > 1428 tcp option maxseg size set 1428")
+                .contains("ip6 saddr . meta l4proto . th sport @dsr-gue6 tcp flags & (syn | ack) == syn | ack "
+                        + "tcp option maxseg size > 1388 tcp option maxseg size set 1388");
+        assertThat(script).contains("set dsr-gue4 {\n    type ipv4_addr . inet_proto . inet_service;\n  }")
+                .as("UDP services need no MSS clamp");
+    }
+
+    /** The marks a restarted agent recovers are read back from what the kernel lists, not from our own text. */
+    @Test
+    @Tag("hostkernel")
+    void dsrMarksAreReadBackFromTheKernelsListing() {
+        try (TestNamespace ns = TestNamespace.create()) {
+            NftTable table = new NftTable(ns.namespace());
+            assertThat(table.listing()).isNull();
+            table.apply(NftRules.render(WITH_DSR));
+            String listed = table.listing();
+            assertThat(NftRules.dsrMarksOf(listed)).containsOnly(
+                    java.util.Map.entry(DSR.get(0).service(), 0x7b), java.util.Map.entry(DSR.get(1).service(), 0x3fff),
+                    java.util.Map.entry(DSR.get(2).service(), 0x7c));
+        }
+    }
 }

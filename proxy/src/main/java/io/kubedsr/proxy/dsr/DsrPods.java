@@ -1,0 +1,152 @@
+package io.kubedsr.proxy.dsr;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kubedsr.netlink.AddressFamily;
+import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.netlink.netns.NetworkNamespace;
+import io.kubedsr.tunnel.DsrReceivers;
+import io.kubedsr.tunnel.Encapsulation;
+
+/**
+ * The DSR receivers of this node's pods: for each local endpoint pod of a DSR service, the pod's namespace is
+ * found by its IP and its receiver made to hold exactly the VIPs it serves (tunnel module). Only what changed
+ * since the last call is touched, unless a full pass is asked for. Runs on the kernel thread.
+ */
+public final class DsrPods {
+    private static final Logger LOG = LoggerFactory.getLogger(DsrPods.class);
+
+    /** What one pod's receiver should hold: VIPs of the pod IP's family, GUE when any of its services uses it. */
+    public record Wanted(Set<InetAddress> vips, Encapsulation encapsulation) {
+        public Wanted {
+            vips = Set.copyOf(vips);
+        }
+    }
+
+    private final PodNamespaces finder;
+    private final DsrReceivers receivers = new DsrReceivers();
+    private final Map<InetAddress, Wanted> applied = new HashMap<>();
+    private final Map<InetAddress, Path> where = new HashMap<>();
+
+    private final NetworkNamespace node;
+    private boolean rpFilterChecked;
+    private long extraWrites;
+
+    /** {@code node}: the node's namespace, whose reverse-path filter must let DSR replies through (null: none). */
+    public DsrPods(PodNamespaces finder, NetworkNamespace node) {
+        this.finder = finder;
+        this.node = node;
+    }
+
+    /**
+     * The node forwards its pods' DSR replies, sourced from a VIP that is routed elsewhere: strict reverse-path
+     * filtering (rp_filter 1, the kernel checks the reply came in on the route back to its source) drops them,
+     * loose (2) lets them through. The effective value per interface is the maximum of "all" and the
+     * interface's, so loosening "all" is enough. Done once, the first time this node has a DSR pod.
+     */
+    private void loosenRpFilter() {
+        if (rpFilterChecked || node == null) {
+            return;
+        }
+        rpFilterChecked = true;
+        String key = "net/ipv4/conf/all/rp_filter";
+        if ("1".equals(node.readSysctl(key))) {
+            node.writeSysctl(key, "2");
+            extraWrites++;
+            LOG.info("set {}=2 (loose): this node's pods answer DSR clients with the VIP as source", key);
+        }
+    }
+
+    public long writes() {
+        return receivers.writes().total() + extraWrites;
+    }
+
+    /**
+     * Ensures the receivers of {@code wanted} (all of them when {@code full}, else those that changed); returns
+     * the pods that could not get one, with the reason. Their traffic must not be sent to them.
+     */
+    public Map<InetAddress, String> ensure(Map<InetAddress, Wanted> wanted, boolean full) {
+        Map<InetAddress, String> failed = new LinkedHashMap<>();
+        if (!wanted.isEmpty()) {
+            loosenRpFilter();
+        }
+        for (Map.Entry<InetAddress, Wanted> e : wanted.entrySet()) {
+            InetAddress pod = e.getKey();
+            if (!full && e.getValue().equals(applied.get(pod)) && where.containsKey(pod)) {
+                continue;
+            }
+            Optional<Path> ns = finder.find(pod);
+            if (ns.isEmpty()) {
+                failed.put(pod, "no network namespace on this node holds pod IP " + IpPrefix.format(pod)
+                        + " (the agent needs hostPID and /run/netns)");
+                applied.remove(pod);
+                continue;
+            }
+            try (NetworkNamespace namespace = NetworkNamespace.open(ns.get())) {
+                receivers.ensure(namespace, pod, e.getValue().vips(), e.getValue().encapsulation());
+                applied.put(pod, e.getValue());
+                where.put(pod, ns.get());
+            } catch (RuntimeException ex) {
+                LOG.warn("dsr receiver pod={} failed: {}", IpPrefix.format(pod), ex.toString());
+                failed.put(pod, "DSR receiver in pod " + IpPrefix.format(pod) + " failed: " + ex.getMessage());
+                applied.remove(pod);
+                finder.invalidate(pod);
+            }
+        }
+        return failed;
+    }
+
+    /** Removes the receivers of pods that are no longer wanted (when their namespace still holds the pod IP). */
+    public int removeUnwanted(Map<InetAddress, Wanted> wanted) {
+        int removed = 0;
+        for (InetAddress pod : Set.copyOf(where.keySet())) {
+            if (wanted.containsKey(pod)) {
+                continue;
+            }
+            Path path = where.remove(pod);
+            applied.remove(pod);
+            try (NetworkNamespace namespace = NetworkNamespace.open(path)) {
+                if (finder.find(pod).filter(path::equals).isPresent()) {
+                    receivers.remove(namespace, AddressFamily.of(pod));
+                    removed++;
+                }
+            } catch (RuntimeException ex) {
+                LOG.debug("dsr receiver of pod={} not removed (pod gone?): {}", IpPrefix.format(pod), ex.toString());
+            }
+        }
+        return removed;
+    }
+
+    /** Removes every receiver in every pod namespace of this node (--cleanup-config); returns how many. */
+    public int removeEverywhere() {
+        int removed = 0;
+        for (Path path : finder.allNamespaces()) {
+            try (NetworkNamespace namespace = NetworkNamespace.open(path)) {
+                for (AddressFamily f : new AddressFamily[] {AddressFamily.INET, AddressFamily.INET6}) {
+                    if (!receivers.vips(namespace, f).isEmpty() || hasLink(namespace, f)) {
+                        receivers.remove(namespace, f);
+                        removed++;
+                    }
+                }
+            } catch (RuntimeException ex) {
+                LOG.debug("namespace {} skipped: {}", path, ex.toString());
+            }
+        }
+        return removed;
+    }
+
+    private static boolean hasLink(NetworkNamespace ns, AddressFamily f) {
+        try (io.kubedsr.netlink.route.Rtnetlink rtnl = ns.openRtnetlink()) {
+            return rtnl.link(DsrReceivers.linkName(f)).isPresent();
+        }
+    }
+}
