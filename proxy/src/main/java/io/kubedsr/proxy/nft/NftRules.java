@@ -146,10 +146,8 @@ public final class NftRules {
      */
     private static void renderDsrOutputAndClamp(StringBuilder sb, Input in) {
         sb.append("  chain dsr-output {\n    type route hook output priority mangle; policy accept;\n");
-        // No "@dsr4" guard before the map: kernel 6.1 refuses a map used as a set (EINVAL), and a map lookup
-        // that finds nothing ends the rule anyway.
-        sb.append("    meta mark set ip daddr . meta l4proto . th dport map @dsr4\n");
-        sb.append("    meta mark set ip6 daddr . meta l4proto . th dport map @dsr6\n");
+        sb.append("    ip daddr . meta l4proto . th dport @dsr4 meta mark set ip daddr . meta l4proto . th dport map @dsr4\n");
+        sb.append("    ip6 daddr . meta l4proto . th dport @dsr6 meta mark set ip6 daddr . meta l4proto . th dport map @dsr6\n");
         sb.append("    udp dport @gue-ports meta mark & ").append(DSR_MARK_MASK).append(" != 0 meta mark set meta mark & 0xffffc000\n");
         sb.append("  }\n");
         sb.append("  chain dsr-forward {\n    type filter hook forward priority mangle; policy accept;\n");
