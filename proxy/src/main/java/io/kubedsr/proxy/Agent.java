@@ -94,6 +94,9 @@ public final class Agent implements AutoCloseable {
     private boolean drainCheckWanted;
     private long drainTimer = -1;
     private long resyncTimer = -1;
+    private long retryMillis;
+    /** The start-up future while the first full sync has not succeeded yet. */
+    private CompletableFuture<SyncResult> pendingFirst;
 
     /** {@code kernelNamespace} is where IPVS and links are programmed: the node's (null: this thread's). */
     public Agent(AgentConfig config, KubernetesClient client, Vertx vertx, String nodeName, NetworkNamespace kernelNamespace) {
@@ -287,12 +290,20 @@ public final class Agent implements AutoCloseable {
         }
         runningChanges = Map.of();
         if (error != null) {
-            LOG.error("sync failed, a full resync follows: {}", error.toString(), error);
+            // Retried as a full resync after a growing pause (0.5 s doubling to 30 s), so a kernel or nftables
+            // error that persists is retried without spinning; the first-sync future waits for a success.
+            retryMillis = retryMillis == 0 ? 500 : Math.min(retryMillis * 2, 30_000);
+            LOG.error("sync failed, a full resync follows in {} ms: {}", retryMillis, error.toString(), error);
             fullResyncWanted = true;
-            if (first != null) {
-                first.completeExceptionally(error);
-            }
+            pendingFirst = first != null ? first : pendingFirst;
+            vertx.setTimer(retryMillis, id -> requestSync());
+            return;
         } else {
+            retryMillis = 0;
+            if (first == null && pendingFirst != null) {
+                first = pendingFirst;
+            }
+            pendingFirst = null;
             health.syncCompleted(clock.instant());
             LOG.info("sync done ipvs_ops={} address_ops={} failures={} took_ms={}", result.ipvsOperations(),
                     result.addressOperations(), result.failures().size(), result.elapsed().toMillis());

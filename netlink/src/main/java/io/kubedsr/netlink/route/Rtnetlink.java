@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.BatchResult;
+import io.kubedsr.netlink.Errno;
 import io.kubedsr.netlink.NetlinkConnection;
 import io.kubedsr.netlink.NetlinkException;
 import io.kubedsr.netlink.NetlinkMessage;
@@ -186,7 +187,18 @@ public final class Rtnetlink implements AutoCloseable {
     /** Routes of a family in one table (254 main, 255 local, or a custom table). */
     public List<Route> routes(AddressFamily family, int table) {
         List<Route> out = new ArrayList<>();
-        for (NetlinkMessage m : connection.dump(RtnlRequests.dumpRoutes(family, table))) {
+        List<NetlinkMessage> dump;
+        try {
+            dump = connection.dump(RtnlRequests.dumpRoutes(family, table));
+        } catch (NetlinkException e) {
+            // With strict checking the kernel answers a dump of a table that has never held a route with
+            // ENOENT ("FIB table does not exist"): an empty table.
+            if (e.errno() == Errno.ENOENT) {
+                return out;
+            }
+            throw e;
+        }
+        for (NetlinkMessage m : dump) {
             Route r = Route.decode(m);
             // Without strict checking (kernels before 4.20) the dump holds every table: filter here too.
             if (r.table() == table) {

@@ -79,6 +79,13 @@ class RouteHostKernelTest {
         assertThat(rtnl.routes(AddressFamily.INET6, 78)).isEmpty();
     }
 
+    /** The kernel answers ENOENT for a table that never held a route; the library lists it as empty. */
+    @Test
+    void aTableThatNeverExistedListsEmpty() {
+        assertThat(rtnl.routes(AddressFamily.INET, 4242)).isEmpty();
+        assertThat(rtnl.routes(AddressFamily.INET6, 4242)).isEmpty();
+    }
+
     @Test
     void replaceChangesTheRouteInPlace() {
         Route r = Route.to(IpPrefix.parse("10.9.0.0/16")).withTable(TABLE).withOutputLink(dev);

@@ -93,6 +93,8 @@ public final class SyncEngine {
     private boolean dsrDirty = true;
     private boolean dsrFull = true;
     private int linkMtu = 1500;
+    private long lastNftMillis;
+    private long lastIpvsMillis;
     private final NodeInfo node;
 
     /** {@code nft} applies kube-dsr's nftables table; null leaves nftables alone (tools that only read). */
@@ -338,15 +340,22 @@ public final class SyncEngine {
         for (ServiceRef ref : refs) {
             adopt(ref, planner.plan(model.service(ref).orElseThrow(), model.slices(ref)), problems);
         }
+        long planned = System.nanoTime();
         vipsHeld.clear();
         vipsHeld.addAll(dummyAddresses());
         // Dump before the VIPs change: a virtual server on a VIP about to leave kube-dummy-if (its Service was
         // deleted while the agent was down) is recognised as ours only while the VIP is still there.
         realized = dumpOwned();
+        long dumped = System.nanoTime();
         Set<InetAddress> everyVip = new HashSet<>(vipsHeld);
         everyVip.addAll(vipRefs.keySet());
         int addressOps = syncVips(everyVip);
-        return apply(new LinkedHashMap<>(desired), new LinkedHashMap<>(realized), addressOps, problems, t0);
+        long vipsDone = System.nanoTime();
+        SyncResult result = apply(new LinkedHashMap<>(desired), new LinkedHashMap<>(realized), addressOps, problems, t0);
+        LOG.info("full resync phases: plan_ms={} dump_ms={} vips_ms={} nft_ms={} ipvs_ms={} (services={} virtual_servers={})",
+                (planned - t0) / 1_000_000, (dumped - planned) / 1_000_000, (vipsDone - dumped) / 1_000_000, lastNftMillis,
+                lastIpvsMillis, plans.size(), desired.size());
+        return result;
     }
 
     private SyncResult apply(Map<VirtualServerKey, DesiredVirtualServer> want, Map<VirtualServerKey, RealizedVirtualServer> have,
@@ -363,20 +372,29 @@ public final class SyncEngine {
             }
             addressOps += dsrRouting.addMissing(dsrMarksByFamily());
         }
+        RuntimeException nftError = null;
+        long nftStart = System.nanoTime();
         if (nft != null && nftDirty) {
             // Rendering is O(all services): done only when the sets can have changed, not for endpoint churn.
-            if (nft.apply(NftRules.render(nftInput()))) {
-                addressOps++;
+            try {
+                if (nft.apply(NftRules.render(nftInput()))) {
+                    addressOps++;
+                }
+                nftDirty = false;
+            } catch (RuntimeException e) {
+                nftError = e; // IPVS is still programmed; the sync fails afterwards and is retried
             }
-            nftDirty = false;
         }
+        lastNftMillis = (System.nanoTime() - nftStart) / 1_000_000;
         Map<DrainKey, Instant> drainingBefore = draining;
         IpvsPlan plan = ipvsPlanner.plan(want, have, drainingBefore, clock.instant());
         Map<DrainKey, Instant> nextDraining = new HashMap<>(draining);
         nextDraining.keySet().removeIf(dk -> want.containsKey(dk.service()) || have.containsKey(dk.service()));
         nextDraining.putAll(plan.draining());
         draining = nextDraining;
+        long ipvsStart = System.nanoTime();
         List<IpvsFailure> failures = plan.operations().isEmpty() ? List.of() : ipvs.apply(plan.operations());
+        lastIpvsMillis = (System.nanoTime() - ipvsStart) / 1_000_000;
         if (udpFlusher != null && !plan.removedUdp().isEmpty()) {
             udpFlusher.flush(plan.removedUdp());
         }
@@ -406,6 +424,9 @@ public final class SyncEngine {
         }
         for (Map.Entry<VirtualServerKey, DesiredVirtualServer> e : want.entrySet()) {
             realized.put(e.getKey(), asRealized(e.getValue(), have.get(e.getKey()), plan));
+        }
+        if (nftError != null) {
+            throw new IllegalStateException("nftables not updated (IPVS was): " + nftError.getMessage(), nftError);
         }
         return new SyncResult(plan.operations().size(), addressOps, failures, problems,
                 Duration.ofNanos(System.nanoTime() - t0), draining.size());

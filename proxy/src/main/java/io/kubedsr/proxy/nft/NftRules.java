@@ -146,8 +146,10 @@ public final class NftRules {
      */
     private static void renderDsrOutputAndClamp(StringBuilder sb, Input in) {
         sb.append("  chain dsr-output {\n    type route hook output priority mangle; policy accept;\n");
-        sb.append("    ip daddr . meta l4proto . th dport @dsr4 meta mark set ip daddr . meta l4proto . th dport map @dsr4\n");
-        sb.append("    ip6 daddr . meta l4proto . th dport @dsr6 meta mark set ip6 daddr . meta l4proto . th dport map @dsr6\n");
+        // A map lookup that misses ends the rule: only DSR packets get a mark. (Kernel 6.1 refuses a map used
+        // as a set, "@dsr4" alone, with EINVAL; the map statement needs no such guard.)
+        sb.append("    meta mark set ip daddr . meta l4proto . th dport map @dsr4\n");
+        sb.append("    meta mark set ip6 daddr . meta l4proto . th dport map @dsr6\n");
         sb.append("    udp dport @gue-ports meta mark & ").append(DSR_MARK_MASK).append(" != 0 meta mark set meta mark & 0xffffc000\n");
         sb.append("  }\n");
         sb.append("  chain dsr-forward {\n    type filter hook forward priority mangle; policy accept;\n");
