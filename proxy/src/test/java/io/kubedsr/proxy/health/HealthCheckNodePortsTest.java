@@ -36,7 +36,6 @@ import io.vertx.core.json.JsonObject;
 class HealthCheckNodePortsTest {
     private static final String NODE = "node-1";
     private final Vertx vertx = Vertx.vertx();
-    private final HttpClient http = HttpClient.newHttpClient();
     private final List<Problem> problems = new ArrayList<>();
     private boolean proxyHealthy = true;
     private final HealthCheckNodePorts hc = new HealthCheckNodePorts(vertx, "0.0.0.0", NODE, () -> proxyHealthy, p -> {
@@ -77,6 +76,8 @@ class HealthCheckNodePortsTest {
     }
 
     private HttpResponse<String> get(int port) throws Exception {
+        // a fresh HTTP/1.1 client each time: a pooled connection to a closed server would answer GOAWAY, not refuse
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
