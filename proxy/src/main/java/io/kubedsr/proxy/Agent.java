@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.kubedsr.ipvs.IpvsClient;
+import io.kubedsr.netlink.NetlinkConnection;
 import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.netns.NetworkNamespace;
 import io.kubedsr.netlink.route.Rtnetlink;
@@ -38,6 +39,10 @@ import io.kubedsr.proxy.metrics.SyncMetrics;
 import io.kubedsr.proxy.kernel.IpvsSysctls;
 import io.kubedsr.proxy.kernel.SyncEngine;
 import io.kubedsr.proxy.nft.NftTable;
+import io.kubedsr.proxy.overlay.OverlayController;
+import io.kubedsr.proxy.overlay.OverlayEngine;
+import io.kubedsr.proxy.overlay.OverlaySettings;
+import io.kubedsr.tunnel.NodeTunnels;
 import io.kubedsr.proxy.kernel.SyncResult;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.NodeInfos;
@@ -85,6 +90,9 @@ public final class Agent implements AutoCloseable {
     private Map<ServiceRef, Instant> runningChanges = Map.of();
 
     private SyncEngine engine;
+    private final OverlayController overlay;
+    private OverlayEngine overlayEngine;
+    private NetlinkConnection overlayGeneric;
     private IpvsClient ipvs;
     private Rtnetlink rtnl;
     private boolean synced;
@@ -110,6 +118,8 @@ public final class Agent implements AutoCloseable {
         this.events = new EventRecorder(client, nodeName);
         this.healthChecks = new HealthCheckNodePorts(vertx, config.enableIpv6() ? "::" : "0.0.0.0", nodeName, health::healthy,
                 this::report);
+        this.overlay = new OverlayController(nodeName, vertx, context, kernel, () -> overlayEngine);
+        this.overlay.onOwnAddresses(this::ownAddressesChanged);
     }
 
     public HealthCheckNodePorts healthChecks() {
@@ -118,6 +128,11 @@ public final class Agent implements AutoCloseable {
 
     public MetricsServer metrics() {
         return metrics;
+    }
+
+    /** The pod overlay (Node objects to tunnels and routes). */
+    public OverlayController overlay() {
+        return overlay;
     }
 
     /** Observes every completed sync (tests, metrics). Called on the agent's context. */
@@ -137,6 +152,7 @@ public final class Agent implements AutoCloseable {
             LOG.warn("node={} not found in the API: NodePorts are served on no address until it is", nodeName);
         }
         NodeInfo info = new NodeInfo(nodeName, addresses, addresses);
+        overlay.ownAddressesKnown(addresses);
         CompletableFuture<SyncResult> first = new CompletableFuture<>();
         CompletableFuture.runAsync(() -> {
             if (kernelNamespace != null) {
@@ -152,6 +168,10 @@ public final class Agent implements AutoCloseable {
             engine.start();
             conntrackFlusher = UdpConntrackFlusher.open(kernelNamespace);
             engine.setUdpConntrackFlusher(conntrackFlusher);
+            overlayGeneric = kernelNamespace != null ? kernelNamespace.openConnection(NetlinkProtocol.GENERIC)
+                    : NetlinkConnection.open(NetlinkProtocol.GENERIC);
+            overlayEngine = new OverlayEngine(OverlaySettings.from(config), config.overlayEncapPort(), rtnl,
+                    new NodeTunnels(rtnl, overlayGeneric));
             try (NetworkNamespace here = NetworkNamespace.current()) {
                 IpvsSysctls.apply(kernelNamespace != null ? kernelNamespace : here);
             }
@@ -175,6 +195,10 @@ public final class Agent implements AutoCloseable {
                 e -> onContext(() -> model.removeSlice(e).ifPresent(r -> tracker.changed(r, clock.instant())))));
         informers.add(services);
         informers.add(slices);
+        SharedIndexInformer<Node> nodes = client.nodes().runnableInformer(0);
+        nodes.addEventHandler(overlay.handler());
+        informers.add(nodes);
+        nodes.start().toCompletableFuture().thenRun(() -> context.runOnContext(v -> overlay.informerSynced()));
         CompletableFuture.allOf(services.start().toCompletableFuture(), slices.start().toCompletableFuture())
                 .thenRun(() -> onContext(() -> {
                     synced = true;
@@ -184,6 +208,7 @@ public final class Agent implements AutoCloseable {
                     resyncTimer = vertx.setPeriodic(config.ipvsSyncPeriod().toMillis(), id -> {
                         fullResyncWanted = true;
                         requestSync();
+                        overlay.requestFullSync();
                     });
                 }))
                 .exceptionally(t -> {
@@ -191,6 +216,14 @@ public final class Agent implements AutoCloseable {
                     return null;
                 });
         return first;
+    }
+
+    /** This node's Node object has new addresses (on the context): NodePorts follow with a full resync. */
+    private void ownAddressesChanged(List<InetAddress> addresses) {
+        NodeInfo info = new NodeInfo(nodeName, addresses, addresses);
+        kernel.execute(() -> engine.nodeChanged(info)); // the kernel thread runs tasks in order: before the resync
+        fullResyncWanted = true;
+        requestSync();
     }
 
     private static <T> ResourceEventHandler<T> handler(Consumer<T> upsert, Consumer<T> delete) {
@@ -357,6 +390,9 @@ public final class Agent implements AutoCloseable {
             }
             if (rtnl != null) {
                 rtnl.close();
+            }
+            if (overlayGeneric != null) {
+                overlayGeneric.close();
             }
         });
         kernel.shutdown();

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.slf4j.Logger;
@@ -25,6 +26,7 @@ import io.kubedsr.proxy.kernel.Modules;
 import io.kubedsr.proxy.kernel.SyncEngine;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.nft.NftTable;
+import io.kubedsr.proxy.status.StatusCommand;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 
@@ -36,6 +38,9 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("status")) {
+            System.exit(StatusCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
         if (AgentFlags.wantsHelp(args)) {
             System.out.print(AgentFlags.help());
             return;

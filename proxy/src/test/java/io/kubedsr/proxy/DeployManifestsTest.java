@@ -303,7 +303,7 @@ class DeployManifestsTest {
         assertThat(c.getSecurityContext().getPrivileged()).isNotEqualTo(Boolean.TRUE);
         assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(c.getSecurityContext().getCapabilities().getAdd())
-                .containsExactlyInAnyOrder("NET_ADMIN", "SYS_ADMIN", "SYS_MODULE");
+                .containsExactlyInAnyOrder("NET_ADMIN", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE");
 
         Map<String, String> hostPathByVolume = new HashMap<>();
         for (Volume v : pod.getVolumes()) {

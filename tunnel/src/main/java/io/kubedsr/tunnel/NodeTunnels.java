@@ -26,6 +26,12 @@ import io.kubedsr.netlink.route.TunnelEncap;
  * nothing; deleting what is absent succeeds. Not thread-safe (the agent's kernel executor owns it).
  */
 public final class NodeTunnels {
+    /**
+     * The route protocol (rtm_protocol) that marks kube-dsr's direct routes: a number no routing daemon in
+     * linux/rtnetlink.h or iproute2's rt_protos uses (kube-router uses 17, RTPROT_MROUTED, instead).
+     */
+    public static final int DIRECT_ROUTE_PROTOCOL = 107;
+
     private final Rtnetlink rtnl;
     private final NetlinkConnection generic;
     private final WriteCounter writes = new WriteCounter();
@@ -81,6 +87,15 @@ public final class NodeTunnels {
      * exists through another device (a direct route before) is replaced.
      */
     public void ensureRoutes(EnsuredTunnel tunnel, Collection<IpPrefix> destinations, int table) {
+        ensureRoutes(tunnel, destinations, table, rtnl.routes(tunnel.spec().family(), table));
+    }
+
+    /**
+     * As {@link #ensureRoutes(EnsuredTunnel, Collection, int)}, compared with {@code existing}, the caller's
+     * dump of that table (one dump shared by many tunnels instead of one each; an empty list for a link just
+     * created, which has no routes yet).
+     */
+    public void ensureRoutes(EnsuredTunnel tunnel, Collection<IpPrefix> destinations, int table, Collection<Route> existing) {
         TunnelSpec spec = tunnel.spec();
         Map<IpPrefix, Route> wanted = new HashMap<>();
         for (IpPrefix d : destinations) {
@@ -91,7 +106,7 @@ public final class NodeTunnels {
             wanted.put(net, Route.to(net).withTable(table).withOutputLink(tunnel.linkIndex()).withSource(spec.local())
                     .withScope(spec.family() == AddressFamily.INET ? RouteScope.LINK : RouteScope.UNIVERSE));
         }
-        RoutePlan plan = RoutePlan.compute(tunnel.linkIndex(), rtnl.routes(spec.family(), table), wanted.values());
+        RoutePlan plan = RoutePlan.compute(tunnel.linkIndex(), existing, wanted.values());
         for (Route r : plan.toDelete()) {
             rtnl.deleteRoute(r);
             writes.one();
@@ -99,6 +114,43 @@ public final class NodeTunnels {
         for (Route r : plan.toReplace()) {
             rtnl.replaceRoute(r);
             writes.one();
+        }
+    }
+
+    /**
+     * A direct route: {@code destination} via the peer's address on a shared subnet (no tunnel), marked with
+     * {@link #DIRECT_ROUTE_PROTOCOL} so that a restarted agent recognises the routes it made.
+     */
+    public static Route directRoute(IpPrefix destination, InetAddress via, int table) {
+        IpPrefix net = new IpPrefix(destination.network(), destination.length());
+        return Route.to(net).withTable(table).withGateway(via).withProtocol(DIRECT_ROUTE_PROTOCOL);
+    }
+
+    /** Whether a route from a dump is a direct route of ours (our protocol, a gateway). */
+    public static boolean isDirectRoute(Route r) {
+        return r.protocol() == DIRECT_ROUTE_PROTOCOL && r.gateway() != null && r.type() == io.kubedsr.netlink.route.RouteType.UNICAST;
+    }
+
+    /** Replaces whatever route {@code route}'s destination has (a tunnel route before) with the direct route. */
+    public void replaceDirectRoute(Route route) {
+        rtnl.replaceRoute(route);
+        writes.one();
+    }
+
+    /**
+     * Deletes the direct route if it is still there with that gateway; a route the destination has through a
+     * tunnel by now does not match (the kernel compares the gateway) and stays. Returns whether one was deleted.
+     */
+    public boolean removeDirectRoute(Route route) {
+        try {
+            rtnl.deleteRoute(route);
+            writes.one();
+            return true;
+        } catch (NetlinkException e) {
+            if (e.isNotFound()) {
+                return false;
+            }
+            throw e;
         }
     }
 

@@ -15,6 +15,11 @@ import io.kubedsr.netlink.route.Route;
  * are no longer wanted). Pure: computed from two lists, applied by {@link NodeTunnels}.
  */
 public record RoutePlan(List<Route> toReplace, List<Route> toDelete) {
+    /**
+     * RTPROT_KERNEL: routes the kernel made for the link itself, such as the fe80::/64 an ip6tnl link gets with
+     * its link-local address. Not ours to delete (the kernel puts it back, so each sync would delete it again).
+     */
+    static final int PROTOCOL_KERNEL = 2;
 
     public static RoutePlan compute(int linkIndex, Collection<Route> existing, Collection<Route> wanted) {
         Map<IpPrefix, Route> byDestination = new HashMap<>();
@@ -27,7 +32,7 @@ public record RoutePlan(List<Route> toReplace, List<Route> toDelete) {
             Route w = byDestination.get(r.destination());
             if (w != null && sameForwarding(r, w)) {
                 satisfied.put(r.destination(), r);
-            } else if (w == null && r.outputLink() == linkIndex) {
+            } else if (w == null && r.outputLink() == linkIndex && r.protocol() != PROTOCOL_KERNEL) {
                 toDelete.add(r);
             }
         }

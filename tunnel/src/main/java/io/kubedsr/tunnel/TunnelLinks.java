@@ -1,5 +1,6 @@
 package io.kubedsr.tunnel;
 
+import io.kubedsr.netlink.NetlinkException;
 import io.kubedsr.netlink.route.Link;
 import io.kubedsr.netlink.route.LinkKind;
 import io.kubedsr.netlink.route.Rtnetlink;
@@ -16,7 +17,10 @@ final class TunnelLinks {
     record Ensured(Link link, TunnelOutcome outcome) {
     }
 
-    /** {@code beforeCreate} runs just before a (re)creation, e.g. to clear a clashing link of ours. */
+    /**
+     * {@code beforeCreate} runs when a creation fails with EEXIST, e.g. to clear a clashing link of ours; the
+     * creation is then tried once more. (Running it only then keeps a creation free of a dump of all links.)
+     */
     static Ensured ensure(Rtnetlink rtnl, String name, LinkKind.IpTunnel wanted, WriteCounter writes, Runnable beforeCreate) {
         Link link = rtnl.link(name).orElse(null);
         TunnelOutcome outcome = TunnelOutcome.UNCHANGED;
@@ -26,8 +30,16 @@ final class TunnelLinks {
                 rtnl.deleteLink(link.index());
                 writes.one();
             }
-            beforeCreate.run();
-            link = rtnl.addLink(name, wanted);
+            try {
+                link = rtnl.addLink(name, wanted);
+            } catch (NetlinkException e) {
+                if (!e.alreadyExists()) {
+                    throw e;
+                }
+                // EEXIST for a free name: another link has these endpoints (the kernel allows one per pair).
+                beforeCreate.run();
+                link = rtnl.addLink(name, wanted);
+            }
             writes.one();
         }
         if (!link.isUp()) {

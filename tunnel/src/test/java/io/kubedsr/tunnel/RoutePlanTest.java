@@ -44,4 +44,12 @@ class RoutePlanTest {
         assertThat(plan.toReplace()).containsExactly(tunnel2, tunnel3);
         assertThat(plan.toDelete()).isEmpty(); // replace swaps them in place
     }
+
+    @Test
+    void theKernelsOwnRouteOfTheLinkStays() {
+        Route linkLocal = Route.to(IpPrefix.parse("fe80::/64")).withOutputLink(LINK).withProtocol(RoutePlan.PROTOCOL_KERNEL);
+        Route pods = Route.to(IpPrefix.parse("fd00:244:2::/64")).withOutputLink(LINK).withSource(IpPrefix.parseAddress("fd00:1::1"));
+        RoutePlan plan = RoutePlan.compute(LINK, List.of(linkLocal, pods), List.of(pods));
+        assertThat(plan.isEmpty()).isTrue();
+    }
 }

@@ -63,9 +63,10 @@ public final class SyncEngine {
     private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
 
     private final AgentConfig config;
-    private final ServicePlanner planner;
+    private ServicePlanner planner;
     private final IpvsPlanner ipvsPlanner;
-    private final Ownership ownership;
+    private Ownership ownership;
+    private final Set<InetAddress> ownedNodePortAddresses = new HashSet<>();
     private final IpvsClient ipvs;
     private final Rtnetlink rtnl;
     private final Clock clock;
@@ -95,7 +96,7 @@ public final class SyncEngine {
     private int linkMtu = 1500;
     private long lastNftMillis;
     private long lastIpvsMillis;
-    private final NodeInfo node;
+    private NodeInfo node;
 
     /** {@code nft} applies kube-dsr's nftables table; null leaves nftables alone (tools that only read). */
     public SyncEngine(AgentConfig config, NodeInfo node, IpvsClient ipvs, Rtnetlink rtnl, NftTable nft, Clock clock) {
@@ -116,6 +117,7 @@ public final class SyncEngine {
             nodePortAddresses.addAll(node.allLocalAddresses());
         }
         this.ownership = new Ownership(config.excludedCidrs(), nodePortAddresses);
+        this.ownedNodePortAddresses.addAll(nodePortAddresses);
         this.ipvs = ipvs;
         this.rtnl = rtnl;
         this.clock = clock;
@@ -318,6 +320,20 @@ public final class SyncEngine {
         return out;
     }
 
+    /**
+     * This node's addresses changed (its Node object): NodePorts are planned on the new ones from the next full
+     * resync, which also removes those on the old ones (they stay owned until a restart).
+     */
+    public void nodeChanged(NodeInfo node) {
+        this.node = node;
+        this.planner = new ServicePlanner(config, node, a -> clusterNodeAddresses.contains(a));
+        ownedNodePortAddresses.addAll(node.addresses());
+        if (config.nodePortBindOnAllIp()) {
+            ownedNodePortAddresses.addAll(node.allLocalAddresses());
+        }
+        this.ownership = new Ownership(config.excludedCidrs(), ownedNodePortAddresses);
+    }
+
     /** Re-plans everything, dumps the kernel and repairs drift in what kube-dsr owns. */
     public SyncResult fullResync(ClusterModel model) {
         long t0 = System.nanoTime();
@@ -359,7 +375,8 @@ public final class SyncEngine {
     }
 
     private SyncResult apply(Map<VirtualServerKey, DesiredVirtualServer> want, Map<VirtualServerKey, RealizedVirtualServer> have,
-            int addressOps, List<Problem> problems, long t0) {
+            int addressOps, List<Problem> found, long t0) {
+        List<Problem> problems = new ArrayList<>(found);
         Map<InetAddress, DsrPods.Wanted> receivers = null;
         boolean dsrPass = dsrDirty;
         if (dsrPass) {
@@ -401,6 +418,14 @@ public final class SyncEngine {
         for (IpvsFailure f : failures) {
             LOG.warn("ipvs operation failed op=\"{}\" errno={} reason={} message=\"{}\"", f.operation(), f.error().errno(),
                     f.error().reason(), f.error().kernelMessage());
+            DesiredVirtualServer d = want.get(serviceOf(f.operation()));
+            if (d != null) {
+                // e.g. a GUE real server on a kernel before 5.2, or a scheduler module that is missing
+                problems.add(new Problem(d.owner().service(), d.dsr() != null ? "DsrKernelError" : "KernelError",
+                        "the kernel refused " + f.operation() + ": " + f.error().errno()
+                                + (f.error().kernelMessage() == null ? "" : " (" + f.error().kernelMessage() + ")")
+                                + "; retried at the next full resync"));
+            }
         }
         if (dsrPass) {
             // Only now that IPVS no longer uses them: stale marks' rules, then receivers nobody needs.
@@ -430,6 +455,21 @@ public final class SyncEngine {
         }
         return new SyncResult(plan.operations().size(), addressOps, failures, problems,
                 Duration.ofNanos(System.nanoTime() - t0), draining.size());
+    }
+
+    private static VirtualServerKey serviceOf(IpvsOperation op) {
+        if (op instanceof IpvsOperation.AddVirtualServer a) {
+            return a.server().key();
+        } else if (op instanceof IpvsOperation.EditVirtualServer e) {
+            return e.server().key();
+        } else if (op instanceof IpvsOperation.DeleteVirtualServer d) {
+            return d.key();
+        } else if (op instanceof IpvsOperation.AddRealServer a) {
+            return a.service();
+        } else if (op instanceof IpvsOperation.EditRealServer e) {
+            return e.service();
+        }
+        return ((IpvsOperation.DeleteRealServer) op).service();
     }
 
     /** What each local DSR endpoint pod's receiver must hold, from the DSR Services' plans. */
