@@ -120,6 +120,7 @@ public final class Agent implements AutoCloseable {
                 this::report);
         this.overlay = new OverlayController(nodeName, vertx, context, kernel, () -> overlayEngine);
         this.overlay.onOwnAddresses(this::ownAddressesChanged);
+        this.overlay.onClusterNodeAddresses(this::clusterNodeAddressesChanged);
     }
 
     public HealthCheckNodePorts healthChecks() {
@@ -216,6 +217,22 @@ public final class Agent implements AutoCloseable {
                     return null;
                 });
         return first;
+    }
+
+    /**
+     * Some Node's addresses changed: DSR's hostNetwork check uses them. Only a DSR Service can plan differently,
+     * so a full resync follows only when there is one.
+     */
+    private void clusterNodeAddressesChanged(java.util.Set<InetAddress> addresses) {
+        kernel.execute(() -> {
+            engine.setClusterNodeAddresses(addresses);
+            if (engine.hasDsrServices()) {
+                context.runOnContext(v -> {
+                    fullResyncWanted = true;
+                    requestSync();
+                });
+            }
+        });
     }
 
     /** This node's Node object has new addresses (on the context): NodePorts follow with a full resync. */

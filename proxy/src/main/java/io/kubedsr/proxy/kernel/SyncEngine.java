@@ -169,6 +169,11 @@ public final class SyncEngine {
         clusterNodeAddresses = Set.copyOf(addresses);
     }
 
+    /** Whether any Service is served with DSR now (kernel thread). */
+    public boolean hasDsrServices() {
+        return !dsrServices.isEmpty();
+    }
+
     private static IpvsTimeouts merge(IpvsTimeouts current, IpvsTimeouts wanted) {
         return new IpvsTimeouts(wanted.tcp() == 0 ? current.tcp() : wanted.tcp(),
                 wanted.tcpFin() == 0 ? current.tcpFin() : wanted.tcpFin(), wanted.udp() == 0 ? current.udp() : wanted.udp());

@@ -40,6 +40,8 @@ public final class OverlayController {
     private final Set<String> changed = new HashSet<>();
     private final List<Consumer<OverlaySyncResult>> listeners = new ArrayList<>();
     private Consumer<List<InetAddress>> ownAddressListener = a -> { };
+    private Consumer<Set<InetAddress>> clusterAddressListener = a -> { };
+    private Set<InetAddress> clusterAddresses = Set.of();
     private volatile List<InetAddress> ownAddresses;
     private boolean synced;
     private boolean scheduled;
@@ -64,6 +66,25 @@ public final class OverlayController {
     /** Told, on the agent's context, when this node's addresses (InternalIP, else ExternalIP, per family) change. */
     public void onOwnAddresses(Consumer<List<InetAddress>> listener) {
         ownAddressListener = listener;
+    }
+
+    /**
+     * Told, on the agent's context, when the set of every Node's addresses changes (the service proxy needs it:
+     * an endpoint with a node's address is a hostNetwork pod, which cannot do DSR).
+     */
+    public void onClusterNodeAddresses(Consumer<Set<InetAddress>> listener) {
+        clusterAddressListener = listener;
+    }
+
+    private void clusterAddressesMaybeChanged() {
+        Set<InetAddress> all = new HashSet<>();
+        for (Node n : nodes.values()) {
+            all.addAll(NodeInfos.nodeAddresses(n));
+        }
+        if (!all.equals(clusterAddresses)) {
+            clusterAddresses = Set.copyOf(all);
+            clusterAddressListener.accept(clusterAddresses);
+        }
     }
 
     /** The addresses the agent started with (read from this node's Node object before the informer ran). */
@@ -92,6 +113,7 @@ public final class OverlayController {
             public void onDelete(Node n, boolean deletedFinalStateUnknown) {
                 context.runOnContext(v -> {
                     nodes.remove(n.getMetadata().getName());
+                    clusterAddressesMaybeChanged();
                     changed(n.getMetadata().getName());
                 });
             }
@@ -109,6 +131,7 @@ public final class OverlayController {
             }
             ownAddresses = addresses;
         }
+        clusterAddressesMaybeChanged();
         changed(name);
     }
 
