@@ -30,7 +30,12 @@ import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.dsr.DsrPods;
 import io.kubedsr.proxy.dsr.PodNamespaces;
 import io.kubedsr.proxy.events.EventRecorder;
+import io.kubedsr.proxy.health.HealthCheckNodePorts;
 import io.kubedsr.proxy.health.HealthServer;
+import io.kubedsr.proxy.kernel.UdpConntrackFlusher;
+import io.kubedsr.proxy.metrics.IpvsServiceStats;
+import io.kubedsr.proxy.metrics.MetricsServer;
+import io.kubedsr.proxy.metrics.SyncMetrics;
 import io.kubedsr.proxy.kernel.IpvsSysctls;
 import io.kubedsr.proxy.kernel.SyncEngine;
 import io.kubedsr.proxy.nft.NftTable;
@@ -76,6 +81,13 @@ public final class Agent implements AutoCloseable {
     private final HealthServer health;
     private final EventRecorder events;
     private final List<Consumer<SyncResult>> syncListeners = new ArrayList<>();
+    private final SyncMetrics syncMetrics = new SyncMetrics();
+    private final HealthCheckNodePorts healthChecks;
+    private MetricsServer metrics;
+    private UdpConntrackFlusher conntrackFlusher;
+    /** The sync on the kernel thread now: its kind and the Service changes it carries (with their times). */
+    private SyncMetrics.Kind runningKind;
+    private Map<ServiceRef, Instant> runningChanges = Map.of();
 
     private SyncEngine engine;
     private final OverlayController overlay;
@@ -104,9 +116,19 @@ public final class Agent implements AutoCloseable {
         this.kernelNamespace = kernelNamespace;
         this.health = new HealthServer(vertx, config.ipvsSyncPeriod(), clock);
         this.events = new EventRecorder(client, nodeName);
+        this.healthChecks = new HealthCheckNodePorts(vertx, config.enableIpv6() ? "::" : "0.0.0.0", nodeName, health::healthy,
+                this::report);
         this.overlay = new OverlayController(nodeName, vertx, context, kernel, () -> overlayEngine);
         this.overlay.onOwnAddresses(this::ownAddressesChanged);
         this.overlay.onClusterNodeAddresses(this::clusterNodeAddressesChanged);
+    }
+
+    public HealthCheckNodePorts healthChecks() {
+        return healthChecks;
+    }
+
+    public MetricsServer metrics() {
+        return metrics;
     }
 
     /** The pod overlay (Node objects to tunnels and routes). */
@@ -145,6 +167,8 @@ public final class Agent implements AutoCloseable {
             DsrPods pods = new DsrPods(PodNamespaces.standard(nodeNs.id()), nodeNs);
             engine = new SyncEngine(config, info, ipvs, rtnl, new NftTable(kernelNamespace), clock, pods);
             engine.start();
+            conntrackFlusher = UdpConntrackFlusher.open(kernelNamespace);
+            engine.setUdpConntrackFlusher(conntrackFlusher);
             overlayGeneric = kernelNamespace != null ? kernelNamespace.openConnection(NetlinkProtocol.GENERIC)
                     : NetlinkConnection.open(NetlinkProtocol.GENERIC);
             overlayEngine = new OverlayEngine(OverlaySettings.from(config), config.overlayEncapPort(), rtnl,
@@ -157,6 +181,12 @@ public final class Agent implements AutoCloseable {
             health.listen(config.healthAddr(), config.healthPort()).onFailure(e -> LOG.error(
                     "health server could not listen on {}:{} ({}); /healthz probes will fail", config.healthAddr(),
                     config.healthPort(), e.getMessage()));
+        }
+        if (config.metricsPort() > 0) {
+            metrics = new MetricsServer(vertx, config.metricsPath(), syncMetrics,
+                    () -> CompletableFuture.supplyAsync(() -> IpvsServiceStats.read(ipvs, engine::desired), kernel), clock);
+            metrics.listen(config.metricsAddr(), config.metricsPort()).onFailure(e -> LOG.error(
+                    "metrics server could not listen on {}:{} ({})", config.metricsAddr(), config.metricsPort(), e.getMessage()));
         }
         SharedIndexInformer<Service> services = client.services().inAnyNamespace().runnableInformer(0);
         services.addEventHandler(handler(s -> onContext(() -> tracker.changed(model.putService(s), clock.instant())),
@@ -257,36 +287,58 @@ public final class Agent implements AutoCloseable {
         }
         if (fullResyncWanted) {
             fullResyncWanted = false;
-            tracker.drain();
-            runFullResync(null);
+            runFullResync(null, tracker.drain());
             return;
         }
         if (tracker.isEmpty()) {
             if (drainCheckWanted) {
                 drainCheckWanted = false;
-                onKernel(engine::refreshDraining, null);
+                onKernel(SyncMetrics.Kind.DRAIN, Map.of(), engine::refreshDraining, null);
             }
             return;
         }
         Map<ServiceRef, Instant> changed = tracker.drain();
         ClusterModel snapshot = model.subset(changed.keySet());
-        onKernel(() -> engine.syncServices(changed.keySet(), snapshot), null);
+        onKernel(SyncMetrics.Kind.INCREMENTAL, changed, () -> engine.syncServices(changed.keySet(), snapshot), null);
     }
 
     private void runFullResync(CompletableFuture<SyncResult> first) {
+        runFullResync(first, Map.of());
+    }
+
+    private void runFullResync(CompletableFuture<SyncResult> first, Map<ServiceRef, Instant> changes) {
         ClusterModel snapshot = model.copy();
-        onKernel(() -> engine.fullResync(snapshot), first);
+        onKernel(SyncMetrics.Kind.FULL, changes, () -> engine.fullResync(snapshot), first);
     }
 
     /** Runs one sync on the kernel thread and comes back to the agent's context with its result. */
-    private void onKernel(java.util.function.Supplier<SyncResult> sync, CompletableFuture<SyncResult> first) {
+    private void onKernel(SyncMetrics.Kind kind, Map<ServiceRef, Instant> changes, java.util.function.Supplier<SyncResult> sync,
+            CompletableFuture<SyncResult> first) {
         syncRunning = true;
-        CompletableFuture.supplyAsync(sync, kernel)
-                .whenComplete((result, error) -> context.runOnContext(v -> finished(result, error, first)));
+        runningKind = kind;
+        runningChanges = changes;
+        CompletableFuture.supplyAsync(() -> new Written(sync.get(), clock.instant()), kernel)
+                .whenComplete((w, error) -> context.runOnContext(v -> finished(w, error, first)));
     }
 
-    private void finished(SyncResult result, Throwable error, CompletableFuture<SyncResult> first) {
+    /** A sync's result and when its kernel write ended (the end of network programming). */
+    private record Written(SyncResult result, Instant at) {
+    }
+
+    private void finished(Written written, Throwable error, CompletableFuture<SyncResult> first) {
         syncRunning = false;
+        SyncResult result = written == null ? null : written.result();
+        if (runningKind == SyncMetrics.Kind.FULL) {
+            healthChecks.syncAll(model);
+        } else if (runningKind == SyncMetrics.Kind.INCREMENTAL) {
+            healthChecks.sync(runningChanges.keySet(), model);
+        }
+        if (error != null) {
+            syncMetrics.failed();
+        } else {
+            syncMetrics.synced(runningKind, result, runningChanges.values(), written.at());
+        }
+        runningChanges = Map.of();
         if (error != null) {
             // Retried as a full resync after a growing pause (0.5 s doubling to 30 s), so a kernel or nftables
             // error that persists is retried without spinning; the first-sync future waits for a success.
@@ -308,12 +360,7 @@ public final class Agent implements AutoCloseable {
             if (!result.failures().isEmpty()) {
                 fullResyncWanted = true;
             }
-            for (Problem p : result.problems()) {
-                vertx.executeBlocking(() -> {
-                    events.record(p);
-                    return null;
-                }, false);
-            }
+            result.problems().forEach(this::report);
             syncListeners.forEach(l -> l.accept(result));
             if (result.draining() > 0 && drainTimer < 0) {
                 // Graceful termination: look at the draining real servers' connections again in a second.
@@ -332,6 +379,14 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** Logs and posts a Service problem as an Event, off the event loop. */
+    private void report(Problem p) {
+        vertx.executeBlocking(() -> {
+            events.record(p);
+            return null;
+        }, false);
+    }
+
     @Override
     public void close() {
         if (resyncTimer >= 0) {
@@ -339,7 +394,14 @@ public final class Agent implements AutoCloseable {
         }
         informers.forEach(SharedIndexInformer::stop);
         health.close();
+        healthChecks.close();
+        if (metrics != null) {
+            metrics.close();
+        }
         kernel.submit(() -> {
+            if (conntrackFlusher != null) {
+                conntrackFlusher.close();
+            }
             if (ipvs != null) {
                 ipvs.close();
             }

@@ -71,6 +71,7 @@ public final class SyncEngine {
     private final Rtnetlink rtnl;
     private final Clock clock;
     private final NftTable nft;
+    private UdpConntrackFlusher udpFlusher;
 
     private final Map<ServiceRef, ServicePlan> plans = new HashMap<>();
     private final Map<VirtualServerKey, DesiredVirtualServer> desired = new HashMap<>();
@@ -121,6 +122,11 @@ public final class SyncEngine {
         this.rtnl = rtnl;
         this.clock = clock;
         this.nft = nft;
+    }
+
+    /** After the IPVS write, deletes the conntrack entries of removed UDP real servers (null: never). */
+    public void setUdpConntrackFlusher(UdpConntrackFlusher flusher) {
+        this.udpFlusher = flusher;
     }
 
     /** Creates kube-dummy-if if missing, applies the IPVS timeouts from the flags; writes nothing else. */
@@ -411,6 +417,9 @@ public final class SyncEngine {
         long ipvsStart = System.nanoTime();
         List<IpvsFailure> failures = plan.operations().isEmpty() ? List.of() : ipvs.apply(plan.operations());
         lastIpvsMillis = (System.nanoTime() - ipvsStart) / 1_000_000;
+        if (udpFlusher != null && !plan.removedUdp().isEmpty()) {
+            udpFlusher.flush(plan.removedUdp());
+        }
         for (IpvsFailure f : failures) {
             LOG.warn("ipvs operation failed op=\"{}\" errno={} reason={} message=\"{}\"", f.operation(), f.error().errno(),
                     f.error().reason(), f.error().kernelMessage());
@@ -704,6 +713,11 @@ public final class SyncEngine {
             rtnl.deleteLink(dummy.index());
         }
         return ops.size() + dsrOps + (dummy != null ? 1 : 0);
+    }
+
+    /** The desired virtual server of this key and the Service port it serves, or null (metrics; kernel thread). */
+    public DesiredVirtualServer desired(VirtualServerKey key) {
+        return desired.get(key);
     }
 
     /** The virtual servers kube-dsr believes the kernel holds (for status and tests). */

@@ -1,0 +1,148 @@
+package io.kubedsr.proxy.health;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.kubedsr.proxy.model.Problem;
+import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.watch.ClusterModel;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * kube-proxy's HealthCheckNodePort servers: one HTTP server per Service with {@code externalTrafficPolicy: Local}
+ * and a {@code healthCheckNodePort}, on that port on every address, so that an external load balancer sends
+ * traffic only to nodes with a local endpoint. Any path answers 200 with
+ * {@code {"service":{"namespace":..,"name":..},"localEndpoints":n,"serviceProxyHealthy":true}} when this node
+ * has a ready endpoint of the Service and the proxy is healthy, 503 with the same body otherwise.
+ * <p>
+ * Servers follow the Services incrementally: {@link #sync} looks only at the Services a sync touched. A port
+ * that cannot be opened (in use) is logged and reported as a Problem on the Service; it is tried again at
+ * the next change of that Service or the next full resync. Called on the agent's context; the lock only covers the listen callbacks.
+ */
+public final class HealthCheckNodePorts implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HealthCheckNodePorts.class);
+
+    private final Vertx vertx;
+    private final String host;
+    private final String nodeName;
+    private final BooleanSupplier proxyHealthy;
+    private final Consumer<Problem> problems;
+    private final Map<ServiceRef, Entry> servers = new HashMap<>();
+    private final java.util.List<Future<?>> pending = new java.util.ArrayList<>();
+
+    private static final class Entry {
+        final int port;
+        volatile int localEndpoints;
+        Future<HttpServer> server;
+
+        Entry(int port, int localEndpoints) {
+            this.port = port;
+            this.localEndpoints = localEndpoints;
+        }
+    }
+
+    /** {@code host}: the bind address ("0.0.0.0", or "::" for every IPv4 and IPv6 address). */
+    public HealthCheckNodePorts(Vertx vertx, String host, String nodeName, BooleanSupplier proxyHealthy, Consumer<Problem> problems) {
+        this.vertx = vertx;
+        this.host = host;
+        this.nodeName = nodeName;
+        this.proxyHealthy = proxyHealthy;
+        this.problems = problems;
+    }
+
+    /** Brings the servers of these Services in line with the model (absent from it: deleted). */
+    public synchronized void sync(Collection<ServiceRef> changed, ClusterModel model) {
+        for (ServiceRef ref : changed) {
+            Service svc = model.service(ref).orElse(null);
+            OptionalInt port = svc == null ? OptionalInt.empty() : LocalEndpoints.healthCheckNodePort(svc);
+            update(ref, port, port.isPresent() ? LocalEndpoints.readyOn(nodeName, model.slices(ref)) : 0);
+        }
+    }
+
+    /** Full resync: every Service of the model, and servers of Services no longer there are closed. */
+    public synchronized void syncAll(ClusterModel model) {
+        Set<ServiceRef> refs = new HashSet<>(model.services());
+        refs.addAll(servers.keySet());
+        sync(refs, model);
+    }
+
+    /** The ports served now, by Service (for tests and status). */
+    public synchronized Map<ServiceRef, Integer> ports() {
+        Map<ServiceRef, Integer> out = new HashMap<>();
+        servers.forEach((ref, e) -> out.put(ref, e.port));
+        return out;
+    }
+
+    private void update(ServiceRef ref, OptionalInt port, int localEndpoints) {
+        Entry current = servers.get(ref);
+        if (current != null && port.isPresent() && current.port == port.getAsInt()) {
+            current.localEndpoints = localEndpoints;
+            return;
+        }
+        if (current != null) {
+            servers.remove(ref);
+            stop(ref, current);
+        }
+        if (port.isPresent()) {
+            Entry e = new Entry(port.getAsInt(), localEndpoints);
+            servers.put(ref, e);
+            start(ref, e);
+        }
+    }
+
+    private void start(ServiceRef ref, Entry e) {
+        e.server = vertx.createHttpServer().requestHandler(req -> {
+            int n = e.localEndpoints;
+            boolean healthy = proxyHealthy.getAsBoolean();
+            String body = new JsonObject()
+                    .put("service", new JsonObject().put("namespace", ref.namespace()).put("name", ref.name()))
+                    .put("localEndpoints", n).put("serviceProxyHealthy", healthy).encode();
+            req.response().setStatusCode(n > 0 && healthy ? 200 : 503).putHeader("content-type", "application/json")
+                    .putHeader("x-content-type-options", "nosniff").end(body);
+        }).listen(e.port, host);
+        e.server.onSuccess(s -> LOG.info("health check node port open service={} port={}", ref, e.port));
+        e.server.onFailure(err -> {
+            LOG.warn("health check node port service={} port={} could not be opened: {}", ref, e.port, err.getMessage());
+            problems.accept(new Problem(ref, "HealthCheckNodePortUnavailable", "healthCheckNodePort " + e.port
+                    + " could not be opened on this node: " + err.getMessage()));
+            synchronized (this) {
+                if (servers.get(ref) == e) {
+                    servers.remove(ref); // a later sync of the Service tries again
+                }
+            }
+        });
+    }
+
+    private void stop(ServiceRef ref, Entry e) {
+        Future<Void> closed = e.server.transform(r -> r.succeeded() ? r.result().close() : Future.succeededFuture());
+        closed.onSuccess(v -> LOG.info("health check node port closed service={} port={}", ref, e.port));
+        pending.add(closed);
+    }
+
+    /** Completes when every open and close started so far has finished (either way): for tests. */
+    public synchronized Future<Void> settled() {
+        java.util.List<Future<?>> all = new java.util.ArrayList<>(pending);
+        pending.clear();
+        servers.values().forEach(e -> all.add(e.server));
+        return Future.join(all).transform(r -> Future.succeededFuture());
+    }
+
+    @Override
+    public synchronized void close() {
+        servers.forEach(this::stop);
+        servers.clear();
+    }
+}
