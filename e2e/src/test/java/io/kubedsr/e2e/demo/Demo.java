@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.kubedsr.e2e.lab.RoutedLan;
 import io.kubedsr.netlink.TestNamespace;
 import io.kubedsr.proxy.Agent;
 import io.kubedsr.proxy.config.AgentFlags;
@@ -198,27 +199,15 @@ public final class Demo {
         client = ns();
         node1 = ns();
         node2 = ns();
-        router.exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
-        router.exec("ip", "link", "add", "br0", "type", "bridge");
-        router.exec("ip", "addr", "add", "192.168.1.254/24", "dev", "br0");
-        router.exec("ip", "link", "set", "br0", "up");
-        TestNamespace.veth(router, "to-client", "172.16.0.1/24", client, "eth0", "172.16.0.2/24");
-        client.exec("ip", "route", "add", "default", "via", "172.16.0.1");
-        int n = 1;
-        for (TestNamespace node : List.of(node1, node2)) {
-            node.exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
-            router.exec("ip", "link", "add", "to-node" + n, "type", "veth", "peer", "name", "eth0", "netns", node.name());
-            router.exec("ip", "link", "set", "to-node" + n, "master", "br0", "up");
-            node.exec("ip", "addr", "add", "192.168.1." + n + "/24", "dev", "eth0");
-            node.exec("ip", "link", "set", "eth0", "up");
-            node.exec("ip", "route", "add", "default", "via", "192.168.1.254");
-            n++;
-        }
+        RoutedLan.router(router);
+        RoutedLan.client(router, client);
+        RoutedLan.node(router, node1, 1);
+        RoutedLan.node(router, node2, 2);
         // The external IPs are routed to node1, as a router or load balancer in front of a cluster would.
         router.exec("ip", "route", "add", "198.51.100.0/24", "via", "192.168.1.1");
         node1.exec("ip", "route", "add", "10.244.2.0/24", "via", "192.168.1.2");
         node2.exec("ip", "route", "add", "10.244.1.0/24", "via", "192.168.1.1");
-        n = 1;
+        int n = 1;
         for (String name : List.of("web-a", "web-b")) {
             TestNamespace node = n == 1 ? node1 : node2;
             TestNamespace pod = ns();

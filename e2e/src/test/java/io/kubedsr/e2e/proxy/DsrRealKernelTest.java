@@ -82,9 +82,11 @@ class DsrRealKernelTest {
         agent2 = startAgent("node2", lab.node2, false);
     }
 
-    private Agent startAgent(String node, TestNamespace ns, boolean record) throws Exception {
-        Agent agent = new Agent(AgentFlags.parse(new String[] {"--health-port=0", "--cluster-cidr=10.244.0.0/16",
-                "--service-external-ip-range=198.51.100.0/24,2001:db8:dd::/64", "--enable-ipv6=true"}), client, vertx, node, ns.namespace());
+    private Agent startAgent(String node, TestNamespace ns, boolean record, String... extraFlags) throws Exception {
+        List<String> flags = new java.util.ArrayList<>(List.of("--health-port=0", "--cluster-cidr=10.244.0.0/16",
+                "--service-external-ip-range=198.51.100.0/24,2001:db8:dd::/64", "--enable-ipv6=true"));
+        flags.addAll(List.of(extraFlags));
+        Agent agent = new Agent(AgentFlags.parse(flags.toArray(String[]::new)), client, vertx, node, ns.namespace());
         if (record) {
             agent.onSync(syncs1::add);
         }
@@ -376,5 +378,37 @@ class DsrRealKernelTest {
         }
         await("the IPv6 rules gone", () -> !lab.node1.exec("ip", "-6", "rule").contains("32764:"));
         assertThat(lab.node1.exec("ip", "-6", "route", "show", "table", "78")).isEmpty();
+    }
+
+    /**
+     * DSR across a GUE overlay (DESIGN.md §4's trap): with --overlay-type=full every pod route between the nodes
+     * is a GUE tunnel, so the director's IPIP packet to pod2 leaves inside GUE while it still carries the DSR
+     * mark. Without the mark cleared on UDP to the GUE port it would be routed back into the fwmark service.
+     */
+    @Test
+    void dsrWorksAcrossAGueOverlay() throws Exception {
+        agent1.close();
+        agent2.close();
+        for (int n = 1; n <= 2; n++) {
+            client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node" + n).endMetadata()
+                    .withNewSpec().withPodCIDRs("10.244." + n + ".0/24").withPodCIDR("10.244." + n + ".0/24").endSpec()
+                    .withNewStatus().addNewAddress().withType("InternalIP").withAddress("192.168.1." + n).endAddress().endStatus()
+                    .build()).update();
+        }
+        lab.node1.exec("ip", "route", "del", "10.244.2.0/24"); // the overlay routes the pod CIDRs now
+        String[] overlay = {"--overlay-type=full", "--overlay-encap=fou", "--overlay-encap-port=5555"};
+        agent1 = startAgent("node1", lab.node1, true, overlay);
+        agent2 = startAgent("node2", lab.node2, false, overlay);
+        await("node1's GUE tunnel to node2 carrying pod2's CIDR", () -> lab.node1.exec("ip", "route").matches(
+                "(?s).*10\\.244\\.2\\.0/24 dev tun-c0a80102.*"));
+        await("node2's tunnel back", () -> lab.node2.exec("ip", "route").contains("10.244.1.0/24 dev tun-c0a80101"));
+        client.services().inNamespace("default").resource(service("ipip")).update();
+        await("pod2's receiver", () -> lab.pod2.exec("ip", "addr").contains(VIP + "/32"));
+        await("the fwmark service", () -> lab.node1.exec("ipvsadm", "-Ln").contains("FWM"));
+        long before = Long.parseLong(lab.node1.exec("sh", "-c", "cat /sys/class/net/tun-c0a80102/statistics/tx_packets").trim());
+        assertThat(answers(8)).containsExactly("pod 10.244.1.2", "pod 10.244.2.2");
+        long after = Long.parseLong(lab.node1.exec("sh", "-c", "cat /sys/class/net/tun-c0a80102/statistics/tx_packets").trim());
+        assertThat(after - before).as("requests to pod2 crossed the GUE tunnel").isPositive();
+        assertThat(lab.node1.exec("nft", "list", "set", "inet", "kube-dsr", "gue-ports")).contains("5555");
     }
 }

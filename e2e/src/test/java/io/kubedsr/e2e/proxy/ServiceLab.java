@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import io.kubedsr.e2e.lab.RoutedLan;
 import io.kubedsr.netlink.TestNamespace;
 
 /**
@@ -23,22 +24,10 @@ public final class ServiceLab implements AutoCloseable {
     final TestNamespace pod2 = TestNamespace.create();
 
     ServiceLab() throws Exception {
-        router.exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
-        router.exec("ip", "link", "add", "br0", "type", "bridge");
-        router.exec("ip", "addr", "add", "192.168.1.254/24", "dev", "br0");
-        router.exec("ip", "link", "set", "br0", "up");
-        TestNamespace.veth(router, "to-client", "172.16.0.1/24", client, "eth0", "172.16.0.2/24");
-        client.exec("ip", "route", "add", "default", "via", "172.16.0.1");
-        int n = 1;
-        for (TestNamespace node : List.of(node1, node2)) {
-            node.exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
-            router.exec("ip", "link", "add", "to-node" + n, "type", "veth", "peer", "name", "eth0", "netns", node.name());
-            router.exec("ip", "link", "set", "to-node" + n, "master", "br0", "up");
-            node.exec("ip", "addr", "add", "192.168.1." + n + "/24", "dev", "eth0");
-            node.exec("ip", "link", "set", "eth0", "up");
-            node.exec("ip", "route", "add", "default", "via", "192.168.1.254");
-            n++;
-        }
+        RoutedLan.router(router);
+        RoutedLan.client(router, client);
+        RoutedLan.node(router, node1, 1);
+        RoutedLan.node(router, node2, 2);
         TestNamespace.veth(node1, "to-pod", "10.244.1.1/24", pod1, "eth0", "10.244.1.2/24");
         pod1.exec("ip", "addr", "add", "10.244.1.3/24", "dev", "eth0");
         TestNamespace.veth(node2, "to-pod", "10.244.2.1/24", pod2, "eth0", "10.244.2.2/24");

@@ -3,6 +3,7 @@ package io.kubedsr.e2e.tunnel;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.kubedsr.e2e.lab.RoutedLan;
 import io.kubedsr.netlink.TestNamespace;
 
 /**
@@ -21,23 +22,14 @@ final class Lab implements AutoCloseable {
     final List<TestNamespace> pods = new ArrayList<>();
 
     Lab(int nodeCount) {
-        router.exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
-        router.exec("ip", "link", "add", "br0", "type", "bridge");
-        router.exec("ip", "addr", "add", "192.168.1.254/24", "dev", "br0");
-        router.exec("ip", "link", "set", "br0", "up");
-        TestNamespace.veth(router, "to-client", "172.16.0.1/24", client, "eth0", "172.16.0.2/24");
-        client.exec("ip", "route", "add", "default", "via", "172.16.0.1");
+        RoutedLan.router(router);
+        RoutedLan.client(router, client);
         for (int n = 1; n <= nodeCount; n++) {
             TestNamespace node = TestNamespace.create();
             nodes.add(node);
-            node.exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
             // The node hosting a DSR pod forwards replies sourced from the VIP: loose reverse-path filtering.
             node.exec("sysctl", "-qw", "net.ipv4.conf.all.rp_filter=2");
-            router.exec("ip", "link", "add", "to-node" + n, "type", "veth", "peer", "name", "eth0", "netns", node.name());
-            router.exec("ip", "link", "set", "to-node" + n, "master", "br0", "up");
-            node.exec("ip", "addr", "add", "192.168.1." + n + "/24", "dev", "eth0");
-            node.exec("ip", "link", "set", "eth0", "up");
-            node.exec("ip", "route", "add", "default", "via", "192.168.1.254");
+            RoutedLan.node(router, node, n);
 
             TestNamespace pod = TestNamespace.create();
             pods.add(pod);
