@@ -42,23 +42,54 @@ public record IpPrefix(InetAddress address, int length) {
     /** Parses a literal IPv4 or IPv6 address without any name lookup. */
     public static InetAddress parseAddress(String literal) {
         String s = literal.trim();
-        boolean v4 = s.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-        boolean v6 = !v4 && s.contains(":") && s.matches("[0-9A-Fa-f:.]+");
-        if (!v4 && !v6) {
-            throw new IllegalArgumentException("not an IP address: " + literal);
-        }
-        if (v4) {
-            for (String part : s.split("\\.")) {
-                if (Integer.parseInt(part) > 255) {
-                    throw new IllegalArgumentException("not an IP address: " + literal);
-                }
+        byte[] v4 = parseIpv4(s);
+        if (v4 != null) {
+            try {
+                return InetAddress.getByAddress(v4);
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("not an IP address: " + literal);
             }
+        }
+        // Only a literal may reach getByName (it would resolve a host name); the pattern is compiled once: this
+        // runs for every endpoint of every Service in a full sync.
+        if (!s.contains(":") || !IPV6_CHARS.matcher(s).matches()) {
+            throw new IllegalArgumentException("not an IP address: " + literal);
         }
         try {
             return InetAddress.getByName(s);
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("not an IP address: " + literal);
         }
+    }
+
+    private static final java.util.regex.Pattern IPV6_CHARS = java.util.regex.Pattern.compile("[0-9A-Fa-f:.]+");
+
+    /** Dotted-quad IPv4 (1-3 digits per part, each at most 255), or null. No regex, no allocation but the result. */
+    private static byte[] parseIpv4(String s) {
+        byte[] out = new byte[4];
+        int part = 0;
+        int value = 0;
+        int digits = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= '0' && c <= '9') {
+                value = value * 10 + (c - '0');
+                if (++digits > 3 || value > 255) {
+                    return null;
+                }
+            } else if (c == '.' && digits > 0 && part < 3) {
+                out[part++] = (byte) value;
+                value = 0;
+                digits = 0;
+            } else {
+                return null;
+            }
+        }
+        if (part != 3 || digits == 0) {
+            return null;
+        }
+        out[3] = (byte) value;
+        return out;
     }
 
     /**

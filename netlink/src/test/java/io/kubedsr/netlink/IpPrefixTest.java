@@ -28,4 +28,17 @@ class IpPrefixTest {
         assertThatThrownBy(() -> IpPrefix.parseAddress("300.1.1.1")).hasMessageContaining("not an IP address");
         assertThatThrownBy(() -> IpPrefix.parse("10.0.0.0/33")).hasMessageContaining("prefix length 33");
     }
+
+    @org.junit.jupiter.api.Test
+    void parsesLiteralsOnlyAndNeverAHostName() {
+        assertThat(IpPrefix.format(IpPrefix.parseAddress(" 10.244.1.2 "))).isEqualTo("10.244.1.2");
+        assertThat(IpPrefix.format(IpPrefix.parseAddress("0.0.0.0"))).isEqualTo("0.0.0.0");
+        assertThat(IpPrefix.format(IpPrefix.parseAddress("255.255.255.255"))).isEqualTo("255.255.255.255");
+        assertThat(IpPrefix.format(IpPrefix.parseAddress("2001:db8::1"))).isEqualTo("2001:db8::1");
+        for (String bad : new String[] {"256.1.1.1", "1.2.3", "1.2.3.4.5", "1..2.3", ".1.2.3", "1.2.3.", "1.2.3.0004", "",
+                "localhost", "host.example", "a.b.c.d", "1.2.3.4/32", "fd00::g"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> IpPrefix.parseAddress(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
 }
