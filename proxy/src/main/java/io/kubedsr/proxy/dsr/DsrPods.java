@@ -115,7 +115,8 @@ public final class DsrPods {
             Path path = where.remove(pod);
             applied.remove(pod);
             try (NetworkNamespace namespace = NetworkNamespace.open(path)) {
-                if (finder.find(pod).filter(path::equals).isPresent()) {
+                // Checked where the pod was, not looked up: a pod that is gone must not cost a scan of every namespace.
+                if (PodNamespaces.holds(path, pod)) {
                     receivers.remove(namespace, AddressFamily.of(pod));
                     removed++;
                 }

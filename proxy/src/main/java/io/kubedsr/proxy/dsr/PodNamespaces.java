@@ -121,7 +121,8 @@ public final class PodNamespaces {
         }
     }
 
-    private static boolean holds(Path namespace, InetAddress ip) {
+    /** Whether the namespace at {@code namespace} exists and one of its interfaces holds {@code ip}. */
+    static boolean holds(Path namespace, InetAddress ip) {
         try {
             return addresses(namespace).contains(ip);
         } catch (RuntimeException e) {

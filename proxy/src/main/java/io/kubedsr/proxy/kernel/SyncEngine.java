@@ -107,17 +107,10 @@ public final class SyncEngine {
     public SyncEngine(AgentConfig config, NodeInfo node, IpvsClient ipvs, Rtnetlink rtnl, NftTable nft, Clock clock,
             DsrPods dsrPods) {
         this.config = config;
-        this.node = node;
-        this.planner = new ServicePlanner(config, node, a -> clusterNodeAddresses.contains(a));
         this.dsrRouting = new DsrRouting(rtnl);
         this.dsrPods = dsrPods;
         this.ipvsPlanner = new IpvsPlanner(config.ipvsGracefulTermination(), config.ipvsGracefulPeriod());
-        Set<InetAddress> nodePortAddresses = new HashSet<>(node.addresses());
-        if (config.nodePortBindOnAllIp()) {
-            nodePortAddresses.addAll(node.allLocalAddresses());
-        }
-        this.ownership = new Ownership(config.excludedCidrs(), nodePortAddresses);
-        this.ownedNodePortAddresses.addAll(nodePortAddresses);
+        nodeChanged(node);
         this.ipvs = ipvs;
         this.rtnl = rtnl;
         this.clock = clock;
@@ -339,18 +332,21 @@ public final class SyncEngine {
         this.ownership = new Ownership(config.excludedCidrs(), ownedNodePortAddresses);
     }
 
+    /** Takes over the DSR marks kube-dsr's nftables map holds (a restart keeps every mark). */
+    private void recoverMarks() {
+        String listing = nft == null ? null : nft.listing();
+        if (listing != null) {
+            marks.recover(NftRules.dsrMarksOf(listing));
+        }
+    }
+
     /** Re-plans everything, dumps the kernel and repairs drift in what kube-dsr owns. */
     public SyncResult fullResync(ClusterModel model) {
         long t0 = System.nanoTime();
         nftDirty = true;
         dsrDirty = true;
         dsrFull = true;
-        if (nft != null) {
-            String listing = nft.listing();
-            if (listing != null) {
-                marks.recover(NftRules.dsrMarksOf(listing)); // a restart keeps every mark
-            }
-        }
+        recoverMarks();
         plans.clear();
         desired.clear();
         vipRefs.clear();
@@ -383,16 +379,18 @@ public final class SyncEngine {
             int addressOps, List<Problem> found, long t0) {
         List<Problem> problems = new ArrayList<>(found);
         Map<InetAddress, DsrPods.Wanted> receivers = null;
+        Map<AddressFamily, Set<Integer>> dsrMarks = null;
         boolean dsrPass = dsrDirty;
         if (dsrPass) {
             receivers = wantedReceivers();
+            dsrMarks = dsrMarksByFamily(); // the plans do not change during this sync: used again after IPVS
             if (dsrPods != null) {
                 long before = dsrPods.writes();
                 Map<InetAddress, String> failed = dsrPods.ensure(receivers, dsrFull);
                 withoutFailedPods(want, failed, problems);
                 addressOps += (int) (dsrPods.writes() - before);
             }
-            addressOps += dsrRouting.addMissing(dsrMarksByFamily());
+            addressOps += dsrRouting.addMissing(dsrMarks);
         }
         RuntimeException nftError = null;
         long nftStart = System.nanoTime();
@@ -434,7 +432,7 @@ public final class SyncEngine {
         }
         if (dsrPass) {
             // Only now that IPVS no longer uses them: stale marks' rules, then receivers nobody needs.
-            addressOps += dsrRouting.removeUnwanted(dsrMarksByFamily());
+            addressOps += dsrRouting.removeUnwanted(dsrMarks);
             if (dsrPods != null) {
                 long before = dsrPods.writes();
                 dsrPods.removeUnwanted(receivers);
@@ -688,12 +686,7 @@ public final class SyncEngine {
             dummyIndex = dummy.index();
             vipsHeld.addAll(dummyAddresses());
         }
-        if (nft != null) {
-            String listing = nft.listing();
-            if (listing != null) {
-                marks.recover(NftRules.dsrMarksOf(listing));
-            }
-        }
+        recoverMarks();
         List<IpvsOperation> ops = new ArrayList<>();
         Map<AddressFamily, Set<Integer>> ruleMarks = new HashMap<>();
         for (VirtualServerStatus vs : ipvs.virtualServers()) {

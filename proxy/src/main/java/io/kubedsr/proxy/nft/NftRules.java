@@ -238,7 +238,7 @@ public final class NftRules {
         TreeSet<String> out = new TreeSet<>();
         for (VirtualServerKey k : keys) {
             if (k instanceof VirtualServerKey.ByAddress a && a.family() == f) {
-                out.add(IpPrefix.format(a.address()) + " . " + a.protocol().name().toLowerCase(Locale.ROOT) + " . " + a.port());
+                out.add(element(a));
             }
         }
         return new ArrayList<>(out);
