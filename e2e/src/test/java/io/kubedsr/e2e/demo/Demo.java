@@ -1,11 +1,10 @@
 package io.kubedsr.e2e.demo;
 
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -13,16 +12,13 @@ import java.util.concurrent.TimeUnit;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
+import io.kubedsr.e2e.lab.Await;
+import io.kubedsr.e2e.lab.MockApi;
 import io.kubedsr.e2e.lab.RoutedLan;
 import io.kubedsr.netlink.TestNamespace;
 import io.kubedsr.proxy.Agent;
 import io.kubedsr.proxy.config.AgentFlags;
-import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 
 /**
  * The sandbox demo (the README's first command, {@code scripts/demo}), run inside the real-kernel VM: two
@@ -77,21 +73,16 @@ public final class Demo {
     }
 
     private boolean run() throws Exception {
-        KubernetesMockServer server = null;
-        Vertx vertx = null;
-        KubernetesClient api = null;
+        MockApi mockApi = null;
         List<Agent> agents = new ArrayList<>();
         try {
             say("building the sandbox: a router, a client, node1 and node2 (network namespaces in a real Debian kernel)");
             buildNetwork();
 
             say("starting a stand-in API server (fabric8's mock server in CRUD mode, not a real cluster) with deploy/examples");
-            server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-            server.init(InetAddress.getLoopbackAddress(), 0);
             // Software emulation is slow: Vert.x's blocked-thread warnings would only be noise here.
-            vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setMaxEventLoopExecuteTime(60)
-                    .setMaxEventLoopExecuteTimeUnit(TimeUnit.SECONDS));
-            api = server.createClient(new Vertx5HttpClientFactory(vertx));
+            mockApi = MockApi.start(new VertxOptions().setMaxEventLoopExecuteTime(60).setMaxEventLoopExecuteTimeUnit(TimeUnit.SECONDS));
+            KubernetesClient api = mockApi.client();
             for (int n = 1; n <= 2; n++) {
                 api.nodes().resource(new NodeBuilder().withNewMetadata().withName("node" + n).endMetadata().withNewStatus()
                         .addNewAddress().withType("InternalIP").withAddress("192.168.1." + n).endAddress().endStatus().build()).create();
@@ -108,14 +99,15 @@ public final class Demo {
             say("starting the kube-dsr agent on node1 and on node2 (" + String.join(" ", FLAGS) + ")");
             for (TestNamespace node : List.of(node1, node2)) {
                 long t = System.nanoTime();
-                Agent agent = new Agent(AgentFlags.parse(FLAGS), api, vertx, node == node1 ? "node1" : "node2", node.namespace());
+                Agent agent = new Agent(AgentFlags.parse(FLAGS), api, mockApi.vertx(), node == node1 ? "node1" : "node2", node.namespace());
                 agents.add(agent);
                 var first = agent.start().get(180, TimeUnit.SECONDS);
                 System.out.printf(Locale.ROOT, "    %s: first full sync done, %d IPVS writes, %d other writes, %.1f s%n",
                         node == node1 ? "node1" : "node2", first.ipvsOperations(), first.addressOperations(), (System.nanoTime() - t) / 1e9);
             }
-            waitFor(() -> namespaces.get(4).exec("ip", "addr").contains("198.51.100.11/32")
-                    && namespaces.get(5).exec("ip", "addr").contains("198.51.100.10/32"));
+            Await.until("the DSR receivers: 198.51.100.11 in web-a, 198.51.100.10 in web-b", Duration.ofSeconds(60),
+                    Duration.ofMillis(200), () -> namespaces.get(4).exec("ip", "addr").contains("198.51.100.11/32")
+                            && namespaces.get(5).exec("ip", "addr").contains("198.51.100.10/32"));
 
             say("ClusterIP: node2 asks web (10.96.10.80:80, pods on :8080) twice");
             for (int i = 0; i < 2; i++) {
@@ -156,15 +148,7 @@ public final class Demo {
 
             say("kube-dsr status on node1 (bin/kube-dsr status --netns " + node1.name() + "; in this sandbox every"
                     + " pod namespace is visible to every node, so the receivers of both nodes' pods are listed)");
-            Path kubeconfig = Files.createTempFile("demo", ".kubeconfig");
-            Files.writeString(kubeconfig, """
-                    apiVersion: v1
-                    kind: Config
-                    clusters: [{name: demo, cluster: {server: "%s"}}]
-                    contexts: [{name: demo, context: {cluster: demo, user: demo}}]
-                    current-context: demo
-                    users: [{name: demo, user: {token: demo}}]
-                    """.formatted(api.getMasterUrl().toString()));
+            Path kubeconfig = mockApi.writeKubeconfig();
             ProcessBuilder statusCommand = new ProcessBuilder(project.resolve("bin/kube-dsr").toString(), "status", "--netns", node1.name(),
                     "--kubeconfig", kubeconfig.toString()).redirectErrorStream(true);
             statusCommand.environment().put("KUBE_DSR_JAVA_OPTS", "-XX:+UseSerialGC -Dorg.slf4j.simpleLogger.defaultLogLevel=error");
@@ -179,14 +163,8 @@ public final class Demo {
         } finally {
             say("cleaning up: agents stopped, the stand-in API server stopped, the namespaces deleted");
             agents.forEach(Agent::close);
-            if (api != null) {
-                api.close();
-            }
-            if (vertx != null) {
-                vertx.close();
-            }
-            if (server != null) {
-                server.destroy();
+            if (mockApi != null) {
+                mockApi.close();
             }
             for (int i = namespaces.size() - 1; i >= 0; i--) {
                 namespaces.get(i).close();
@@ -239,12 +217,5 @@ public final class Demo {
         String chain = node.exec("nft", "list", "chain", "ip", "demo", "pre");
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("packets (\\d+)").matcher(chain);
         return m.find() ? m.group(1) : "?";
-    }
-
-    private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
     }
 }

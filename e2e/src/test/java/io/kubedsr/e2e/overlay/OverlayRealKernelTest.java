@@ -2,15 +2,11 @@ package io.kubedsr.e2e.overlay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetAddress;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,18 +20,14 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
+import io.kubedsr.e2e.lab.Await;
+import io.kubedsr.e2e.lab.MockApi;
 import io.kubedsr.e2e.vm.VmTest;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.proxy.Agent;
 import io.kubedsr.proxy.config.AgentFlags;
 import io.kubedsr.proxy.overlay.OverlaySyncResult;
 import io.kubedsr.tunnel.TunnelNames;
-import io.vertx.core.Vertx;
 
 /**
  * The pod overlay end to end: three agents (one per node namespace) watch the Node objects on the fabric8
@@ -45,8 +37,7 @@ import io.vertx.core.Vertx;
 @VmTest(modules = {"ip_vs", "ip_vs_rr", "ipip", "ip6_tunnel", "fou", "fou6"}, timeoutSeconds = 420)
 class OverlayRealKernelTest {
     private OverlayLab lab;
-    private KubernetesMockServer server;
-    private Vertx vertx;
+    private MockApi api;
     private KubernetesClient client;
     private final List<Agent> agents = new ArrayList<>();
     private final List<OverlaySyncResult> syncs = new CopyOnWriteArrayList<>();
@@ -54,10 +45,8 @@ class OverlayRealKernelTest {
     @BeforeEach
     void setUp() throws Exception {
         lab = new OverlayLab();
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
-        vertx = Vertx.vertx();
-        client = server.createClient(new Vertx5HttpClientFactory(vertx));
+        api = MockApi.start();
+        client = api.client();
         for (int n = 1; n <= 3; n++) {
             client.nodes().resource(node(n)).create();
         }
@@ -66,9 +55,7 @@ class OverlayRealKernelTest {
     @AfterEach
     void tearDown() {
         stopAgents();
-        client.close();
-        vertx.close();
-        server.destroy();
+        api.close();
         lab.close();
     }
 
@@ -92,7 +79,7 @@ class OverlayRealKernelTest {
         for (int n = 1; n <= 3; n++) {
             List<String> args = new ArrayList<>(List.of("--health-port=0", "--enable-ipv6=true"));
             args.addAll(List.of(flags));
-            Agent agent = new Agent(AgentFlags.parse(args.toArray(String[]::new)), client, vertx, "node" + n, lab.node(n).namespace());
+            Agent agent = new Agent(AgentFlags.parse(args.toArray(String[]::new)), client, api.vertx(), "node" + n, lab.node(n).namespace());
             agents.add(agent);
             agent.overlay().onSync(syncs::add);
             agent.start().get(120, TimeUnit.SECONDS);
@@ -103,16 +90,6 @@ class OverlayRealKernelTest {
     private void stopAgents() {
         agents.forEach(Agent::close);
         agents.clear();
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
     }
 
     private static String tun(int n) {
@@ -136,7 +113,7 @@ class OverlayRealKernelTest {
     private void assertFullSyncWritesNothing() throws InterruptedException {
         syncs.clear();
         agents.forEach(a -> a.overlay().requestFullSync());
-        await("a full sync of each agent", () -> syncs.stream().filter(OverlaySyncResult::full).count() >= agents.size());
+        Await.until("a full sync of each agent", () -> syncs.stream().filter(OverlaySyncResult::full).count() >= agents.size());
         assertThat(syncs).allSatisfy(r -> assertThat(r.writes()).as("writes of %s", r).isZero());
     }
 
@@ -172,7 +149,7 @@ class OverlayRealKernelTest {
         assertFullSyncWritesNothing();
 
         client.nodes().withName("node3").delete();
-        await("node3's tunnels and routes gone from node1 and node2", () -> tunnelLinks(1).isEmpty() && tunnelLinks(2).isEmpty());
+        Await.until("node3's tunnels and routes gone from node1 and node2", () -> tunnelLinks(1).isEmpty() && tunnelLinks(2).isEmpty());
         for (int n = 1; n <= 2; n++) {
             assertThat(routes(n)).doesNotContain("10.244.3.0/24").doesNotContain("fd00:244:3::");
         }
@@ -182,7 +159,7 @@ class OverlayRealKernelTest {
 
         // node3 back in the API: the peers build its tunnels again.
         client.nodes().resource(node(3)).create();
-        await("node3 back on node1", () -> tunnelLinks(1).size() == 2);
+        Await.until("node3 back on node1", () -> tunnelLinks(1).size() == 2);
         assertEveryPodPairTalks();
 
         // node1's InternalIP changes: its peers tunnel and route to the new address, node1's tunnels get the new
@@ -193,17 +170,17 @@ class OverlayRealKernelTest {
                 .addNewPort().withName("http").withProtocol("TCP").withPort(80).endPort()
                 .addNewEndpoint().withAddresses(OverlayLab.podIp(2)).withNewConditions().withReady(true).endConditions().endEndpoint()
                 .build()).create();
-        await("the NodePort on node1's address", () -> lab.node(1).exec("ipvsadm", "-Ln").contains("192.168.1.1:30080"));
+        Await.until("the NodePort on node1's address", () -> lab.node(1).exec("ipvsadm", "-Ln").contains("192.168.1.1:30080"));
         lab.node(1).exec("ip", "addr", "add", "192.168.1.11/24", "dev", "eth0");
         Node moved = node(1);
         moved.getStatus().getAddresses().set(1, new NodeAddress("192.168.1.11", "InternalIP"));
         client.nodes().resource(moved).update();
         String tunToNew = TunnelNames.forPeer(IpPrefix.parseAddress("192.168.1.11"));
-        await("node3 tunnels to node1's new address", () -> tunnelLinks(3).contains(tunToNew) && !tunnelLinks(3).contains(tun(1)));
-        await("node2 routes to node1's new address", () -> routes(2).contains("10.244.1.0/24 via 192.168.1.11"));
-        await("node1's tunnel to node3 from the new address", () -> lab.node(1).exec("ip", "-d", "link", "show", tun(3))
+        Await.until("node3 tunnels to node1's new address", () -> tunnelLinks(3).contains(tunToNew) && !tunnelLinks(3).contains(tun(1)));
+        Await.until("node2 routes to node1's new address", () -> routes(2).contains("10.244.1.0/24 via 192.168.1.11"));
+        Await.until("node1's tunnel to node3 from the new address", () -> lab.node(1).exec("ip", "-d", "link", "show", tun(3))
                 .contains("local 192.168.1.11"));
-        await("the NodePort on node1's new address only", () -> {
+        Await.until("the NodePort on node1's new address only", () -> {
             String ipvs = lab.node(1).exec("ipvsadm", "-Ln");
             return ipvs.contains("192.168.1.11:30080") && !ipvs.contains("192.168.1.1:30080");
         });

@@ -2,16 +2,12 @@ package io.kubedsr.e2e.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetAddress;
-import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,16 +18,12 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
+import io.kubedsr.e2e.lab.Await;
+import io.kubedsr.e2e.lab.MockApi;
 import io.kubedsr.e2e.vm.VmTest;
 import io.kubedsr.proxy.Agent;
 import io.kubedsr.proxy.config.AgentFlags;
 import io.kubedsr.proxy.kernel.SyncResult;
-import io.vertx.core.Vertx;
 
 /**
  * The whole agent in the VM: fabric8 informers against the fabric8 mock API server (CRUD mode, a stand-in
@@ -41,8 +33,7 @@ import io.vertx.core.Vertx;
 @VmTest(modules = {"ip_vs", "ip_vs_rr", "nf_conntrack_netlink"}, timeoutSeconds = 400)
 class AgentRealKernelTest {
     private ServiceLab lab;
-    private KubernetesMockServer server;
-    private Vertx vertx;
+    private MockApi api;
     private KubernetesClient client;
     private Agent agent;
     private final List<SyncResult> syncs = new CopyOnWriteArrayList<>();
@@ -50,17 +41,15 @@ class AgentRealKernelTest {
     @BeforeEach
     void setUp() throws Exception {
         lab = new ServiceLab();
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
-        vertx = Vertx.vertx();
-        client = server.createClient(new Vertx5HttpClientFactory(vertx));
+        api = MockApi.start();
+        client = api.client();
         client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node1").endMetadata()
                 .withNewStatus().addNewAddress().withType("InternalIP").withAddress("192.168.1.1").endAddress().endStatus()
                 .build()).create();
         client.services().inNamespace("default").resource(SyncEngineRealKernelTest.web(null)).create();
         client.discovery().v1().endpointSlices().inNamespace("default")
                 .resource(SyncEngineRealKernelTest.slice("10.244.1.2", "10.244.2.2")).create();
-        agent = new Agent(AgentFlags.parse(new String[] {"--health-port=20244", "--metrics-port=20245", "--cluster-cidr=10.244.0.0/16"}), client, vertx, "node1", lab.node1.namespace());
+        agent = new Agent(AgentFlags.parse(new String[] {"--health-port=20244", "--metrics-port=20245", "--cluster-cidr=10.244.0.0/16"}), client, api.vertx(), "node1", lab.node1.namespace());
         agent.onSync(syncs::add);
         agent.start().get(120, TimeUnit.SECONDS);
     }
@@ -68,20 +57,8 @@ class AgentRealKernelTest {
     @AfterEach
     void tearDown() {
         agent.close();
-        client.close();
-        vertx.close();
-        server.destroy();
+        api.close();
         lab.close();
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
     }
 
     private Set<String> answers(int tries) {
@@ -104,7 +81,7 @@ class AgentRealKernelTest {
         long t0 = System.nanoTime();
         client.discovery().v1().endpointSlices().inNamespace("default")
                 .resource(SyncEngineRealKernelTest.slice("10.244.1.2", "10.244.2.2", "10.244.1.3")).update();
-        await("the new endpoint in IPVS", () -> lab.node1.exec("ipvsadm", "-Ln").contains("10.244.1.3:80"));
+        Await.until("the new endpoint in IPVS", () -> lab.node1.exec("ipvsadm", "-Ln").contains("10.244.1.3:80"));
         System.out.printf("endpoint added: API update to IPVS in %.0f ms (VM, polling every 100 ms)%n", (System.nanoTime() - t0) / 1e6);
         SyncResult incremental = syncs.get(syncs.size() - 1);
         assertThat(syncs.size()).isGreaterThan(before);
@@ -113,7 +90,7 @@ class AgentRealKernelTest {
 
         client.discovery().v1().endpointSlices().inNamespace("default")
                 .resource(SyncEngineRealKernelTest.slice("10.244.2.2")).update();
-        await("the endpoints gone from IPVS", () -> !lab.node1.exec("ipvsadm", "-Ln").contains("10.244.1.2:80"));
+        Await.until("the endpoints gone from IPVS", () -> !lab.node1.exec("ipvsadm", "-Ln").contains("10.244.1.2:80"));
         assertThat(answers(4)).containsExactly("pod 10.244.2.2");
     }
 
@@ -122,7 +99,7 @@ class AgentRealKernelTest {
         Service annotated = SyncEngineRealKernelTest.web(null);
         annotated.getMetadata().setAnnotations(Map.of("kube-router.io/service.scheduler", "fastest"));
         client.services().inNamespace("default").resource(annotated).update();
-        await("an Event on the Service", () -> client.v1().events().inNamespace("default").list().getItems().stream()
+        Await.until("an Event on the Service", () -> client.v1().events().inNamespace("default").list().getItems().stream()
                 .anyMatch((Event e) -> "InvalidAnnotation".equals(e.getReason()) && "web".equals(e.getInvolvedObject().getName())));
         assertThat(lab.node1.exec("ipvsadm", "-Ln")).contains("TCP  10.96.0.10:80 rr");
         assertThat(answers(2)).isNotEmpty();
@@ -133,8 +110,8 @@ class AgentRealKernelTest {
         assertThat(lab.node1.exec("ip", "addr", "show", "kube-dummy-if")).contains("10.96.0.10/32");
         assertThat(new String(new java.net.URL("http://127.0.0.1:20244/healthz").openStream().readAllBytes())).startsWith("ok");
         client.services().inNamespace("default").withName("web").delete();
-        await("the virtual servers removed", () -> !lab.node1.exec("ipvsadm", "-Ln").contains("10.96.0.10"));
-        await("the VIP removed", () -> !lab.node1.exec("ip", "addr", "show", "kube-dummy-if").contains("10.96.0.10"));
+        Await.until("the virtual servers removed", () -> !lab.node1.exec("ipvsadm", "-Ln").contains("10.96.0.10"));
+        Await.until("the VIP removed", () -> !lab.node1.exec("ip", "addr", "show", "kube-dummy-if").contains("10.96.0.10"));
         assertThat(lab.node1.exec("ipvsadm", "-Ln")).doesNotContain("30080");
     }
 
@@ -167,7 +144,7 @@ class AgentRealKernelTest {
         // IPVS publishes its counters from the rate estimator, every two seconds (kernel 6.1): wait for them
         String web = "kube_router_service_total_connections{namespace=\"default\",service_name=\"web\","
                 + "service_vip=\"10.96.0.10\",protocol=\"tcp\",port=\"80\"}";
-        await("3 connections counted for web", () -> value(scrapeQuietly(), web) >= 3);
+        Await.until("3 connections counted for web", () -> value(scrapeQuietly(), web) >= 3);
 
         // A UDP Service, two real servers; four client flows (rr: two each). Unreplied UDP entries would expire
         // after 30 s on their own: 300 s here, so only the flush can remove them within this test.
@@ -177,7 +154,7 @@ class AgentRealKernelTest {
                 .withClusterIP("10.96.0.53").withClusterIPs("10.96.0.53").addNewPort().withName("dns").withProtocol("UDP")
                 .withPort(53).endPort().endSpec().build()).create();
         client.discovery().v1().endpointSlices().inNamespace("default").resource(dnsSlice("10.244.1.2", "10.244.2.2")).create();
-        await("the UDP real servers", () -> lab.node1.exec("ipvsadm", "-Ln").contains("10.244.2.2:5353")
+        Await.until("the UDP real servers", () -> lab.node1.exec("ipvsadm", "-Ln").contains("10.244.2.2:5353")
                 && lab.node1.exec("ipvsadm", "-Ln").contains("10.244.1.2:5353"));
         for (int port = 41001; port <= 41004; port++) {
             int source = port;
@@ -191,13 +168,13 @@ class AgentRealKernelTest {
         }
         try (io.kubedsr.netlink.conntrack.Conntrack ct = new io.kubedsr.netlink.conntrack.Conntrack(
                 lab.node1.namespace().openConnection(io.kubedsr.netlink.NetlinkProtocol.NETFILTER))) {
-            await("IPVS conntrack entries for both real servers",
+            Await.until("IPVS conntrack entries for both real servers",
                     () -> !udpEntries(ct, "10.244.1.2").isEmpty() && !udpEntries(ct, "10.244.2.2").isEmpty());
             int staying = udpEntries(ct, "10.244.2.2").size();
             int before = syncs.size();
             client.discovery().v1().endpointSlices().inNamespace("default").resource(dnsSlice("10.244.2.2")).update();
             // the sync that deletes the real server flushes before its result is delivered
-            await("the sync removing 10.244.1.2:5353", () -> syncs.stream().skip(before).anyMatch(r -> r.ipvsOperations() > 0));
+            Await.until("the sync removing 10.244.1.2:5353", () -> syncs.stream().skip(before).anyMatch(r -> r.ipvsOperations() > 0));
             assertThat(lab.node1.exec("ipvsadm", "-Ln")).doesNotContain("10.244.1.2:5353");
             assertThat(udpEntries(ct, "10.244.1.2")).isEmpty();
             assertThat(udpEntries(ct, "10.244.2.2")).hasSize(staying);
@@ -205,7 +182,7 @@ class AgentRealKernelTest {
         assertThat(value(scrape(), "kubeproxy_network_programming_duration_seconds_count")).isGreaterThanOrEqualTo(2);
         String dns = "kube_router_service_total_connections{namespace=\"default\",service_name=\"dns\","
                 + "service_vip=\"10.96.0.53\",protocol=\"udp\",port=\"53\"}";
-        await("4 UDP flows counted for dns", () -> value(scrapeQuietly(), dns) >= 4);
+        Await.until("4 UDP flows counted for dns", () -> value(scrapeQuietly(), dns) >= 4);
     }
 
     private static io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice dnsSlice(String... addresses) {

@@ -2,7 +2,6 @@ package io.kubedsr.e2e.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,11 +26,8 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
+import io.kubedsr.e2e.lab.Await;
+import io.kubedsr.e2e.lab.MockApi;
 import io.kubedsr.e2e.vm.VmTest;
 import io.kubedsr.ipvs.Forwarding;
 import io.kubedsr.ipvs.IpvsClient;
@@ -42,7 +38,6 @@ import io.kubedsr.netlink.TestNamespace;
 import io.kubedsr.proxy.Agent;
 import io.kubedsr.proxy.config.AgentFlags;
 import io.kubedsr.proxy.kernel.SyncResult;
-import io.vertx.core.Vertx;
 
 /**
  * DSR end to end with two real agents (node1 and node2 of {@link ServiceLab}, one each) against the mock API
@@ -54,8 +49,7 @@ import io.vertx.core.Vertx;
 class DsrRealKernelTest {
     static final String VIP = "198.51.100.10";
     private ServiceLab lab;
-    private KubernetesMockServer server;
-    private Vertx vertx;
+    private MockApi api;
     private KubernetesClient client;
     private Agent agent1;
     private Agent agent2;
@@ -68,10 +62,8 @@ class DsrRealKernelTest {
         // A DSR pod's server must accept connections to the VIP: HTTP on every address instead of the pod IP.
         serveOnAllAddresses(lab.pod1, "10.244.1.2");
         serveOnAllAddresses(lab.pod2, "10.244.2.2");
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
-        vertx = Vertx.vertx();
-        client = server.createClient(new Vertx5HttpClientFactory(vertx));
+        api = MockApi.start();
+        client = api.client();
         for (int n = 1; n <= 2; n++) {
             client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node" + n).endMetadata().withNewStatus()
                     .addNewAddress().withType("InternalIP").withAddress("192.168.1." + n).endAddress().endStatus().build()).create();
@@ -86,7 +78,7 @@ class DsrRealKernelTest {
         List<String> flags = new java.util.ArrayList<>(List.of("--health-port=0", "--cluster-cidr=10.244.0.0/16",
                 "--service-external-ip-range=198.51.100.0/24,2001:db8:dd::/64", "--enable-ipv6=true"));
         flags.addAll(List.of(extraFlags));
-        Agent agent = new Agent(AgentFlags.parse(flags.toArray(String[]::new)), client, vertx, node, ns.namespace());
+        Agent agent = new Agent(AgentFlags.parse(flags.toArray(String[]::new)), client, api.vertx(), node, ns.namespace());
         if (record) {
             agent.onSync(syncs1::add);
         }
@@ -98,9 +90,7 @@ class DsrRealKernelTest {
     void tearDown() {
         agent1.close();
         agent2.close();
-        client.close();
-        vertx.close();
-        server.destroy();
+        api.close();
         lab.close();
     }
 
@@ -129,14 +119,9 @@ class DsrRealKernelTest {
         return s;
     }
 
+    /** Two agents in the emulated VM: a longer wait than {@link Await}'s default, checked less often. */
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(200);
-        }
+        Await.until(what, Duration.ofSeconds(90), Duration.ofMillis(200), condition);
     }
 
     private Set<String> answers(int tries) {

@@ -6,10 +6,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Set;
 
@@ -20,10 +18,7 @@ import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
+import io.kubedsr.e2e.lab.MockApi;
 import io.kubedsr.e2e.vm.VmTest;
 import io.kubedsr.ipvs.Forwarding;
 import io.kubedsr.ipvs.IpvsClient;
@@ -65,7 +60,7 @@ class StatusRealKernelTest {
     private IpvsClient ipvs;
     private Rtnetlink rtnl;
     private NetlinkConnection generic;
-    private KubernetesMockServer server;
+    private MockApi api;
     private KubernetesClient client;
 
     @BeforeEach
@@ -74,17 +69,13 @@ class StatusRealKernelTest {
         ipvs = new IpvsClient(lab.node1.namespace().openConnection(NetlinkProtocol.GENERIC));
         rtnl = lab.node1.namespace().openRtnetlink();
         generic = lab.node1.namespace().openConnection(NetlinkProtocol.GENERIC);
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
-        client = server.createClient();
+        api = MockApi.start();
+        client = api.client();
     }
 
     @AfterEach
     void tearDown() {
-        client.close();
-        if (server != null) {
-            server.destroy();
-        }
+        api.close();
         generic.close();
         ipvs.close();
         rtnl.close();
@@ -127,25 +118,6 @@ class StatusRealKernelTest {
         new DsrReceivers().ensure(lab.pod2.namespace(), ip("10.244.2.2"), Set.of(ip("203.0.113.10")), Encapsulation.gue(5555));
     }
 
-    private Path kubeconfig(String server) throws Exception {
-        Path file = Files.createTempFile("kubeconfig", ".yaml");
-        Files.writeString(file, """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: test
-                  cluster: {server: "%s"}
-                users:
-                - name: test
-                  user: {token: test}
-                contexts:
-                - name: test
-                  context: {cluster: test, user: test}
-                current-context: test
-                """.formatted(server));
-        return file;
-    }
-
     private record Run(int exit, String out, String err) {
     }
 
@@ -163,7 +135,7 @@ class StatusRealKernelTest {
         client.services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withNamespace("default")
                 .withName("dsr").endMetadata().withNewSpec().withClusterIP("10.96.0.20").withExternalIPs("203.0.113.10")
                 .addNewPort().withProtocol("TCP").withPort(80).endPort().endSpec().build()).create();
-        Path config = kubeconfig("http://" + server.getHostName() + ":" + server.getPort());
+        Path config = api.writeKubeconfig();
 
         Run json = status("--netns", lab.node1.name(), "--kubeconfig", config.toString(), "-o", "json");
         assertThat(json.err()).isEmpty();
@@ -212,8 +184,7 @@ class StatusRealKernelTest {
                 .replace(lab.pod2.name(), "pod2"));
 
         // An API server that does not answer costs Service names, not the kernel view.
-        server.destroy();
-        server = null;
+        api.stopServer();
         Run unnamed = status("--netns", lab.node1.name(), "--kubeconfig", config.toString(), "-o", "json");
         assertThat(unnamed.exit()).isZero();
         NodeStatus u = JsonRenderer.parse(unnamed.out());
