@@ -1,6 +1,7 @@
 package io.kubedsr.e2e.lab;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -27,8 +28,8 @@ public final class Await {
         long deadline = start + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + Duration.ofNanos(System.nanoTime() - start).toSeconds()
-                        + " s waiting for " + what);
+                throw new AssertionError(String.format(Locale.ROOT, "timed out after %.1f s waiting for %s",
+                        (System.nanoTime() - start) / 1e9, what));
             }
             Thread.sleep(interval.toMillis());
         }
