@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Agent sync benchmark in the real-kernel VM: a full sync of S Services x 10 endpoints from API objects to
 # the kernel vs `ipvsadm -R` of the same IPVS table, one endpoint added beside them, and the JVM's RSS.
-# Usage: bench/sync.sh [services=10000]   (as root; BENCH_JVM_OPTS=-Dkubedsr.bench.nft=false leaves nftables out)
+# Usage: bench/sync.sh [services=10000]   (as root; BENCH_JVM_OPTS replaces the JVM options, e.g. "-Xmx154m -Dkubedsr.bench.nft=false" leaves nftables out)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q -pl proxy -am install -DskipTests
 mvn -B -q -pl proxy dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 cp="proxy/target/test-classes:proxy/target/classes:$(cat proxy/target/bench.classpath)"
-exec e2e/vm/run --modules ip_vs,ip_vs_rr -- /usr/lib/jvm/java-17-openjdk-amd64/bin/java -XX:+UseSerialGC -Xmx512m ${BENCH_JVM_OPTS:-} \
+# The JVM options of the DaemonSets (deploy/*.yaml), the heap fixed at their 40% of 384Mi.
+opts=${BENCH_JVM_OPTS:--Xss512k -Xmx154m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=32m -XX:TieredStopAtLevel=1}
+exec e2e/vm/run --modules ip_vs,ip_vs_rr -- /usr/lib/jvm/java-17-openjdk-amd64/bin/java -XX:+UseSerialGC $opts \
   -cp "$cp" io.kubedsr.proxy.bench.SyncBenchmark "$@"

@@ -1,6 +1,10 @@
 package io.kubedsr.ipvs;
 
-/** How IPVS forwards to a real server (IP_VS_CONN_F_FWD_MASK values). */
+/**
+ * How IPVS forwards to a real server (IP_VS_CONN_F_FWD_MASK values). The records write out equals and hashCode:
+ * the generated ones dispatch through invokedynamic, slow in the cold code of a first full sync (every real
+ * server's equality compares its forwarding; docs/performance.md).
+ */
 public sealed interface Forwarding {
     /** The IP_VS_CONN_F_* forwarding method number. */
     int method();
@@ -29,6 +33,16 @@ public sealed interface Forwarding {
         }
 
         @Override
+        public boolean equals(Object o) {
+            return o instanceof Masquerade;
+        }
+
+        @Override
+        public int hashCode() {
+            return 0;
+        }
+
+        @Override
         public String toString() {
             return "masq";
         }
@@ -37,6 +51,16 @@ public sealed interface Forwarding {
     /** IP_VS_CONN_F_LOCALNODE. */
     record Local() implements Forwarding {
         public int method() {
+            return 1;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Local;
+        }
+
+        @Override
+        public int hashCode() {
             return 1;
         }
 
@@ -71,6 +95,16 @@ public sealed interface Forwarding {
         }
 
         @Override
+        public boolean equals(Object o) {
+            return o instanceof Tunnel t && port == t.port && type == t.type && checksum == t.checksum;
+        }
+
+        @Override
+        public int hashCode() {
+            return (type.hashCode() * 31 + port) * 31 + checksum.hashCode();
+        }
+
+        @Override
         public String toString() {
             return "tunnel " + type.name().toLowerCase() + (type == TunnelType.GUE ? " port " + port : "")
                     + (checksum != TunnelChecksum.NOCSUM ? " " + checksum.name().toLowerCase() : "");
@@ -84,6 +118,16 @@ public sealed interface Forwarding {
         }
 
         @Override
+        public boolean equals(Object o) {
+            return o instanceof DirectRoute;
+        }
+
+        @Override
+        public int hashCode() {
+            return 3;
+        }
+
+        @Override
         public String toString() {
             return "route";
         }
@@ -92,6 +136,16 @@ public sealed interface Forwarding {
     /** IP_VS_CONN_F_BYPASS. */
     record Bypass() implements Forwarding {
         public int method() {
+            return 4;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Bypass;
+        }
+
+        @Override
+        public int hashCode() {
             return 4;
         }
 

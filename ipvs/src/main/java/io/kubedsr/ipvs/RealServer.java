@@ -28,6 +28,22 @@ public record RealServer(InetAddress address, int port, Forwarding forwarding, i
         }
     }
 
+    // equals and hashCode written out: a record's generated ones dispatch through invokedynamic method handles,
+    // several times slower until the JIT has compiled them, and a first full sync runs that cold (docs/performance.md).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RealServer r && port == r.port && weight == r.weight && upperThreshold == r.upperThreshold
+                && lowerThreshold == r.lowerThreshold && address.equals(r.address) && forwarding.equals(r.forwarding);
+    }
+
+    @Override
+    public int hashCode() {
+        int h = address.hashCode() * 31 + port;
+        h = h * 31 + forwarding.hashCode();
+        h = h * 31 + weight;
+        return (h * 31 + upperThreshold) * 31 + lowerThreshold;
+    }
+
     public static RealServer of(InetAddress address, int port, Forwarding forwarding, int weight) {
         return new RealServer(address, port, forwarding, weight, 0, 0);
     }

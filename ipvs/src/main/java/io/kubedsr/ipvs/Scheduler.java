@@ -40,9 +40,35 @@ public record Scheduler(String name) {
 
     public Scheduler {
         // IP_VS_SCHEDNAME_MAXLEN is 16 including the NUL.
-        if (name == null || !name.matches("[a-z0-9_]{1,15}")) {
+        if (!validName(name)) {
             throw new IllegalArgumentException("invalid scheduler name '" + name + "'");
         }
+    }
+
+    /** [a-z0-9_]{1,15}, checked without a regex: every virtual server dumped from the kernel names one. */
+    private static boolean validName(String name) {
+        if (name == null || name.isEmpty() || name.length() > 15) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // equals and hashCode written out: a record's generated ones dispatch through invokedynamic method handles,
+    // several times slower until the JIT has compiled them, and a first full sync runs that cold (docs/performance.md).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Scheduler s && name.equals(s.name);
+    }
+
+    @Override
+    public int hashCode() {
+        return name.hashCode();
     }
 
     /** Parses a configured scheduler name (case-insensitive); only {@link #KNOWN} names are accepted. */

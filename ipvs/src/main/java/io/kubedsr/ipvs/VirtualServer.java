@@ -27,6 +27,21 @@ public record VirtualServer(VirtualServerKey key, Scheduler scheduler, Set<Servi
         }
     }
 
+    // equals and hashCode written out: a record's generated ones dispatch through invokedynamic method handles,
+    // several times slower until the JIT has compiled them, and a first full sync runs that cold (docs/performance.md).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof VirtualServer v && timeoutSeconds == v.timeoutSeconds && netmaskPrefix == v.netmaskPrefix
+                && key.equals(v.key) && scheduler.equals(v.scheduler) && flags.equals(v.flags);
+    }
+
+    @Override
+    public int hashCode() {
+        int h = key.hashCode() * 31 + scheduler.hashCode();
+        h = h * 31 + flags.hashCode();
+        return (h * 31 + timeoutSeconds) * 31 + netmaskPrefix;
+    }
+
     /** A non-persistent virtual server with the scheduler and a full netmask. */
     public static VirtualServer of(VirtualServerKey key, Scheduler scheduler) {
         return new VirtualServer(key, scheduler, Set.of(), 0, key.family().maxPrefixLength());

@@ -33,6 +33,18 @@ public sealed interface VirtualServerKey {
             return AddressFamily.of(address);
         }
 
+        // equals and hashCode written out: a record's generated ones dispatch through invokedynamic method handles,
+        // several times slower until the JIT has compiled them, and a first full sync runs that cold (docs/performance.md).
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ByAddress k && port == k.port && protocol == k.protocol && address.equals(k.address);
+        }
+
+        @Override
+        public int hashCode() {
+            return (address.hashCode() * 31 + protocol.hashCode()) * 31 + port;
+        }
+
         @Override
         public String toString() {
             String host = IpPrefix.format(address);
@@ -49,6 +61,17 @@ public sealed interface VirtualServerKey {
             if (fwmark == 0) {
                 throw new IllegalArgumentException("fwmark 0 marks nothing");
             }
+        }
+
+        // equals and hashCode written out, as ByAddress's.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ByFwmark k && fwmark == k.fwmark && family == k.family;
+        }
+
+        @Override
+        public int hashCode() {
+            return family.hashCode() * 31 + fwmark;
         }
 
         @Override

@@ -30,6 +30,12 @@ class IpvsValuesTest {
 
     @Test
     void invalidValuesAreRefusedBeforeReachingTheKernel() {
+        // IP_VS_SCHEDNAME_MAXLEN 16 with the NUL: at most 15 characters of [a-z0-9_]
+        assertThat(new Scheduler("abcdefghij_1234").name()).hasSize(15);
+        for (String bad : new String[] {"", "abcdefghij_12345", "RR", "r-r", "rr ", "wlcé"}) {
+            assertThatThrownBy(() -> new Scheduler(bad)).as(bad).hasMessageContaining("invalid scheduler name");
+        }
+        assertThatThrownBy(() -> new Scheduler(null)).hasMessageContaining("invalid scheduler name");
         assertThatThrownBy(() -> Forwarding.tunnel(TunnelType.GUE, 0, TunnelChecksum.NOCSUM))
                 .hasMessageContaining("GUE tunnel needs a port");
         assertThatThrownBy(() -> Forwarding.tunnel(TunnelType.IPIP, 5555, TunnelChecksum.NOCSUM))

@@ -95,6 +95,7 @@ public final class SyncEngine {
     private boolean dsrFull = true;
     private int linkMtu = 1500;
     private long lastNftMillis;
+    private long lastDiffMillis;
     private long lastIpvsMillis;
     private NodeInfo node;
 
@@ -334,7 +335,7 @@ public final class SyncEngine {
 
     /** Takes over the DSR marks kube-dsr's nftables map holds (a restart keeps every mark). */
     private void recoverMarks() {
-        String listing = nft == null ? null : nft.listing();
+        String listing = nft == null ? null : nft.dsrMapListing();
         if (listing != null) {
             marks.recover(NftRules.dsrMarksOf(listing));
         }
@@ -347,6 +348,7 @@ public final class SyncEngine {
         dsrDirty = true;
         dsrFull = true;
         recoverMarks();
+        long recovered = System.nanoTime();
         plans.clear();
         desired.clear();
         vipRefs.clear();
@@ -369,9 +371,10 @@ public final class SyncEngine {
         int addressOps = syncVips(everyVip);
         long vipsDone = System.nanoTime();
         SyncResult result = apply(new LinkedHashMap<>(desired), new LinkedHashMap<>(realized), addressOps, problems, t0);
-        LOG.info("full resync phases: plan_ms={} dump_ms={} vips_ms={} nft_ms={} ipvs_ms={} (services={} virtual_servers={})",
-                (planned - t0) / 1_000_000, (dumped - planned) / 1_000_000, (vipsDone - dumped) / 1_000_000, lastNftMillis,
-                lastIpvsMillis, plans.size(), desired.size());
+        LOG.info("full resync phases: marks_ms={} plan_ms={} dump_ms={} vips_ms={} nft_ms={} diff_ms={} ipvs_ms={} total_ms={}"
+                + " (services={} virtual_servers={})", (recovered - t0) / 1_000_000, (planned - recovered) / 1_000_000,
+                (dumped - planned) / 1_000_000, (vipsDone - dumped) / 1_000_000, lastNftMillis, lastDiffMillis, lastIpvsMillis,
+                (System.nanoTime() - t0) / 1_000_000, plans.size(), desired.size());
         return result;
     }
 
@@ -407,7 +410,9 @@ public final class SyncEngine {
         }
         lastNftMillis = (System.nanoTime() - nftStart) / 1_000_000;
         Map<DrainKey, Instant> drainingBefore = draining;
+        long diffStart = System.nanoTime();
         IpvsPlan plan = ipvsPlanner.plan(want, have, drainingBefore, clock.instant());
+        lastDiffMillis = (System.nanoTime() - diffStart) / 1_000_000;
         Map<DrainKey, Instant> nextDraining = new HashMap<>(draining);
         nextDraining.keySet().removeIf(dk -> want.containsKey(dk.service()) || have.containsKey(dk.service()));
         nextDraining.putAll(plan.draining());
@@ -539,9 +544,9 @@ public final class SyncEngine {
 
     private NftRules.Input nftInput() {
         Set<InetAddress> hairpin = new HashSet<>();
-        Set<VirtualServerKey> masqueraded = new HashSet<>(desired.keySet());
+        Set<VirtualServerKey> keepSource = new HashSet<>();
         for (ServicePlan p : plans.values()) {
-            masqueraded.removeAll(p.keepSource());
+            keepSource.addAll(p.keepSource());
             if (p.hairpin()) {
                 for (DesiredVirtualServer d : p.virtualServers()) {
                     d.realServers().forEach(r -> hairpin.add(r.address()));
@@ -563,7 +568,7 @@ public final class SyncEngine {
                 }
             }
         }
-        return new NftRules.Input(desired.keySet(), masqueraded, vipsHeld, config.clusterCidr(), hairpin,
+        return new NftRules.Input(desired.keySet(), keepSource, vipsHeld, config.clusterCidr(), hairpin,
                 config.masqueradeAll(), config.ipvsPermitAll(), dsr, linkMtu, guePorts);
     }
 

@@ -14,6 +14,17 @@ public record ServicePortKey(ServiceRef service, String portName, Protocol proto
         return c != 0 ? c : protocol.compareTo(o.protocol);
     }
 
+    // equals and hashCode written out, as ServiceRef's.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ServicePortKey k && protocol == k.protocol && portName.equals(k.portName) && service.equals(k.service);
+    }
+
+    @Override
+    public int hashCode() {
+        return (service.hashCode() * 31 + portName.hashCode()) * 31 + protocol.hashCode();
+    }
+
     @Override
     public String toString() {
         return service + ":" + (portName.isEmpty() ? "-" : portName) + "/" + protocol;

@@ -16,8 +16,9 @@ import io.kubedsr.tunnel.Encapsulation;
  * Renders kube-dsr's own nftables table, {@code inet kube-dsr}, as one script that replaces the table
  * atomically (nft applies a file as one transaction). Pure: the same inputs give the same text.
  * <ul>
- * <li>prerouting and output (mangle priority): a packet to a service that may be masqueraded (address,
- * protocol and port in {@code masq4}/{@code masq6}) gets packet-mark bit {@value #MASQ_MARK_TEXT}, the bit
+ * <li>prerouting and output (mangle priority): a packet to a service (address, protocol and port in
+ * {@code services4}/{@code services6}) that does not keep the client's address ({@code keep4}/{@code keep6},
+ * usually empty or small, so the table holds each service once) gets packet-mark bit {@value #MASQ_MARK_TEXT}, the bit
  * kube-proxy uses for the same purpose. It is marked before IPVS rewrites the destination; nftables cannot
  * put the conntrack original port into a set lookup (variable-sized in concatenations), so the mark carries
  * the decision to postrouting;</li>
@@ -26,8 +27,8 @@ import io.kubedsr.tunnel.Encapsulation;
  * its service ({@code saddr . daddr} both the endpoint) is masqueraded (hairpin). Services with
  * externalTrafficPolicy Local are not in the masquerade set for their external addresses: the client IP is
  * kept and only local endpoints answer;</li>
- * <li>with {@code --ipvs-permit-all=false}: traffic to a VIP on a port that is not a service port is rejected;
- * ICMP stays allowed.</li>
+ * <li>with {@code --ipvs-permit-all=false}: traffic to a VIP ({@code vips4}/{@code vips6}, only then in the
+ * table) on a port that is not a service port is rejected; ICMP stays allowed.</li>
  * </ul>
  */
 public final class NftRules {
@@ -38,17 +39,17 @@ public final class NftRules {
     }
 
     /**
-     * What the rules are made from: every service (address, protocol, port) for the firewall, the ones that may
-     * be masqueraded, the VIPs, the pod CIDRs, and the endpoints of hairpin-enabled services.
+     * What the rules are made from: every service (address, protocol, port), the ones that keep the client's
+     * address (never masqueraded), the VIPs, the pod CIDRs, and the endpoints of hairpin-enabled services.
      */
-    public record Input(Collection<VirtualServerKey> services, Collection<VirtualServerKey> masqueraded,
+    public record Input(Collection<VirtualServerKey> services, Collection<VirtualServerKey> keepSource,
             Collection<InetAddress> vips, List<IpPrefix> clusterCidr, Collection<InetAddress> hairpinEndpoints,
             boolean masqueradeAll, boolean permitAll, Collection<DsrEntry> dsr, int linkMtu, Collection<Integer> guePorts) {
 
-        public Input(Collection<VirtualServerKey> services, Collection<VirtualServerKey> masqueraded,
+        public Input(Collection<VirtualServerKey> services, Collection<VirtualServerKey> keepSource,
                 Collection<InetAddress> vips, List<IpPrefix> clusterCidr, Collection<InetAddress> hairpinEndpoints,
                 boolean masqueradeAll, boolean permitAll) {
-            this(services, masqueraded, vips, clusterCidr, hairpinEndpoints, masqueradeAll, permitAll, List.of(), 1500, List.of());
+            this(services, keepSource, vips, clusterCidr, hairpinEndpoints, masqueradeAll, permitAll, List.of(), 1500, List.of());
         }
     }
 
@@ -65,8 +66,10 @@ public final class NftRules {
             String v = f == AddressFamily.INET ? "4" : "6";
             String type = f == AddressFamily.INET ? "ipv4_addr" : "ipv6_addr";
             set(sb, "services" + v, type + " . inet_proto . inet_service", false, serviceElements(in.services(), f));
-            set(sb, "masq" + v, type + " . inet_proto . inet_service", false, serviceElements(in.masqueraded(), f));
-            set(sb, "vips" + v, type, false, addresses(in.vips(), f));
+            set(sb, "keep" + v, type + " . inet_proto . inet_service", false, serviceElements(in.keepSource(), f));
+            if (!in.permitAll()) {
+                set(sb, "vips" + v, type, false, addresses(in.vips(), f));
+            }
             set(sb, "pods" + v, type, true, prefixes(in.clusterCidr(), f));
             set(sb, "hairpin" + v, type + " . " + type, false, hairpin(in.hairpinEndpoints(), f));
             map(sb, "dsr" + v, type + " . inet_proto . inet_service : mark", dsrElements(in.dsr(), f));
@@ -77,8 +80,11 @@ public final class NftRules {
         for (String hook : List.of("prerouting", "output")) {
             sb.append("  chain mark-").append(hook).append(" {\n    type filter hook ").append(hook)
                     .append(" priority mangle; policy accept;\n");
-            sb.append("    ip daddr . meta l4proto . th dport @masq4 meta mark set meta mark | ").append(MASQ_MARK_TEXT).append('\n');
-            sb.append("    ip6 daddr . meta l4proto . th dport @masq6 meta mark set meta mark | ").append(MASQ_MARK_TEXT).append('\n');
+            for (String v : List.of("4", "6")) {
+                String service = (v.equals("4") ? "ip" : "ip6") + " daddr . meta l4proto . th dport ";
+                sb.append("    ").append(service).append("@services").append(v).append(' ').append(service).append("!= @keep").append(v)
+                        .append(" meta mark set meta mark | ").append(MASQ_MARK_TEXT).append('\n');
+            }
             if (hook.equals("prerouting")) {
                 sb.append("    meta mark set ip daddr . meta l4proto . th dport map @dsr4\n");
                 sb.append("    meta mark set ip6 daddr . meta l4proto . th dport map @dsr6\n");

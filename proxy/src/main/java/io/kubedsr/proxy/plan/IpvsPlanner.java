@@ -114,9 +114,23 @@ public final class IpvsPlanner {
         return key instanceof VirtualServerKey.ByAddress a && a.protocol() == Protocol.UDP;
     }
 
+    /** Sorted by their text, each text built once (not twice per comparison: 100,000 of them in a full sync). */
     private static List<RealServer> sorted(Set<RealServer> reals) {
-        List<RealServer> list = new ArrayList<>(reals);
-        list.sort((a, b) -> a.toString().compareTo(b.toString()));
+        if (reals.size() < 2) {
+            return new ArrayList<>(reals);
+        }
+        String[] texts = new String[reals.size()];
+        RealServer[] servers = reals.toArray(new RealServer[0]);
+        Integer[] order = new Integer[servers.length];
+        for (int i = 0; i < servers.length; i++) {
+            texts[i] = servers[i].toString();
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> texts[a].compareTo(texts[b]));
+        List<RealServer> list = new ArrayList<>(servers.length);
+        for (Integer i : order) {
+            list.add(servers[i]);
+        }
         return list;
     }
 }

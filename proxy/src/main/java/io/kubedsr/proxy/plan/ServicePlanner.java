@@ -221,12 +221,20 @@ public final class ServicePlanner {
      * ones, as Kubernetes specifies for traffic policies (KEP-1669).
      */
     static List<EndpointView> usable(List<EndpointView> all, String onlyNode) {
-        List<EndpointView> candidates = all.stream().filter(e -> onlyNode == null || onlyNode.equals(e.nodeName())).toList();
-        List<EndpointView> ready = candidates.stream().filter(EndpointView::ready).toList();
-        if (!ready.isEmpty()) {
-            return ready;
+        // Loops, not streams: planned twice per Service port, in the cold code of a first full sync.
+        List<EndpointView> ready = new ArrayList<>();
+        List<EndpointView> terminating = new ArrayList<>();
+        for (EndpointView e : all) {
+            if (onlyNode != null && !onlyNode.equals(e.nodeName())) {
+                continue;
+            }
+            if (e.ready()) {
+                ready.add(e);
+            } else if (e.serving() && e.terminating()) {
+                terminating.add(e);
+            }
         }
-        return candidates.stream().filter(e -> e.serving() && e.terminating()).toList();
+        return ready.isEmpty() ? terminating : ready;
     }
 
     private List<EndpointView> endpoints(List<EndpointSlice> slices, String portName, Protocol protocol) {

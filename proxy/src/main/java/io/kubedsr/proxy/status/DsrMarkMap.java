@@ -12,7 +12,7 @@ import io.kubedsr.proxy.nft.NftRules;
 
 /**
  * The DSR mark maps {@code dsr4}/{@code dsr6} ({@code ipv4_addr . inet_proto . inet_service : mark}) of a
- * listing of the nftables table {@code inet kube-dsr} ({@code NftTable.listing()}), read with the agent's own
+ * listing of the nftables table {@code inet kube-dsr} ({@code NftTable.dsrMapListing()}), read with the agent's own
  * parser ({@link NftRules#dsrMarksOf}) so status and agent cannot disagree. Pure.
  */
 public final class DsrMarkMap {

@@ -145,7 +145,7 @@ public final class StatusCollector {
 
     private DsrMarkMap.Contents readMarks(List<String> notes) {
         try {
-            return DsrMarkMap.parse(new NftTable(target).listing());
+            return DsrMarkMap.parse(new NftTable(target).dsrMapListing());
         } catch (IllegalStateException e) {
             notes.add("DSR marks not read: " + e.getMessage());
             return DsrMarkMap.Contents.ABSENT;

@@ -17,8 +17,8 @@ class NftRulesTest {
             VirtualServerKey.of(IpPrefix.parseAddress("10.96.0.10"), Protocol.TCP, 80),
             VirtualServerKey.of(IpPrefix.parseAddress("192.168.1.1"), Protocol.UDP, 30053),
             VirtualServerKey.of(IpPrefix.parseAddress("fd00:96::a"), Protocol.SCTP, 3868));
-    /** The NodePort has externalTrafficPolicy Local: not in the masquerade set. */
-    private static final NftRules.Input INPUT = new NftRules.Input(SERVICES, List.of(SERVICES.get(0), SERVICES.get(2)),
+    /** The NodePort has externalTrafficPolicy Local: it keeps the client's address (never masqueraded). */
+    private static final NftRules.Input INPUT = new NftRules.Input(SERVICES, List.of(SERVICES.get(1)),
             List.of(IpPrefix.parseAddress("10.96.0.10"), IpPrefix.parseAddress("fd00:96::a")),
             List.of(IpPrefix.parse("10.244.0.0/16")), List.of(IpPrefix.parseAddress("10.244.1.5")), false, false);
 
@@ -29,8 +29,10 @@ class NftRulesTest {
         assertThat(NftRules.digestOf(script)).matches("kube-dsr:[0-9a-f]{24}");
         assertThat(script).contains("elements = { 10.96.0.10 . tcp . 80, 192.168.1.1 . udp . 30053 }")
                 .contains("elements = { fd00:96::a . sctp . 3868 }")
-                .contains("set masq4 {\n    type ipv4_addr . inet_proto . inet_service;\n    elements = { 10.96.0.10 . tcp . 80 }")
-                .contains("ip daddr . meta l4proto . th dport @masq4 meta mark set meta mark | 0x00004000")
+                .contains("set keep4 {\n    type ipv4_addr . inet_proto . inet_service;\n    elements = { 192.168.1.1 . udp . 30053 }")
+                .contains("set keep6 {\n    type ipv6_addr . inet_proto . inet_service;\n  }")
+                .contains("ip daddr . meta l4proto . th dport @services4 ip daddr . meta l4proto . th dport != @keep4"
+                        + " meta mark set meta mark | 0x00004000")
                 .contains("meta mark & 0x00004000 == 0x00004000 ip saddr != @pods4 masquerade")
                 .contains("meta mark & 0x00004000 == 0x00004000 ip saddr . ip daddr @hairpin4 masquerade")
                 .contains("elements = { 10.244.1.5 . 10.244.1.5 }")
@@ -43,10 +45,11 @@ class NftRulesTest {
 
     @Test
     void masqueradeAllAndPermitAllChangeTheRules() {
-        String script = NftRules.render(new NftRules.Input(INPUT.services(), INPUT.services(), INPUT.vips(), List.of(), List.of(),
+        String script = NftRules.render(new NftRules.Input(INPUT.services(), List.of(), INPUT.vips(), List.of(), List.of(),
                 true, true));
         assertThat(script).contains("meta mark & 0x00004000 == 0x00004000 meta nfproto ipv4 masquerade")
-                .doesNotContain("saddr != @pods4").doesNotContain("chain input");
+                .doesNotContain("saddr != @pods4").doesNotContain("chain input")
+                .as("the VIPs are only needed by the firewall").doesNotContain("set vips4").doesNotContain("elements = { 10.96.0.10 }");
     }
 
     /** This host's kernel has nftables: the rendered table must load, replace itself and be deleted. */
@@ -62,7 +65,7 @@ class NftRulesTest {
             String listed = ns.exec("nft", "list", "table", "inet", "kube-dsr");
             assertThat(listed).contains("10.96.0.10 . tcp . 80").contains("masquerade").contains("reject");
             List<VirtualServerKey> one = List.of(VirtualServerKey.of(IpPrefix.parseAddress("10.96.0.11"), Protocol.TCP, 443));
-            NftRules.Input fewer = new NftRules.Input(one, one, List.of(), List.of(), List.of(), true, true);
+            NftRules.Input fewer = new NftRules.Input(one, List.of(), List.of(), List.of(), List.of(), true, true);
             assertThat(table.apply(NftRules.render(fewer))).isTrue();
             listed = ns.exec("nft", "list", "table", "inet", "kube-dsr");
             assertThat(listed).contains("10.96.0.11 . tcp . 443").doesNotContain("10.96.0.10").doesNotContain("reject");
@@ -78,7 +81,7 @@ class NftRulesTest {
                     0x3fff, io.kubedsr.tunnel.Encapsulation.gue(5555)),
             new DsrEntry((VirtualServerKey.ByAddress) VirtualServerKey.of(IpPrefix.parseAddress("2001:db8::10"), Protocol.TCP, 443),
                     0x7c, io.kubedsr.tunnel.Encapsulation.gue(5555)));
-    private static final NftRules.Input WITH_DSR = new NftRules.Input(SERVICES, SERVICES, INPUT.vips(), INPUT.clusterCidr(),
+    private static final NftRules.Input WITH_DSR = new NftRules.Input(SERVICES, List.of(), INPUT.vips(), INPUT.clusterCidr(),
             List.of(), false, true, DSR, 1500, List.of(5555, 6000));
 
     @Test
@@ -109,9 +112,10 @@ class NftRulesTest {
     void dsrMarksAreReadBackFromTheKernelsListing() {
         try (TestNamespace ns = TestNamespace.create()) {
             NftTable table = new NftTable(ns.namespace());
-            assertThat(table.listing()).isNull();
+            assertThat(table.dsrMapListing()).isNull();
             table.apply(NftRules.render(WITH_DSR));
-            String listed = table.listing();
+            String listed = table.dsrMapListing();
+            assertThat(listed).as("only the maps, not the service sets").doesNotContain("10.96.0.10 . tcp . 80");
             assertThat(NftRules.dsrMarksOf(listed)).containsOnly(
                     java.util.Map.entry(DSR.get(0).service(), 0x7b), java.util.Map.entry(DSR.get(1).service(), 0x3fff),
                     java.util.Map.entry(DSR.get(2).service(), 0x7c));
