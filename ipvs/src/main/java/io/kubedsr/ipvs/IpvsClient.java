@@ -20,6 +20,8 @@ import io.kubedsr.netlink.genl.GenlFamily;
  * {@link IpvsException}; {@link #apply} pipelines many operations and returns their failures. Not thread-safe.
  */
 public final class IpvsClient implements AutoCloseable {
+    /** Operations encoded per round of {@link #apply}: a few of the connection's 256-message datagrams. */
+    private static final int ENCODE_CHUNK = 1024;
     private final NetlinkConnection connection;
     private final int familyId;
 
@@ -143,15 +145,19 @@ public final class IpvsClient implements AutoCloseable {
      * the failures come back typed and indexed. ENOBUFS (lost ACKs) throws: the outcome is then unknown.
      */
     public List<IpvsFailure> apply(List<? extends IpvsOperation> operations) {
-        List<NetlinkRequest> requests = new ArrayList<>(operations.size());
-        for (IpvsOperation op : operations) {
-            requests.add(op.encode(familyId));
-        }
-        BatchResult result = connection.executeBatch(requests);
-        List<IpvsFailure> failures = new ArrayList<>(result.failures().size());
-        for (BatchResult.Failure f : result.failures()) {
-            IpvsOperation op = operations.get(f.index());
-            failures.add(new IpvsFailure(f.index(), op, new IpvsException(f.error(), op.onRealServer())));
+        List<IpvsFailure> failures = new ArrayList<>();
+        // Encoded a chunk at a time: a full sync's 110,000 encoded requests at once would be tens of MB of heap.
+        for (int start = 0; start < operations.size(); start += ENCODE_CHUNK) {
+            int end = Math.min(operations.size(), start + ENCODE_CHUNK);
+            List<NetlinkRequest> requests = new ArrayList<>(end - start);
+            for (IpvsOperation op : operations.subList(start, end)) {
+                requests.add(op.encode(familyId));
+            }
+            for (BatchResult.Failure f : connection.executeBatch(requests).failures()) {
+                int index = start + f.index();
+                IpvsOperation op = operations.get(index);
+                failures.add(new IpvsFailure(index, op, new IpvsException(f.error(), op.onRealServer())));
+            }
         }
         return failures;
     }

@@ -24,6 +24,11 @@ public final class IpvsRequests {
         return GenericNetlink.request(familyId, command, GENL_VERSION, flags, what);
     }
 
+    /** For the writes a full sync issues by the 100,000: their descriptions are built only for an error. */
+    private static MessageBuilder start(int familyId, int command, java.util.function.Supplier<String> what) {
+        return GenericNetlink.request(familyId, command, GENL_VERSION, 0, what);
+    }
+
     private static void serviceKey(MessageBuilder b, VirtualServerKey key) {
         b.u16(SVC_ATTR_AF, key.family().number());
         if (key instanceof VirtualServerKey.ByAddress a) {
@@ -84,19 +89,19 @@ public final class IpvsRequests {
     }
 
     public static NetlinkRequest addVirtualServer(int familyId, VirtualServer vs) {
-        MessageBuilder b = start(familyId, CMD_NEW_SERVICE, 0, "add virtual server " + vs);
+        MessageBuilder b = start(familyId, CMD_NEW_SERVICE, () -> "add virtual server " + vs);
         serviceConfigNest(b, vs);
         return b.build();
     }
 
     public static NetlinkRequest editVirtualServer(int familyId, VirtualServer vs) {
-        MessageBuilder b = start(familyId, CMD_SET_SERVICE, 0, "edit virtual server " + vs);
+        MessageBuilder b = start(familyId, CMD_SET_SERVICE, () -> "edit virtual server " + vs);
         serviceConfigNest(b, vs);
         return b.build();
     }
 
     public static NetlinkRequest deleteVirtualServer(int familyId, VirtualServerKey key) {
-        MessageBuilder b = start(familyId, CMD_DEL_SERVICE, 0, "delete virtual server " + key);
+        MessageBuilder b = start(familyId, CMD_DEL_SERVICE, () -> "delete virtual server " + key);
         serviceNest(b, key);
         return b.build();
     }
@@ -112,21 +117,21 @@ public final class IpvsRequests {
     }
 
     public static NetlinkRequest addRealServer(int familyId, VirtualServerKey service, RealServer rs) {
-        MessageBuilder b = start(familyId, CMD_NEW_DEST, 0, "add real server " + rs + " to " + service);
+        MessageBuilder b = start(familyId, CMD_NEW_DEST, () -> "add real server " + rs + " to " + service);
         serviceNest(b, service);
         destNest(b, rs);
         return b.build();
     }
 
     public static NetlinkRequest editRealServer(int familyId, VirtualServerKey service, RealServer rs) {
-        MessageBuilder b = start(familyId, CMD_SET_DEST, 0, "edit real server " + rs + " of " + service);
+        MessageBuilder b = start(familyId, CMD_SET_DEST, () -> "edit real server " + rs + " of " + service);
         serviceNest(b, service);
         destNest(b, rs);
         return b.build();
     }
 
     public static NetlinkRequest deleteRealServer(int familyId, VirtualServerKey service, RealServerKey rs) {
-        MessageBuilder b = start(familyId, CMD_DEL_DEST, 0, "delete real server " + rs + " of " + service);
+        MessageBuilder b = start(familyId, CMD_DEL_DEST, () -> "delete real server " + rs + " of " + service);
         serviceNest(b, service);
         int n = b.beginNestedLegacy(CMD_ATTR_DEST);
         destKey(b, rs.address(), rs.port());

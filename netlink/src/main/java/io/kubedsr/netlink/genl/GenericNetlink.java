@@ -38,6 +38,12 @@ public final class GenericNetlink {
 
     /** Starts a request to a family: nlmsghdr then genlmsghdr; add attributes and build. */
     public static MessageBuilder request(int familyId, int command, int version, int flags, String description) {
+        return request(familyId, command, version, flags, () -> description);
+    }
+
+    /** As above, the description built only when asked for. */
+    public static MessageBuilder request(int familyId, int command, int version, int flags,
+            java.util.function.Supplier<String> description) {
         MessageBuilder b = new MessageBuilder(familyId, flags, description);
         b.rawU8(command).rawU8(version).rawU16(0); // cmd, version, reserved
         return b;

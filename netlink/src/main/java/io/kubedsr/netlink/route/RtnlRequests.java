@@ -131,7 +131,7 @@ public final class RtnlRequests {
 
     // ---- addresses ----
 
-    private static MessageBuilder ifaddr(int type, int flags, String what, Address a) {
+    private static MessageBuilder ifaddr(int type, int flags, java.util.function.Supplier<String> what, Address a) {
         MessageBuilder b = new MessageBuilder(type, flags, what);
         b.rawU8(a.family().number()).rawU8(a.prefix().length()); // ifa_family, ifa_prefixlen
         b.rawU8(a.noDad() ? Address.IFA_F_NODAD : 0).rawU8(a.scope().number()); // ifa_flags, ifa_scope
@@ -142,7 +142,7 @@ public final class RtnlRequests {
     }
 
     public static NetlinkRequest addAddress(Address a) {
-        MessageBuilder b = ifaddr(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, "add address " + a, a);
+        MessageBuilder b = ifaddr(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, () -> "add address " + a, a);
         if (a.noDad()) {
             b.u32(IFA_FLAGS, Address.IFA_F_NODAD);
         }
@@ -150,7 +150,7 @@ public final class RtnlRequests {
     }
 
     public static NetlinkRequest deleteAddress(Address a) {
-        return ifaddr(RTM_DELADDR, 0, "delete address " + a, a).build();
+        return ifaddr(RTM_DELADDR, 0, () -> "delete address " + a, a).build();
     }
 
     public static NetlinkRequest dumpAddresses(AddressFamily family) {

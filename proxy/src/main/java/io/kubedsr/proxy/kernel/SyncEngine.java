@@ -94,6 +94,7 @@ public final class SyncEngine {
     private boolean dsrDirty = true;
     private boolean dsrFull = true;
     private int linkMtu = 1500;
+    private boolean marksRecovered;
     private long lastNftMillis;
     private long lastDiffMillis;
     private long lastIpvsMillis;
@@ -333,12 +334,19 @@ public final class SyncEngine {
         this.ownership = new Ownership(config.excludedCidrs(), ownedNodePortAddresses);
     }
 
-    /** Takes over the DSR marks kube-dsr's nftables map holds (a restart keeps every mark). */
+    /**
+     * Takes over the DSR marks kube-dsr's nftables map holds (a restart keeps every mark). Once: afterwards the
+     * marks in memory are what the map holds, since every table written is rendered from them.
+     */
     private void recoverMarks() {
+        if (marksRecovered) {
+            return;
+        }
         String listing = nft == null ? null : nft.dsrMapListing();
         if (listing != null) {
             marks.recover(NftRules.dsrMarksOf(listing));
         }
+        marksRecovered = true;
     }
 
     /** Re-plans everything, dumps the kernel and repairs drift in what kube-dsr owns. */

@@ -15,6 +15,8 @@ import io.kubedsr.netlink.netns.NetworkNamespace;
 public final class NftTable {
     private final NetworkNamespace namespace;
     private String applied;
+    /** A listing found no kube-dsr table and nothing was applied since: the restart check can be skipped. */
+    private boolean knownAbsent;
 
     /** {@code namespace} null: the agent's own. */
     public NftTable(NetworkNamespace namespace) {
@@ -26,7 +28,7 @@ public final class NftTable {
         if (script.equals(applied)) {
             return false;
         }
-        if (applied == null && script.contains("comment")) {
+        if (applied == null && !knownAbsent && script.contains("comment")) {
             // First use (a restart): the kernel may already hold exactly this table. Terse (-t): the comment
             // without the sets' elements, which nft prints slowly (10,000 services: ~1 s natively, 24 s in the VM).
             String current = run(List.of("nft", "-t", "list", "table", "inet", NftRules.TABLE), null, true);
@@ -35,6 +37,7 @@ public final class NftTable {
                 return false;
             }
         }
+        knownAbsent = false;
         run(List.of("nft", "-f", "-"), script, false);
         applied = script;
         return true;
@@ -45,14 +48,14 @@ public final class NftTable {
      * when there is no table. Only the maps: the service sets would make the listing slow.
      */
     public String dsrMapListing() {
-        StringBuilder out = new StringBuilder();
-        for (String map : List.of("dsr4", "dsr6")) {
-            String listed = run(List.of("nft", "list", "map", "inet", NftRules.TABLE, map), null, true);
-            if (listed != null) {
-                out.append(listed).append('\n');
-            }
+        // Both maps are in every table kube-dsr writes: without dsr4 there is no table (a fresh node).
+        String v4 = run(List.of("nft", "list", "map", "inet", NftRules.TABLE, "dsr4"), null, true);
+        if (v4 == null) {
+            knownAbsent = applied == null;
+            return null;
         }
-        return out.length() == 0 ? null : out.toString();
+        String v6 = run(List.of("nft", "list", "map", "inet", NftRules.TABLE, "dsr6"), null, true);
+        return v6 == null ? v4 : v4 + "\n" + v6;
     }
 
     /** Runs nft in the namespace; returns its output, or null on failure when {@code tolerateFailure}. */

@@ -65,8 +65,12 @@ public final class SyncBenchmark {
                     Boolean.parseBoolean(System.getProperty("kubedsr.bench.nft", "true")) ? new NftTable(ns.namespace()) : null,
                     Clock.systemUTC());
             engine.start();
+            long[] cpu0 = cpuTicks();
+            long[] jvm0 = jvmWork();
             long t0 = System.nanoTime();
             SyncResult full = engine.fullResync(model);
+            long[] cpu1 = cpuTicks();
+            long[] jvm1 = jvmWork();
             System.out.printf(Locale.ROOT, "phase: full sync returned after %.2f s (nft %s)%n", (System.nanoTime() - t0) / 1e9,
                     System.getProperty("kubedsr.bench.nft", "true"));
             double fullSeconds = (System.nanoTime() - t0) / 1e9;
@@ -102,10 +106,16 @@ public final class SyncBenchmark {
                 other.exec("sh", "-c", "ipvsadm -R < " + file);
                 ipvsadm = (System.nanoTime() - t2) / 1e9;
             }
+            long[] cpu2 = cpuTicks();
             Files.delete(file);
             System.out.printf(Locale.ROOT, "RESULT full sync %dx%d from API objects: %.2f s (IPVS %d ops, address+nft %d writes); "
                     + "ipvsadm -R of the same IPVS table: %.2f s; ratio %.3f%n", services, endpoints, fullSeconds,
                     full.ipvsOperations(), full.addressOperations(), ipvsadm, fullSeconds / ipvsadm);
+            System.out.printf(Locale.ROOT, "RESULT CPU seconds: full sync JVM user %.2f sys %.2f, its child processes (nft) user %.2f sys %.2f; "
+                    + "ipvsadm -R (and its shell) user %.2f sys %.2f%n", ticks(cpu1[0] - cpu0[0]), ticks(cpu1[1] - cpu0[1]),
+                    ticks(cpu1[2] - cpu0[2]), ticks(cpu1[3] - cpu0[3]), ticks(cpu2[2] - cpu1[2]), ticks(cpu2[3] - cpu1[3]));
+            System.out.printf(Locale.ROOT, "RESULT JVM work during the full sync: JIT compiling %.2f s, %d GCs taking %.2f s, %d classes loaded%n",
+                    (jvm1[0] - jvm0[0]) / 1e3, jvm1[1] - jvm0[1], (jvm1[2] - jvm0[2]) / 1e3, jvm1[3] - jvm0[3]);
             System.out.printf(Locale.ROOT, "RESULT one endpoint added beside %d services: %d IPVS operation(s), %d netlink request(s), "
                     + "sync ms over 5 rounds %s (nft table re-applied: %s)%n", services, one.ipvsOperations(), requests, oneTimes,
                     one.addressOperations() > 0);
@@ -113,6 +123,31 @@ public final class SyncBenchmark {
                     services, endpoints, rss / 1024,
                     (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / (1024 * 1024));
         }
+    }
+
+    /** JIT compilation ms, GC count, GC ms, classes loaded so far. */
+    private static long[] jvmWork() {
+        long gcCount = 0;
+        long gcMillis = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            gcCount += Math.max(0, gc.getCollectionCount());
+            gcMillis += Math.max(0, gc.getCollectionTime());
+        }
+        return new long[] {java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime(), gcCount, gcMillis,
+                java.lang.management.ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount()};
+    }
+
+    /** utime, stime, cutime, cstime of this process (/proc/self/stat fields 14-17, clock ticks). */
+    private static long[] cpuTicks() throws Exception {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // f[0] is field 3 (state): field n is f[n - 3]
+        return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12]), Long.parseLong(f[13]), Long.parseLong(f[14])};
+    }
+
+    /** Clock ticks to seconds (USER_HZ is 100 on Linux x86-64). */
+    private static double ticks(long t) {
+        return t / 100.0;
     }
 
     private static long rssKilobytes() throws Exception {
