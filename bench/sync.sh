@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Agent sync benchmark in the real-kernel VM: a full sync of S Services x 10 endpoints from API objects to
-# the kernel vs `ipvsadm -R` of the same IPVS table, one endpoint added beside them, and the JVM's RSS.
+# the kernel vs `ipvsadm -R` of the same IPVS table, an unchanged resync, a restart adopting the state, one
+# endpoint added beside them, and the JVM's RSS.
 # Usage: bench/sync.sh [services=10000]   (as root; BENCH_JVM_OPTS replaces the JVM options, e.g. "-Xmx154m -Dkubedsr.bench.nft=false" leaves nftables out)
 set -euo pipefail
 cd "$(dirname "$0")/.."

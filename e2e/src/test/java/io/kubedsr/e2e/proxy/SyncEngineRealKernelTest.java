@@ -94,10 +94,14 @@ class SyncEngineRealKernelTest {
     }
 
     private SyncEngine engine(String... flags) {
+        return engine(new NodeInfo("node1", List.of(IpPrefix.parseAddress("192.168.1.1")), List.of(IpPrefix.parseAddress("192.168.1.1"))),
+                flags);
+    }
+
+    private SyncEngine engine(NodeInfo node, String... flags) {
         List<String> all = new ArrayList<>(List.of("--cluster-cidr=10.244.0.0/16"));
         all.addAll(List.of(flags));
         AgentConfig config = AgentFlags.parse(all.toArray(String[]::new));
-        NodeInfo node = new NodeInfo("node1", List.of(IpPrefix.parseAddress("192.168.1.1")), List.of(IpPrefix.parseAddress("192.168.1.1")));
         IpvsSysctls.apply(lab.node1.namespace()); // as the agent does at start: conntrack=1 lets nft masquerade IPVS traffic
         SyncEngine engine = new SyncEngine(config, node, ipvs, rtnl, new NftTable(lab.node1.namespace()), Clock.systemUTC());
         engine.start();
@@ -128,6 +132,45 @@ class SyncEngineRealKernelTest {
                 .contains("10.244.2.2:80").contains("TCP  192.168.1.1:30080 rr");
         assertThat(answers("http://10.96.0.10/", 6)).containsExactly("pod 10.244.1.2", "pod 10.244.2.2");
         assertThat(answers("http://192.168.1.1:30080/", 6)).containsExactly("pod 10.244.1.2", "pod 10.244.2.2");
+        // As kube-router: the VIP's local route has the node's address as source, so the node itself reaches the
+        // Service from 192.168.1.1 (the kernel's own route would make it send from the VIP).
+        assertThat(lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if"))
+                .contains("local 10.96.0.10 proto kernel scope host src 192.168.1.1");
+        assertThat(lab.node1.exec("ip", "route", "get", "10.96.0.10")).contains("src 192.168.1.1");
+        Set<String> fromNode = new java.util.TreeSet<>();
+        for (int i = 0; i < 6; i++) {
+            fromNode.add(lab.node1.exec("curl", "-sS", "--max-time", "10", "http://10.96.0.10/").trim());
+        }
+        assertThat(fromNode).as("the node's own client, pod2 answering across the LAN").containsExactly("pod 10.244.1.2",
+                "pod 10.244.2.2");
+    }
+
+    @Test
+    void dualStackVipsIpv4GetsTheNodesSourceAndBothLeaveWithTheService() {
+        lab.node1.exec("ip", "-6", "addr", "add", "fd00:1::1/64", "dev", "eth0", "nodad");
+        Service dual = new ServiceBuilder().withNewMetadata().withNamespace("default").withName("dual").endMetadata()
+                .withNewSpec().withType("ClusterIP").withClusterIP("10.96.0.20").withClusterIPs("10.96.0.20", "fd00:96::20")
+                .addNewPort().withName("http").withProtocol("TCP").withPort(80).endPort().endSpec().build();
+        model.putService(dual);
+        List<java.net.InetAddress> addresses = List.of(IpPrefix.parseAddress("192.168.1.1"), IpPrefix.parseAddress("fd00:1::1"));
+        NodeInfo node = new NodeInfo("node1", addresses, addresses);
+        engine(node, "--enable-ipv6=true").fullResync(model);
+        // IPv6 keeps the kernel's route (metric 0 cannot be replaced from user space): one route, no second one.
+        assertThat(lab.node1.exec("ip", "-6", "route", "show", "table", "local", "dev", "kube-dummy-if").lines()
+                .filter(l -> l.contains("fd00:96::20")).toList()).singleElement().satisfies(l -> assertThat(l).doesNotContain("src"));
+        assertThat(lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if"))
+                .contains("local 10.96.0.20 proto kernel scope host src 192.168.1.1");
+
+        SyncEngine restarted = engine(node, "--enable-ipv6=true");
+        assertThat(restarted.fullResync(model).kernelWrites()).as("adopted: addresses and routes as wanted").isZero();
+
+        model.removeService(dual);
+        assertThat(restarted.syncServices(List.of(new ServiceRef("default", "dual")), model).addressOperations())
+                .as("two addresses, the IPv4 one's route and the nftables table").isEqualTo(4);
+        assertThat(lab.node1.exec("ip", "-6", "route", "show", "table", "local", "dev", "kube-dummy-if")).doesNotContain("fd00:96::20");
+        assertThat(lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if")).doesNotContain("10.96.0.20");
+        assertThat(lab.node1.exec("ip", "addr", "show", "kube-dummy-if")).doesNotContain("10.96.0.20").doesNotContain("fd00:96::20")
+                .contains("10.96.0.10/32");
     }
 
     @Test
@@ -168,8 +211,14 @@ class SyncEngineRealKernelTest {
         engine.fullResync(model);
         lab.node1.exec("ipvsadm", "-d", "-t", "10.96.0.10:80", "-r", "10.244.2.2:80");
         assertThat(lab.node1.exec("ipvsadm", "-S", "-n")).doesNotContain("-a -t 10.96.0.10:80 -r 10.244.2.2:80");
+        // and the VIP's local route put back to the kernel's (source: the VIP itself)
+        lab.node1.exec("ip", "route", "replace", "local", "10.96.0.10", "dev", "kube-dummy-if", "table", "local", "proto", "kernel",
+                "scope", "host", "src", "10.96.0.10");
         SyncResult repaired = engine.fullResync(model);
         assertThat(repaired.ipvsOperations()).isEqualTo(1);
+        assertThat(repaired.addressOperations()).as("the local route replaced, nothing else").isEqualTo(1);
+        assertThat(lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if"))
+                .contains("local 10.96.0.10 proto kernel scope host src 192.168.1.1").doesNotContain("src 10.96.0.10");
         String table = lab.node1.exec("ipvsadm", "-S", "-n");
         assertThat(table).contains("-a -t 10.96.0.10:80 -r 10.244.2.2:80 -m -w 1");
         assertThat(table).contains("-A -t 10.50.0.1:80 -s wlc").contains("-a -t 10.50.0.1:80 -r 10.244.9.9:80 -m -w 1");
@@ -179,6 +228,8 @@ class SyncEngineRealKernelTest {
         table = lab.node1.exec("ipvsadm", "-S", "-n");
         assertThat(table).doesNotContain("10.96.0.10").contains("-A -t 10.50.0.1:80 -s wlc");
         assertThat(lab.node1.exec("ip", "addr", "show", "kube-dummy-if")).doesNotContain("10.96.0.10");
+        assertThat(lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if"))
+                .as("the route with the node's source goes with the address").doesNotContain("10.96.0.10");
     }
 
     @Test

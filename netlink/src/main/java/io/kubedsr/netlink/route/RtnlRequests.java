@@ -161,7 +161,8 @@ public final class RtnlRequests {
 
     // ---- routes ----
 
-    private static MessageBuilder rtmsg(int type, int flags, String what, Route r, RouteScope scope, int protocol) {
+    private static MessageBuilder rtmsg(int type, int flags, java.util.function.Supplier<String> what, Route r, RouteScope scope,
+            int protocol) {
         MessageBuilder b = new MessageBuilder(type, flags, what);
         b.rawU8(r.family().number()).rawU8(r.destination().length()).rawU8(0).rawU8(0); // family, dst_len, src_len, tos
         // rtm_table holds only 8 bits; RTA_TABLE carries the full number.
@@ -188,17 +189,17 @@ public final class RtnlRequests {
     }
 
     public static NetlinkRequest addRoute(Route r) {
-        return rtmsg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, "add route " + r, r, r.scope(), r.protocol()).build();
+        return rtmsg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, () -> "add route " + r, r, r.scope(), r.protocol()).build();
     }
 
     /** Adds or replaces the route with the same destination, table, tos and metric. */
     public static NetlinkRequest replaceRoute(Route r) {
-        return rtmsg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, "replace route " + r, r, r.scope(), r.protocol()).build();
+        return rtmsg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, () -> "replace route " + r, r, r.scope(), r.protocol()).build();
     }
 
     /** Deletes the route: scope NOWHERE and protocol 0 match any scope and protocol, as `ip route del` does. */
     public static NetlinkRequest deleteRoute(Route r) {
-        return rtmsg(RTM_DELROUTE, 0, "delete route " + r, r, RouteScope.NOWHERE, 0).build();
+        return rtmsg(RTM_DELROUTE, 0, () -> "delete route " + r, r, RouteScope.NOWHERE, 0).build();
     }
 
     /** Dumps the routes of a family in one table (the kernel filters by RTA_TABLE under strict checking). */

@@ -86,6 +86,33 @@ class RouteHostKernelTest {
         assertThat(rtnl.routes(AddressFamily.INET6, 4242)).isEmpty();
     }
 
+    /**
+     * Why kube-dsr gives only IPv4 VIPs the node's address as source: the kernel's local route of an IPv6
+     * address has metric 0, and a route from user space never does (0 means IP6_RT_PRIO_USER, 1024), so a
+     * "replace" adds a second route that lookups never choose. (IPv4 has no metric here: the replace works.)
+     */
+    @Test
+    void anIpv6AddressesLocalRouteCannotBeReplacedFromUserSpace() {
+        rtnl.setUp(lo);
+        rtnl.addAddress(new Address(lo, IpPrefix.parse("fd51::1/128"), RouteScope.UNIVERSE, true));
+        rtnl.addAddress(new Address(lo, IpPrefix.parse("fd00:96::20/128"), RouteScope.UNIVERSE, true));
+        Route mine = Route.to(IpPrefix.parse("fd00:96::20/128")).withTable(Route.TABLE_LOCAL).withType(RouteType.LOCAL)
+                .withScope(RouteScope.HOST).withProtocol(2).withOutputLink(lo).withSource(IpPrefix.parseAddress("fd51::1"));
+        rtnl.replaceRoute(mine);
+        List<Route> local = rtnl.routes(AddressFamily.INET6, Route.TABLE_LOCAL).stream()
+                .filter(r -> r.destination().equals(mine.destination())).toList();
+        assertThat(local).extracting(Route::metric).containsExactlyInAnyOrder(0, 1024);
+        assertThat(ns.exec("ip", "-6", "route", "get", "fd00:96::20")).doesNotContain("src fd51::1");
+
+        rtnl.addAddress(Address.of(lo, IpPrefix.parse("10.96.0.20/32")));
+        Route mine4 = Route.to(IpPrefix.parse("10.96.0.20/32")).withTable(Route.TABLE_LOCAL).withType(RouteType.LOCAL)
+                .withScope(RouteScope.HOST).withProtocol(2).withOutputLink(lo).withSource(IpPrefix.parseAddress("192.168.50.1"));
+        rtnl.replaceRoute(mine4);
+        assertThat(rtnl.routes(AddressFamily.INET, Route.TABLE_LOCAL)).filteredOn(r -> r.destination().equals(mine4.destination()))
+                .singleElement().satisfies(r -> assertThat(r.source()).isEqualTo(IpPrefix.parseAddress("192.168.50.1")));
+        assertThat(ns.exec("ip", "route", "get", "10.96.0.20")).contains("src 192.168.50.1");
+    }
+
     @Test
     void replaceChangesTheRouteInPlace() {
         Route r = Route.to(IpPrefix.parse("10.9.0.0/16")).withTable(TABLE).withOutputLink(dev);

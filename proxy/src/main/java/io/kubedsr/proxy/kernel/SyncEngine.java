@@ -25,11 +25,9 @@ import io.kubedsr.ipvs.RealServerStatus;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.ipvs.VirtualServerStatus;
 import io.kubedsr.netlink.AddressFamily;
-import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.route.Address;
 import io.kubedsr.netlink.route.Link;
 import io.kubedsr.netlink.route.LinkKind;
-import io.kubedsr.netlink.route.RouteScope;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.ipvs.VirtualServer;
 import io.kubedsr.proxy.config.AgentConfig;
@@ -77,7 +75,7 @@ public final class SyncEngine {
     private final Map<VirtualServerKey, DesiredVirtualServer> desired = new HashMap<>();
     private Map<VirtualServerKey, RealizedVirtualServer> realized = new HashMap<>();
     private Map<DrainKey, Instant> draining = new HashMap<>();
-    private final Set<InetAddress> vipsHeld = new HashSet<>();
+    private final VipAddresses vips;
     /** How many Service plans want each VIP: an incremental sync only looks at the VIPs it touched. */
     private final Map<InetAddress, Integer> vipRefs = new HashMap<>();
     /** The nftables table needs re-rendering: virtual servers, VIPs or hairpin endpoints changed. */
@@ -111,6 +109,7 @@ public final class SyncEngine {
         this.config = config;
         this.dsrRouting = new DsrRouting(rtnl);
         this.dsrPods = dsrPods;
+        this.vips = new VipAddresses(rtnl, () -> this.node.addresses());
         this.ipvsPlanner = new IpvsPlanner(config.ipvsGracefulTermination(), config.ipvsGracefulPeriod());
         nodeChanged(node);
         this.ipvs = ipvs;
@@ -135,6 +134,7 @@ public final class SyncEngine {
             rtnl.setUp(dummy.index());
         }
         dummyIndex = dummy.index();
+        vips.useLink(dummyIndex);
         linkMtu = nodeLinkMtu();
         IpvsTimeouts timeouts = new IpvsTimeouts((int) config.serviceTcpTimeout().toSeconds(),
                 (int) config.serviceTcpFinTimeout().toSeconds(), (int) config.serviceUdpTimeout().toSeconds());
@@ -212,7 +212,7 @@ public final class SyncEngine {
                 nftDirty = true;
             }
         }
-        int addressOps = syncVips(vipCandidates);
+        int addressOps = vips.sync(vipCandidates, this::wantsVip);
         Map<VirtualServerKey, DesiredVirtualServer> want = new LinkedHashMap<>();
         Map<VirtualServerKey, RealizedVirtualServer> have = new LinkedHashMap<>();
         for (VirtualServerKey k : touched) {
@@ -368,15 +368,14 @@ public final class SyncEngine {
             adopt(ref, planner.plan(model.service(ref).orElseThrow(), model.slices(ref)), problems);
         }
         long planned = System.nanoTime();
-        vipsHeld.clear();
-        vipsHeld.addAll(dummyAddresses());
+        vips.reload(dummyIndex);
         // Dump before the VIPs change: a virtual server on a VIP about to leave kube-dummy-if (its Service was
         // deleted while the agent was down) is recognised as ours only while the VIP is still there.
         realized = dumpOwned();
         long dumped = System.nanoTime();
-        Set<InetAddress> everyVip = new HashSet<>(vipsHeld);
+        Set<InetAddress> everyVip = new HashSet<>(vips.held());
         everyVip.addAll(vipRefs.keySet());
-        int addressOps = syncVips(everyVip);
+        int addressOps = vips.sync(everyVip, this::wantsVip);
         long vipsDone = System.nanoTime();
         SyncResult result = apply(new LinkedHashMap<>(desired), new LinkedHashMap<>(realized), addressOps, problems, t0);
         LOG.info("full resync phases: marks_ms={} plan_ms={} dump_ms={} vips_ms={} nft_ms={} diff_ms={} ipvs_ms={} total_ms={}"
@@ -576,7 +575,7 @@ public final class SyncEngine {
                 }
             }
         }
-        return new NftRules.Input(desired.keySet(), keepSource, vipsHeld, config.clusterCidr(), hairpin,
+        return new NftRules.Input(desired.keySet(), keepSource, vips.held(), config.clusterCidr(), hairpin,
                 config.masqueradeAll(), config.ipvsPermitAll(), dsr, linkMtu, guePorts);
     }
 
@@ -604,7 +603,7 @@ public final class SyncEngine {
         Map<AddressFamily, Set<Integer>> ruleMarks = new HashMap<>();
         for (VirtualServerStatus vs : ipvs.virtualServers()) {
             VirtualServerKey key = vs.server().key();
-            if (ownership.owns(key, vipsHeld) || ownsDsr(key, ruleMarks)
+            if (ownership.owns(key, vips.held()) || ownsDsr(key, ruleMarks)
                     || desired.containsKey(key) && !ownership.excluded(addressOf(key))) {
                 out.put(key, new RealizedVirtualServer(vs.server(), ipvs.realServers(key)));
             }
@@ -629,81 +628,22 @@ public final class SyncEngine {
         return key instanceof VirtualServerKey.ByAddress a ? a.address() : AddressFamily.INET.anyAddress();
     }
 
-    /**
-     * Makes kube-dummy-if hold exactly the VIPs the plans want, looking only at {@code candidates} (the VIPs a
-     * sync touched, or all of them for a full resync), in pipelined batches; returns the address writes issued.
-     * An address that is already there (EEXIST) or already gone (not found) counts as done.
-     */
-    private int syncVips(Set<InetAddress> candidates) {
-        List<InetAddress> adds = new ArrayList<>();
-        List<InetAddress> deletes = new ArrayList<>();
-        for (InetAddress vip : candidates) {
-            boolean wanted = vipRefs.getOrDefault(vip, 0) > 0 && !ownership.excluded(vip);
-            if (wanted && !vipsHeld.contains(vip)) {
-                adds.add(vip);
-            } else if (!wanted && vipsHeld.contains(vip)) {
-                deletes.add(vip);
-            }
-        }
-        List<io.kubedsr.netlink.NetlinkRequest> requests = new ArrayList<>();
-        for (InetAddress vip : adds) {
-            requests.add(io.kubedsr.netlink.route.RtnlRequests.addAddress(vipAddress(vip)));
-        }
-        for (InetAddress vip : deletes) {
-            requests.add(io.kubedsr.netlink.route.RtnlRequests.deleteAddress(vipAddress(vip)));
-        }
-        if (requests.isEmpty()) {
-            return 0;
-        }
-        Set<Integer> failed = new HashSet<>();
-        for (io.kubedsr.netlink.BatchResult.Failure f : rtnl.connection().executeBatch(requests).failures()) {
-            boolean isAdd = f.index() < adds.size();
-            if (isAdd ? f.error().alreadyExists() : f.error().isNotFound()) {
-                continue;
-            }
-            failed.add(f.index());
-            LOG.warn("{} failed errno={}", f.request().description(), f.error().errno());
-        }
-        for (int i = 0; i < adds.size(); i++) {
-            if (!failed.contains(i)) {
-                vipsHeld.add(adds.get(i));
-            }
-        }
-        for (int i = 0; i < deletes.size(); i++) {
-            if (!failed.contains(adds.size() + i)) {
-                vipsHeld.remove(deletes.get(i));
-            }
-        }
-        return requests.size() - failed.size();
-    }
-
-    private Address vipAddress(InetAddress vip) {
-        return new Address(dummyIndex, IpPrefix.host(vip), RouteScope.UNIVERSE, AddressFamily.of(vip) == AddressFamily.INET6);
-    }
-
-    private Set<InetAddress> dummyAddresses() {
-        Set<InetAddress> out = new HashSet<>();
-        for (Address a : rtnl.addresses(dummyIndex)) {
-            if (a.prefix().length() == a.family().maxPrefixLength() && !a.address().isLinkLocalAddress()) {
-                out.add(a.address());
-            }
-        }
-        return out;
+    private boolean wantsVip(InetAddress vip) {
+        return vipRefs.getOrDefault(vip, 0) > 0 && !ownership.excluded(vip);
     }
 
     /** Removes everything kube-dsr owns (--cleanup-config): its virtual servers and kube-dummy-if. */
     public int cleanup() {
         Link dummy = rtnl.link(DUMMY_LINK).orElse(null);
-        vipsHeld.clear();
         if (dummy != null) {
             dummyIndex = dummy.index();
-            vipsHeld.addAll(dummyAddresses());
+            vips.reload(dummyIndex);
         }
         recoverMarks();
         List<IpvsOperation> ops = new ArrayList<>();
         Map<AddressFamily, Set<Integer>> ruleMarks = new HashMap<>();
         for (VirtualServerStatus vs : ipvs.virtualServers()) {
-            if (ownership.owns(vs.server().key(), vipsHeld) || ownsDsr(vs.server().key(), ruleMarks)) {
+            if (ownership.owns(vs.server().key(), vips.held()) || ownsDsr(vs.server().key(), ruleMarks)) {
                 ops.add(new IpvsOperation.DeleteVirtualServer(vs.server().key()));
             }
         }

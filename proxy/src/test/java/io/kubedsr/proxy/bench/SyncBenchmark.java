@@ -28,8 +28,9 @@ import io.kubedsr.proxy.watch.ClusterModel;
 /**
  * Benchmark command (not a test), run inside the VM by {@code bench/sync.sh}: a full sync of S ClusterIP
  * Services x 10 endpoints from API objects (fabric8 Service and EndpointSlice objects) to the kernel (IPVS,
- * the VIPs on kube-dummy-if, the nftables table), the same IPVS table through {@code ipvsadm -R}, one
- * endpoint added beside them (operations and time), and the JVM's resident memory with the model loaded.
+ * the VIPs on kube-dummy-if, the nftables table), the same IPVS table through {@code ipvsadm -R}, an unchanged
+ * periodic resync and a restarted engine adopting the state (time, writes), one endpoint added beside them
+ * (operations and time), and the JVM's resident memory with the model loaded.
  */
 public final class SyncBenchmark {
     private SyncBenchmark() {
@@ -61,10 +62,14 @@ public final class SyncBenchmark {
         try (TestNamespace ns = TestNamespace.create();
                 IpvsClient ipvs = new IpvsClient(ns.namespace().openConnection(NetlinkProtocol.GENERIC));
                 Rtnetlink rtnl = ns.namespace().openRtnetlink()) {
-            SyncEngine engine = new SyncEngine(AgentFlags.parse(new String[] {"--cluster-cidr=10.244.0.0/16"}), node, ipvs, rtnl,
-                    Boolean.parseBoolean(System.getProperty("kubedsr.bench.nft", "true")) ? new NftTable(ns.namespace()) : null,
-                    Clock.systemUTC());
-            engine.start();
+            java.util.function.Supplier<SyncEngine> newEngine = () -> {
+                SyncEngine e = new SyncEngine(AgentFlags.parse(new String[] {"--cluster-cidr=10.244.0.0/16"}), node, ipvs, rtnl,
+                        Boolean.parseBoolean(System.getProperty("kubedsr.bench.nft", "true")) ? new NftTable(ns.namespace()) : null,
+                        Clock.systemUTC());
+                e.start();
+                return e;
+            };
+            SyncEngine engine = newEngine.get();
             long[] cpu0 = cpuTicks();
             long[] jvm0 = jvmWork();
             long t0 = System.nanoTime();
@@ -79,6 +84,15 @@ public final class SyncBenchmark {
             }
             System.gc();
             long rss = rssKilobytes();
+
+            // The periodic full resync (--ipvs-sync-period) with nothing changed, then a restarted agent (a new
+            // engine) adopting the kernel state: both dump and compare, and must write nothing.
+            long t3 = System.nanoTime();
+            SyncResult unchanged = engine.fullResync(model);
+            double unchangedSeconds = (System.nanoTime() - t3) / 1e9;
+            long t4 = System.nanoTime();
+            SyncResult adopted = newEngine.get().fullResync(model);
+            double adoptedSeconds = (System.nanoTime() - t4) / 1e9;
 
             // One endpoint added to one Service, five times (different Services): the first run is cold code
             // in an emulated JVM, the later ones show the steady state.
@@ -116,6 +130,9 @@ public final class SyncBenchmark {
                     ticks(cpu1[2] - cpu0[2]), ticks(cpu1[3] - cpu0[3]), ticks(cpu2[2] - cpu1[2]), ticks(cpu2[3] - cpu1[3]));
             System.out.printf(Locale.ROOT, "RESULT JVM work during the full sync: JIT compiling %.2f s, %d GCs taking %.2f s, %d classes loaded%n",
                     (jvm1[0] - jvm0[0]) / 1e3, jvm1[1] - jvm0[1], (jvm1[2] - jvm0[2]) / 1e3, jvm1[3] - jvm0[3]);
+            System.out.printf(Locale.ROOT, "RESULT periodic full resync, nothing changed: %.2f s, %d kernel writes; a restarted engine "
+                    + "adopting it: %.2f s, %d kernel writes%n", unchangedSeconds, unchanged.kernelWrites(), adoptedSeconds,
+                    adopted.kernelWrites());
             System.out.printf(Locale.ROOT, "RESULT one endpoint added beside %d services: %d IPVS operation(s), %d netlink request(s), "
                     + "sync ms over 5 rounds %s (nft table re-applied: %s)%n", services, one.ipvsOperations(), requests, oneTimes,
                     one.addressOperations() > 0);
