@@ -1,9 +1,9 @@
 package io.kubedsr.ipvs;
 
 /**
- * How IPVS forwards to a real server (IP_VS_CONN_F_FWD_MASK values). The records write out equals and hashCode:
- * the generated ones dispatch through invokedynamic, slow in the cold code of a first full sync (every real
- * server's equality compares its forwarding; docs/performance.md).
+ * How IPVS forwards to a real server (IP_VS_CONN_F_FWD_MASK values). {@link Tunnel} writes out equals and
+ * hashCode: the generated ones dispatch through invokedynamic, slow in the cold code of a first full sync
+ * (docs/performance.md); the others have no fields and {@link RealServer} compares them by identity first.
  */
 public sealed interface Forwarding {
     /** The IP_VS_CONN_F_* forwarding method number. */
@@ -33,16 +33,6 @@ public sealed interface Forwarding {
         }
 
         @Override
-        public boolean equals(Object o) {
-            return o instanceof Masquerade;
-        }
-
-        @Override
-        public int hashCode() {
-            return 0;
-        }
-
-        @Override
         public String toString() {
             return "masq";
         }
@@ -51,16 +41,6 @@ public sealed interface Forwarding {
     /** IP_VS_CONN_F_LOCALNODE. */
     record Local() implements Forwarding {
         public int method() {
-            return 1;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Local;
-        }
-
-        @Override
-        public int hashCode() {
             return 1;
         }
 
@@ -118,16 +98,6 @@ public sealed interface Forwarding {
         }
 
         @Override
-        public boolean equals(Object o) {
-            return o instanceof DirectRoute;
-        }
-
-        @Override
-        public int hashCode() {
-            return 3;
-        }
-
-        @Override
         public String toString() {
             return "route";
         }
@@ -136,16 +106,6 @@ public sealed interface Forwarding {
     /** IP_VS_CONN_F_BYPASS. */
     record Bypass() implements Forwarding {
         public int method() {
-            return 4;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Bypass;
-        }
-
-        @Override
-        public int hashCode() {
             return 4;
         }
 

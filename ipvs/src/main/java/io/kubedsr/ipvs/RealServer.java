@@ -33,13 +33,14 @@ public record RealServer(InetAddress address, int port, Forwarding forwarding, i
     @Override
     public boolean equals(Object o) {
         return o instanceof RealServer r && port == r.port && weight == r.weight && upperThreshold == r.upperThreshold
-                && lowerThreshold == r.lowerThreshold && address.equals(r.address) && forwarding.equals(r.forwarding);
+                && lowerThreshold == r.lowerThreshold && address.equals(r.address)
+                && (forwarding == r.forwarding || forwarding.equals(r.forwarding)); // the constants: by identity
     }
 
     @Override
     public int hashCode() {
         int h = address.hashCode() * 31 + port;
-        h = h * 31 + forwarding.hashCode();
+        h = h * 31 + (forwarding instanceof Forwarding.Tunnel t ? t.hashCode() : forwarding.method());
         h = h * 31 + weight;
         return (h * 31 + upperThreshold) * 31 + lowerThreshold;
     }
