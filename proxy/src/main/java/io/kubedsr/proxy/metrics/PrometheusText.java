@@ -35,6 +35,16 @@ public final class PrometheusText {
         return this;
     }
 
+    /** A family of one unlabelled sample: its HELP and TYPE lines, then the sample. */
+    public PrometheusText single(String name, String type, String help, double value) {
+        return family(name, type, help).sample(name, value);
+    }
+
+    /** A histogram family of one unlabelled histogram. */
+    public PrometheusText singleHistogram(String name, String help, Histogram.Snapshot h) {
+        return family(name, "histogram", help).histogram(name, h);
+    }
+
     /** The {@code _bucket} (with {@code le}), {@code _sum} and {@code _count} samples of a histogram. */
     public PrometheusText histogram(String name, Histogram.Snapshot h, String... labels) {
         for (int i = 0; i < h.bounds().length; i++) {

@@ -49,7 +49,6 @@ public final class ServiceMetrics {
                         "port", Integer.toString(s.virtualServer().port()));
             }
         }
-        out.family("kube_router_controller_ipvs_services", "gauge", "IPVS virtual servers in the kernel (all owners)");
-        out.sample("kube_router_controller_ipvs_services", ipvsServices);
+        out.single("kube_router_controller_ipvs_services", "gauge", "IPVS virtual servers in the kernel (all owners)", ipvsServices);
     }
 }

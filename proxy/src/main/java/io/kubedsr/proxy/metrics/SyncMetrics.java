@@ -77,18 +77,15 @@ public final class SyncMetrics {
 
     /** Appends the sync families to {@code out}. */
     public void render(PrometheusText out) {
-        out.family("kubeproxy_sync_proxy_rules_duration_seconds", "histogram",
-                "Duration of every sync (full, partial and graceful-termination follow-ups) in seconds");
-        out.histogram("kubeproxy_sync_proxy_rules_duration_seconds", all.snapshot());
-        out.family("kubeproxy_sync_full_proxy_rules_duration_seconds", "histogram",
-                "Duration of full resyncs (kernel dumped, drift repaired) in seconds");
-        out.histogram("kubeproxy_sync_full_proxy_rules_duration_seconds", full.snapshot());
-        out.family("kubeproxy_sync_partial_proxy_rules_duration_seconds", "histogram",
-                "Duration of incremental syncs (only changed Services re-planned) in seconds");
-        out.histogram("kubeproxy_sync_partial_proxy_rules_duration_seconds", partial.snapshot());
-        out.family("kubeproxy_network_programming_duration_seconds", "histogram",
-                "Time from a Service or EndpointSlice change seen by the agent to the end of the kernel write carrying it, in seconds");
-        out.histogram("kubeproxy_network_programming_duration_seconds", programming.snapshot());
+        out.singleHistogram("kubeproxy_sync_proxy_rules_duration_seconds",
+                "Duration of every sync (full, partial and graceful-termination follow-ups) in seconds", all.snapshot());
+        out.singleHistogram("kubeproxy_sync_full_proxy_rules_duration_seconds",
+                "Duration of full resyncs (kernel dumped, drift repaired) in seconds", full.snapshot());
+        out.singleHistogram("kubeproxy_sync_partial_proxy_rules_duration_seconds",
+                "Duration of incremental syncs (only changed Services re-planned) in seconds", partial.snapshot());
+        out.singleHistogram("kubeproxy_network_programming_duration_seconds",
+                "Time from a Service or EndpointSlice change seen by the agent to the end of the kernel write carrying it, in seconds",
+                programming.snapshot());
         long ops;
         long fails;
         long addrs;
@@ -99,14 +96,11 @@ public final class SyncMetrics {
             addrs = addressOperations;
             errors = syncErrors;
         }
-        out.family("kube_dsr_ipvs_operations_total", "counter", "IPVS writes issued (virtual and real servers added, edited, deleted)");
-        out.sample("kube_dsr_ipvs_operations_total", ops);
-        out.family("kube_dsr_ipvs_operation_failures_total", "counter", "IPVS writes the kernel refused");
-        out.sample("kube_dsr_ipvs_operation_failures_total", fails);
-        out.family("kube_dsr_address_operations_total", "counter",
-                "Other kernel writes issued: VIP addresses on kube-dummy-if and nftables table replacements");
-        out.sample("kube_dsr_address_operations_total", addrs);
-        out.family("kube_dsr_sync_errors_total", "counter", "Syncs that failed with an error (a full resync follows each)");
-        out.sample("kube_dsr_sync_errors_total", errors);
+        out.single("kube_dsr_ipvs_operations_total", "counter", "IPVS writes issued (virtual and real servers added, edited, deleted)", ops);
+        out.single("kube_dsr_ipvs_operation_failures_total", "counter", "IPVS writes the kernel refused", fails);
+        out.single("kube_dsr_address_operations_total", "counter",
+                "Other kernel writes issued: VIP addresses on kube-dummy-if and their local routes, nftables table replacements,"
+                        + " DSR policy rules and pod receivers", addrs);
+        out.single("kube_dsr_sync_errors_total", "counter", "Syncs that failed with an error (a full resync follows each)", errors);
     }
 }
