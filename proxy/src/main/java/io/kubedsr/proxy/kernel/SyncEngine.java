@@ -80,7 +80,6 @@ public final class SyncEngine {
     private final Map<InetAddress, Integer> vipRefs = new HashMap<>();
     /** The nftables table needs re-rendering: virtual servers, VIPs or hairpin endpoints changed. */
     private boolean nftDirty = true;
-    private int dummyIndex;
 
     // DSR: marks per service, the director's policy routing, the receivers of this node's pods.
     private final DsrMarks marks = new DsrMarks();
@@ -133,8 +132,7 @@ public final class SyncEngine {
         if (!dummy.isUp()) {
             rtnl.setUp(dummy.index());
         }
-        dummyIndex = dummy.index();
-        vips.useLink(dummyIndex);
+        vips.useLink(dummy.index());
         linkMtu = nodeLinkMtu();
         IpvsTimeouts timeouts = new IpvsTimeouts((int) config.serviceTcpTimeout().toSeconds(),
                 (int) config.serviceTcpFinTimeout().toSeconds(), (int) config.serviceUdpTimeout().toSeconds());
@@ -368,7 +366,7 @@ public final class SyncEngine {
             adopt(ref, planner.plan(model.service(ref).orElseThrow(), model.slices(ref)), problems);
         }
         long planned = System.nanoTime();
-        vips.reload(dummyIndex);
+        vips.reload();
         // Dump before the VIPs change: a virtual server on a VIP about to leave kube-dummy-if (its Service was
         // deleted while the agent was down) is recognised as ours only while the VIP is still there.
         realized = dumpOwned();
@@ -654,8 +652,8 @@ public final class SyncEngine {
     public int cleanup() {
         Link dummy = rtnl.link(DUMMY_LINK).orElse(null);
         if (dummy != null) {
-            dummyIndex = dummy.index();
-            vips.reload(dummyIndex);
+            vips.useLink(dummy.index());
+            vips.reload();
         }
         recoverMarks();
         List<IpvsOperation> ops = new ArrayList<>();

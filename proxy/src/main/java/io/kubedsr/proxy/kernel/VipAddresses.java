@@ -53,7 +53,7 @@ final class VipAddresses {
         this.nodeAddresses = nodeAddresses;
     }
 
-    /** The dummy link's index, before the first {@link #reload}. */
+    /** The dummy link: its host addresses and their local routes are what this class keeps. */
     void useLink(int dummyIndex) {
         linkIndex = dummyIndex;
     }
@@ -67,13 +67,12 @@ final class VipAddresses {
      * Reads the dummy link's host addresses and their local routes from the kernel, and which node addresses
      * this host has (start, full resync).
      */
-    void reload(int dummyIndex) {
-        linkIndex = dummyIndex;
+    void reload() {
         held.clear();
         routeSource.clear();
         Set<InetAddress> elsewhere = new HashSet<>();
         for (Address a : rtnl.addresses(AddressFamily.UNSPEC)) {
-            if (a.linkIndex() != dummyIndex) {
+            if (a.linkIndex() != linkIndex) {
                 elsewhere.add(a.address());
             } else if (a.prefix().length() == a.family().maxPrefixLength() && !a.address().isLinkLocalAddress()) {
                 held.add(a.address());
@@ -93,7 +92,7 @@ final class VipAddresses {
         }
         for (AddressFamily f : List.of(AddressFamily.INET, AddressFamily.INET6)) {
             for (Route r : rtnl.routes(f, Route.TABLE_LOCAL)) {
-                if (r.outputLink() == dummyIndex && r.type() == RouteType.LOCAL
+                if (r.outputLink() == linkIndex && r.type() == RouteType.LOCAL
                         && r.destination().length() == f.maxPrefixLength() && r.source() != null) {
                     routeSource.put(r.destination().address(), r.source());
                 }
