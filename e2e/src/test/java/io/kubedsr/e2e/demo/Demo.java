@@ -110,22 +110,14 @@ public final class Demo {
                             && namespaces.get(5).exec("ip", "addr").contains("198.51.100.10/32"));
 
             say("ClusterIP: node2 asks web (10.96.10.80:80, pods on :8080) twice");
-            for (int i = 0; i < 2; i++) {
-                System.out.println("    " + node2.exec("curl", "-sS", "--max-time", "10", "http://10.96.10.80/").trim());
-            }
+            ask(node2, "http://10.96.10.80/", 2);
             say("NodePort: the client asks node1:30080 (web-nodeport) twice");
-            for (int i = 0; i < 2; i++) {
-                System.out.println("    " + client.exec("curl", "-sS", "--max-time", "10", "http://192.168.1.1:30080/").trim());
-            }
+            ask(client, "http://192.168.1.1:30080/", 2);
             counters();
             say("DSR over IPIP: the client asks web-dsr (external IP 198.51.100.10:8080) four times; node1 directs");
-            for (int i = 0; i < 4; i++) {
-                System.out.println("    " + client.exec("curl", "-sS", "--max-time", "10", "http://198.51.100.10:8080/").trim());
-            }
+            ask(client, "http://198.51.100.10:8080/", 4);
             say("DSR over GUE: the client asks web-dsr-gue (external IP 198.51.100.11:8080) four times");
-            for (int i = 0; i < 4; i++) {
-                System.out.println("    " + client.exec("curl", "-sS", "--max-time", "10", "http://198.51.100.11:8080/").trim());
-            }
+            ask(client, "http://198.51.100.11:8080/", 4);
             say("the proof that DSR replies bypassed the director");
             String node1Count = packets(node1);
             String node2Count = packets(node2);
@@ -210,6 +202,13 @@ public final class Demo {
     private void counters() {
         for (TestNamespace node : List.of(node1, node2)) {
             node.exec("nft", "reset counters table ip demo");
+        }
+    }
+
+    /** Asks {@code url} from {@code from} {@code times} times and prints each answer. */
+    private static void ask(TestNamespace from, String url, int times) {
+        for (int i = 0; i < times; i++) {
+            System.out.println("    " + from.exec("curl", "-sS", "--max-time", "10", url).trim());
         }
     }
 
