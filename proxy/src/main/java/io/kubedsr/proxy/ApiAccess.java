@@ -6,9 +6,9 @@ import java.util.Set;
 /**
  * The Kubernetes API calls the agent makes, as RBAC permissions. {@code deploy/rbac.yaml}'s ClusterRole grants
  * exactly these, no more (DeployManifestsTest checks it): when the agent starts calling something new, add
- * it here and to the ClusterRole in the same change. Not needed yet, so not granted: Pods (DSR will watch
- * this node's pods to find their network namespaces), Event patches (the recorder creates a new Event and
- * never updates a count), Nodes list/watch (the overlay will watch every node).
+ * it here and to the ClusterRole in the same change. Not needed, so not granted: Pods (DSR finds pods' network
+ * namespaces by scanning the node), Event patches (the recorder creates a new Event and never updates a count),
+ * getting a Node by name (this node comes with the Nodes informer's list).
  */
 public final class ApiAccess {
     private ApiAccess() {
@@ -28,8 +28,11 @@ public final class ApiAccess {
     public static final Permission ENDPOINT_SLICES = new Permission("discovery.k8s.io", "endpointslices",
             Set.of("list", "watch"));
 
-    /** This node, read once at start by name for the addresses NodePorts are served on (Agent.start). */
-    public static final Permission NODES = new Permission("", "nodes", Set.of("get"));
+    /**
+     * Every Node: the Nodes informer lists, then watches (Agent.start). This node's addresses serve NodePorts; every
+     * node's are the overlay's peers and DSR's hostNetwork check.
+     */
+    public static final Permission NODES = new Permission("", "nodes", Set.of("list", "watch"));
 
     /** Core v1 Warning Events on Services that have a problem (EventRecorder.record): created only. */
     public static final Permission EVENTS = new Permission("", "events", Set.of("create"));

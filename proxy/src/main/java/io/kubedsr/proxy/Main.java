@@ -3,22 +3,22 @@ package io.kubedsr.proxy;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
 import io.kubedsr.ipvs.IpvsClient;
 import io.kubedsr.netlink.NetlinkConnection;
 import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.netns.NetworkNamespace;
 import io.kubedsr.netlink.route.Rtnetlink;
+import io.kubedsr.proxy.api.ApiClients;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.config.AgentFlags;
 import io.kubedsr.proxy.config.FlagParseException;
@@ -29,6 +29,8 @@ import io.kubedsr.proxy.kernel.Modules;
 import io.kubedsr.proxy.kernel.ServiceKernel;
 import io.kubedsr.proxy.kernel.UdpConntrack;
 import io.kubedsr.proxy.nft.NftTable;
+import io.kubedsr.proxy.process.FatalExit;
+import io.kubedsr.proxy.process.StartupReport;
 import io.kubedsr.proxy.status.StatusCommand;
 import io.kubedsr.tunnel.NodeTunnels;
 import io.vertx.core.Vertx;
@@ -41,7 +43,8 @@ public final class Main {
     private Main() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        Instant entered = Instant.now();
         if (args.length > 0 && args[0].equals("status")) {
             System.exit(StatusCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
@@ -57,25 +60,44 @@ public final class Main {
             System.exit(2);
             return;
         }
-        // ipip/ip6_tunnel and fou/fou6: DSR receivers in pods and the overlay; fou's genetlink family has no autoload.
-        Modules.load(List.of("ip_vs", "dummy", "ipip", "ip6_tunnel", "fou", "fou6"));
         if (config.cleanupConfig()) {
+            Modules.load(NetlinkNodeKernel.MODULES);
             System.exit(cleanup(config));
         }
-        String nodeName = nodeName(config);
-        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(clientConfig(config))
-                .withHttpClientFactory(new Vertx5HttpClientFactory(vertx)).build();
-        Agent agent = new Agent(config, client, vertx, nodeName, null);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("stopping");
-            agent.close();
-            client.close();
-            vertx.close();
-        }, "kube-dsr-shutdown"));
-        LOG.info("kube-dsr starting node={} native_transport={}", nodeName, vertx.isNativeTransportEnabled());
-        agent.start().join();
-        Thread.currentThread().join(); // the agent runs on its own threads until the process is stopped
+        run(config, entered, () -> NetlinkNodeKernel.open(config, null));
+    }
+
+    /**
+     * Runs the agent until the process is stopped, with {@code kernel} opening the node's kernel (the start-up
+     * benchmark gives an in-memory one on a kernel without IPVS). Returns once the agent is ready; its threads run
+     * on. A start that fails, and a failure of the agent later, end the process with status 1 and a one-line
+     * message ({@link FatalExit}).
+     */
+    public static void run(AgentConfig config, Instant mainEntered, Supplier<NodeKernel> kernel) {
+        FatalExit fatal = FatalExit.ofProcess();
+        try {
+            String nodeName = nodeName(config);
+            Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+            KubernetesClient client = ApiClients.create(clientConfig(config), vertx);
+            Agent agent = new Agent(config, client, vertx, nodeName, kernel);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                LOG.info("stopping");
+                agent.close();
+                client.close();
+                vertx.close();
+            }, "kube-dsr-shutdown"));
+            agent.failure().thenAccept(e -> fatal.exit("the agent failed", e));
+            LOG.info("kube-dsr starting node={} native_transport={}", nodeName, vertx.isNativeTransportEnabled());
+            Instant agentStarted = Instant.now();
+            agent.start().get();
+            Instant processStart = ProcessHandle.current().info().startInstant().orElse(mainEntered);
+            LOG.info("{}", StartupReport.of(processStart, mainEntered, agentStarted, agent.startup()).line());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fatal.exit("could not start", e);
+        } catch (Exception | Error e) {
+            fatal.exit("could not start", e);
+        }
     }
 
     static String nodeName(AgentConfig config) throws Exception {
