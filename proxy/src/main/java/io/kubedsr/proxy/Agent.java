@@ -23,6 +23,8 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.kubedsr.netlink.Errno;
+import io.kubedsr.netlink.NetlinkException;
 import io.kubedsr.netlink.netns.NetworkNamespace;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.events.EventRecorder;
@@ -220,9 +222,16 @@ public final class Agent implements AutoCloseable {
     /** On the kernel thread: the kernel, the service engine (kube-dummy-if, IPVS timeouts); returns the time it took. */
     private Duration openKernel() {
         long t0 = System.nanoTime();
-        nodeKernel = kernelOpener.get();
-        engine = new SyncEngine(config, nodeKernel.services(), clock);
-        engine.start(new NodeInfo(nodeName, List.of(), List.of())); // the node's addresses come with the first sync
+        try {
+            nodeKernel = kernelOpener.get();
+            engine = new SyncEngine(config, nodeKernel.services(), clock);
+            engine.start(new NodeInfo(nodeName, List.of(), List.of())); // the node's addresses come with the first sync
+        } catch (NetlinkException e) {
+            throw new IllegalStateException("opening the node's kernel failed: " + e.getMessage()
+                    + (e.errno() == Errno.EPERM ? " (the agent needs CAP_NET_ADMIN; deploy/ lists its capabilities)" : ""), e);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("opening the node's kernel failed: " + e.getMessage(), e);
+        }
         return Duration.ofNanos(System.nanoTime() - t0);
     }
 

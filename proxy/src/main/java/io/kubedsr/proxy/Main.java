@@ -30,6 +30,7 @@ import io.kubedsr.proxy.kernel.ServiceKernel;
 import io.kubedsr.proxy.kernel.UdpConntrack;
 import io.kubedsr.proxy.nft.NftTable;
 import io.kubedsr.proxy.process.FatalExit;
+import io.kubedsr.proxy.process.ProcessStart;
 import io.kubedsr.proxy.process.StartupReport;
 import io.kubedsr.proxy.status.StatusCommand;
 import io.kubedsr.tunnel.NodeTunnels;
@@ -45,8 +46,12 @@ public final class Main {
 
     public static void main(String[] args) {
         Instant entered = Instant.now();
+        Instant processStart = ProcessStart.of(entered, entered);
         if (args.length > 0 && args[0].equals("status")) {
             System.exit(StatusCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
+        if (args.length > 0 && args[0].equals("warm-up")) {
+            System.exit(warmUp());
         }
         if (AgentFlags.wantsHelp(args)) {
             System.out.print(AgentFlags.help());
@@ -64,7 +69,7 @@ public final class Main {
             Modules.load(NetlinkNodeKernel.MODULES);
             System.exit(cleanup(config));
         }
-        run(config, entered, () -> NetlinkNodeKernel.open(config, null));
+        run(config, processStart, entered, () -> NetlinkNodeKernel.open(config, null));
     }
 
     /**
@@ -73,7 +78,7 @@ public final class Main {
      * on. A start that fails, and a failure of the agent later, end the process with status 1 and a one-line
      * message ({@link FatalExit}).
      */
-    public static void run(AgentConfig config, Instant mainEntered, Supplier<NodeKernel> kernel) {
+    public static void run(AgentConfig config, Instant processStart, Instant mainEntered, Supplier<NodeKernel> kernel) {
         FatalExit fatal = FatalExit.ofProcess();
         try {
             String nodeName = nodeName(config);
@@ -90,13 +95,22 @@ public final class Main {
             LOG.info("kube-dsr starting node={} native_transport={}", nodeName, vertx.isNativeTransportEnabled());
             Instant agentStarted = Instant.now();
             agent.start().get();
-            Instant processStart = ProcessHandle.current().info().startInstant().orElse(mainEntered);
             LOG.info("{}", StartupReport.of(processStart, mainEntered, agentStarted, agent.startup()).line());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             fatal.exit("could not start", e);
         } catch (Exception | Error e) {
             fatal.exit("could not start", e);
+        }
+    }
+
+    /** {@link WarmUp}: status 0 when it ran through, 1 with a message when it did not. */
+    private static int warmUp() {
+        try {
+            return WarmUp.run();
+        } catch (Exception e) {
+            System.err.println("kube-dsr: warm-up failed: " + e);
+            return 1;
         }
     }
 

@@ -136,7 +136,7 @@ class AgentTest {
             throw new IllegalStateException("generic netlink family IPVS not found");
         });
         assertThatThrownBy(() -> agent.start().get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
-                .cause().hasMessage("generic netlink family IPVS not found");
+                .cause().hasMessage("opening the node's kernel failed: generic netlink family IPVS not found");
     }
 
     @Test

@@ -1,0 +1,236 @@
+package io.kubedsr.e2e.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.kubedsr.e2e.lab.AgentProcess;
+import io.kubedsr.e2e.lab.ApiLink;
+import io.kubedsr.e2e.lab.MockApi;
+import io.kubedsr.e2e.lab.RoutedLan;
+import io.kubedsr.netlink.TestNamespace;
+
+/**
+ * Benchmark command (not a test), run by {@code bench/startup.sh}: how long an agent process takes from its start
+ * to ready (informers synced, first full sync done), with S Services x 10 endpoints, split into the phases the
+ * agent's {@code ready in} line reports: JVM start (process start to {@code main}), set-up (flags, Vert.x, API
+ * client), API list (informers started to synced), kernel opening (beside the list), planning and kernel work
+ * (dump, diff, writes) of the first full sync.
+ * <ul>
+ * <li>{@code vm}: {@code bin/kube-dsr} in a node namespace of the VM, against {@link CannedApi} over the lab's
+ * network; per size a start on a fresh node (everything written) and restarts (the kernel state adopted), with
+ * the JDK's class-data sharing, without it ({@code -Xshare:off}), and with an AppCDS archive of the agent's
+ * classes.</li>
+ * <li>{@code host}: the same start natively, with the node's kernel in memory (this host's kernel has no IPVS):
+ * the JVM, the API list and planning as a real node's CPU runs them.</li>
+ * </ul>
+ * Two AppCDS archives are measured: one written when the JVM of a training start (S = 1000) exits, with
+ * {@code -XX:ArchiveClassesAtExit}, and the one the image build writes the same way from {@code kube-dsr warm-up}
+ * (no cluster, no kernel).
+ */
+public final class StartupBenchmark {
+    private static final Pattern READY = Pattern.compile("ready in (\\d+) ms: jvm_start_ms=(\\d+) setup_ms=(\\d+) "
+            + "api_list_ms=(\\d+) kernel_open_ms=(\\d+) plan_ms=(\\d+) kernel_sync_ms=(\\d+) services=(\\d+)");
+    private static final String NODE_IP = "192.168.1.1";
+    private static final List<String> FLAGS = List.of("--hostname-override=node1", "--cluster-cidr=10.244.0.0/16",
+            "--health-port=20244", "--metrics-port=0");
+
+    private final String where;
+    private final Path project = AgentProcess.projectRoot();
+    private final Path work;
+    private final List<String> rows = new ArrayList<>();
+
+    private StartupBenchmark(String where) throws IOException {
+        this.where = where;
+        this.work = Files.createTempDirectory("startup-bench");
+    }
+
+    public static void main(String[] args) throws Exception {
+        String where = args[0];
+        int[] sizes = Arrays.stream(args).skip(1).mapToInt(Integer::parseInt).toArray();
+        StartupBenchmark b = new StartupBenchmark(where);
+        if (where.equals("vm")) {
+            b.inVm(sizes);
+        } else {
+            b.onHost(sizes);
+        }
+        System.out.println();
+        System.out.println("where services start              total_ms jvm_start setup api_list kernel_open plan kernel_sync");
+        b.rows.forEach(System.out::println);
+        System.exit(0);
+    }
+
+    /** One start: the process's phases as it reported them. */
+    private record Phases(long total, long jvm, long setup, long apiList, long kernelOpen, long plan, long kernelSync, int services) {
+        static Phases parse(Matcher m) {
+            return new Phases(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
+                    Long.parseLong(m.group(4)), Long.parseLong(m.group(5)), Long.parseLong(m.group(6)), Long.parseLong(m.group(7)),
+                    Integer.parseInt(m.group(8)));
+        }
+    }
+
+    private void inVm(int[] sizes) throws Exception {
+        Path trained = work.resolve("trained.jsa");
+        Path warmUp = warmUpArchive();
+        try (VmNode node = new VmNode()) {
+            try (CannedApi api = CannedApi.serve(ApiLink.ADDRESS, 1000, "node1", NODE_IP)) {
+                start(node.command(), api, AgentProcess.JAVA_OPTS + " -XX:ArchiveClassesAtExit=" + trained, "training", 1000);
+            }
+            System.out.printf("AppCDS archive of a training start: %d kB%n", Files.size(trained) / 1024);
+        }
+        for (int size : sizes) {
+            try (VmNode node = new VmNode(); CannedApi api = CannedApi.serve(ApiLink.ADDRESS, size, "node1", NODE_IP)) {
+                record(size, "fresh node", start(node.command(), api, AgentProcess.JAVA_OPTS, "fresh", size));
+                record(size, "restart", start(node.command(), api, AgentProcess.JAVA_OPTS, "restart", size));
+                record(size, "restart -Xshare:off", start(node.command(), api, AgentProcess.JAVA_OPTS + " -Xshare:off", "noshare", size));
+                record(size, "restart AppCDS train", start(node.command(), api,
+                        AgentProcess.JAVA_OPTS + " -XX:SharedArchiveFile=" + trained, "trained", size));
+                record(size, "restart AppCDS warm", start(node.command(), api,
+                        AgentProcess.JAVA_OPTS + " -XX:SharedArchiveFile=" + warmUp, "warmup", size));
+            }
+        }
+    }
+
+    /** The archive as deploy/Dockerfile writes it: {@code kube-dsr warm-up} under -XX:ArchiveClassesAtExit. */
+    private Path warmUpArchive() throws Exception {
+        Path archive = work.resolve("warm-up.jsa");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(Arrays.asList(AgentProcess.JAVA_OPTS.split(" ")));
+        command.addAll(List.of("-Xlog:cds=off", "-XX:ArchiveClassesAtExit=" + archive, "-jar",
+                project.resolve("proxy/target/kube-dsr.jar").toString(), "warm-up"));
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(work.resolve("warm-up.log").toFile()).start();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("kube-dsr warm-up failed: " + Files.readString(work.resolve("warm-up.log")));
+        }
+        System.out.printf("AppCDS archive of kube-dsr warm-up: %d kB, written in %d ms%n", Files.size(archive) / 1024,
+                (System.nanoTime() - t0) / 1_000_000);
+        return archive;
+    }
+
+    private void onHost(int[] sizes) throws Exception {
+        Path trained = work.resolve("trained.jsa");
+        Path warmUp = warmUpArchive();
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        List<String> command = hostCommand();
+        try (CannedApi api = CannedApi.serve(loopback, 1000, "node1", NODE_IP)) {
+            start(command, api, AgentProcess.JAVA_OPTS + " -XX:ArchiveClassesAtExit=" + trained, "training", 1000);
+        }
+        for (int size : sizes) {
+            try (CannedApi api = CannedApi.serve(loopback, size, "node1", NODE_IP)) {
+                for (int run = 1; run <= 2; run++) {
+                    record(size, "in-memory kernel", start(command, api, AgentProcess.JAVA_OPTS, "host" + run, size));
+                }
+                record(size, "-Xshare:off", start(command, api, AgentProcess.JAVA_OPTS + " -Xshare:off", "noshare", size));
+                record(size, "AppCDS train", start(command, api, AgentProcess.JAVA_OPTS + " -XX:SharedArchiveFile=" + trained,
+                        "trained", size));
+                record(size, "AppCDS warm", start(command, api, AgentProcess.JAVA_OPTS + " -XX:SharedArchiveFile=" + warmUp,
+                        "warmup", size));
+            }
+        }
+    }
+
+    /** The in-memory-kernel agent on the shaded jar plus the test jars holding the fakes: java options come first. */
+    private List<String> hostCommand() {
+        String cp = String.join(":", project.resolve("proxy/target/kube-dsr.jar").toString(),
+                project.resolve("proxy/target/kube-dsr-proxy-0.1.0-SNAPSHOT-tests.jar").toString(),
+                project.resolve("ipvs/target/kube-dsr-ipvs-0.1.0-SNAPSHOT-tests.jar").toString(),
+                project.resolve("netlink/target/kube-dsr-netlink-0.1.0-SNAPSHOT-tests.jar").toString());
+        return List.of("JAVA_OPTS", "-cp", cp, "io.kubedsr.proxy.bench.InMemoryKernelAgent");
+    }
+
+    private void record(int size, String start, Phases p) {
+        rows.add(String.format(Locale.ROOT, "%-5s %8d %-20s %8d %9d %5d %8d %11d %4d %11d", where, size, start, p.total(), p.jvm(),
+                p.setup(), p.apiList(), p.kernelOpen(), p.plan(), p.kernelSync()));
+        System.out.println(rows.get(rows.size() - 1));
+    }
+
+    /**
+     * Starts the agent ({@code command}, its element {@code JAVA_OPTS} replaced by {@code javaOpts} or, for the
+     * launcher, passed in its environment), waits for its {@code ready in} line, stops it (SIGTERM) and waits for
+     * its end.
+     */
+    private Phases start(List<String> command, CannedApi api, String javaOpts, String label, int size) throws Exception {
+        Path kubeconfig = MockApi.writeKubeconfig(api.url(command.get(0).equals("ip") ? ApiLink.ADDRESS : InetAddress.getLoopbackAddress()));
+        List<String> full = new ArrayList<>();
+        for (String c : command) {
+            if (c.equals("JAVA_OPTS")) {
+                full.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+                full.addAll(Arrays.asList(javaOpts.split(" ")));
+            } else {
+                full.add(c);
+            }
+        }
+        full.add("--kubeconfig=" + kubeconfig);
+        full.addAll(FLAGS);
+        ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        env.put("KUBE_DSR_JAVA_OPTS", javaOpts);
+        Path log = work.resolve(label + "-" + size + ".log");
+        Process p = pb.start();
+        CompletableFuture<Phases> ready = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                StringBuilder all = new StringBuilder();
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    all.append(line).append('\n');
+                    Matcher m = READY.matcher(line);
+                    if (m.find()) {
+                        ready.complete(Phases.parse(m));
+                    }
+                }
+                Files.writeString(log, all);
+                ready.completeExceptionally(new IllegalStateException(label + " (" + size + " Services) ended before ready; log " + log));
+            } catch (IOException e) {
+                ready.completeExceptionally(e);
+            }
+        });
+        reader.start();
+        Phases phases = ready.get(20, TimeUnit.MINUTES);
+        p.destroy();
+        p.waitFor(2, TimeUnit.MINUTES);
+        reader.join();
+        if (phases.services() != size) {
+            throw new IllegalStateException(label + ": ready with " + phases.services() + " Services, not " + size);
+        }
+        return phases;
+    }
+
+    /** A router and node1 (192.168.1.1) of {@link RoutedLan}, linked to this namespace, where the canned API listens. */
+    private final class VmNode implements AutoCloseable {
+        final TestNamespace router = TestNamespace.create();
+        final TestNamespace node = TestNamespace.create();
+        final ApiLink link;
+
+        VmNode() {
+            RoutedLan.router(router);
+            RoutedLan.node(router, node, 1);
+            link = ApiLink.to(router, List.of("192.168.1.0/24"));
+        }
+
+        List<String> command() {
+            return List.of("ip", "netns", "exec", node.name(), project.resolve("bin/kube-dsr").toString());
+        }
+
+        @Override
+        public void close() {
+            link.close();
+            node.close();
+            router.close();
+        }
+    }
+}
