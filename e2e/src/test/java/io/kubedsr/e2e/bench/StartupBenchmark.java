@@ -31,15 +31,14 @@ import io.kubedsr.netlink.TestNamespace;
  * (dump, diff, writes) of the first full sync.
  * <ul>
  * <li>{@code vm}: {@code bin/kube-dsr} in a node namespace of the VM, against {@link CannedApi} over the lab's
- * network; per size a start on a fresh node (everything written) and restarts (the kernel state adopted), with
- * the JDK's class-data sharing, without it ({@code -Xshare:off}), and with an AppCDS archive of the agent's
- * classes.</li>
+ * network; per size a start on a fresh node (everything written) and restarts (the kernel state adopted): as
+ * shipped (the launcher gives the build's class-data-sharing archive of {@code kube-dsr warm-up}), with the
+ * JDK's own archive only, without sharing ({@code -Xshare:off}), and with an archive from a training start.</li>
  * <li>{@code host}: the same start natively, with the node's kernel in memory (this host's kernel has no IPVS):
- * the JVM, the API list and planning as a real node's CPU runs them.</li>
+ * the JVM, the API list and planning as a real node's CPU runs them (the kernel work is the fakes').</li>
  * </ul>
- * Two AppCDS archives are measured: one written when the JVM of a training start (S = 1000) exits, with
- * {@code -XX:ArchiveClassesAtExit}, and the one the image build writes the same way from {@code kube-dsr warm-up}
- * (no cluster, no kernel).
+ * The training archive is written when the JVM of a start with 1,000 Services exits
+ * ({@code -XX:ArchiveClassesAtExit}): what a warm-up could at most achieve.
  */
 public final class StartupBenchmark {
     private static final Pattern READY = Pattern.compile("ready in (\\d+) ms: jvm_start_ms=(\\d+) setup_ms=(\\d+) "
@@ -83,64 +82,54 @@ public final class StartupBenchmark {
     }
 
     private void inVm(int[] sizes) throws Exception {
-        Path trained = work.resolve("trained.jsa");
-        Path warmUp = warmUpArchive();
+        Path trained;
         try (VmNode node = new VmNode()) {
-            try (CannedApi api = CannedApi.serve(ApiLink.ADDRESS, 1000, "node1", NODE_IP)) {
-                start(node.command(), api, AgentProcess.JAVA_OPTS + " -XX:ArchiveClassesAtExit=" + trained, "training", 1000);
-            }
-            System.out.printf("AppCDS archive of a training start: %d kB%n", Files.size(trained) / 1024);
+            trained = train(node.command(), ApiLink.ADDRESS);
         }
         for (int size : sizes) {
             try (VmNode node = new VmNode(); CannedApi api = CannedApi.serve(ApiLink.ADDRESS, size, "node1", NODE_IP)) {
-                record(size, "fresh node", start(node.command(), api, AgentProcess.JAVA_OPTS, "fresh", size));
-                record(size, "restart", start(node.command(), api, AgentProcess.JAVA_OPTS, "restart", size));
-                record(size, "restart -Xshare:off", start(node.command(), api, AgentProcess.JAVA_OPTS + " -Xshare:off", "noshare", size));
-                record(size, "restart AppCDS train", start(node.command(), api,
+                List<String> command = node.command();
+                record(size, "fresh node", start(command, api, AgentProcess.JAVA_OPTS, "fresh", size));
+                record(size, "restart", start(command, api, AgentProcess.JAVA_OPTS, "restart", size));
+                record(size, "restart, JDK CDS only", start(command, api, AgentProcess.JAVA_OPTS + " " + jdkArchive(), "jdk", size));
+                record(size, "restart, -Xshare:off", start(command, api, AgentProcess.JAVA_OPTS + " -Xshare:off", "noshare", size));
+                record(size, "restart, trained CDS", start(command, api,
                         AgentProcess.JAVA_OPTS + " -XX:SharedArchiveFile=" + trained, "trained", size));
-                record(size, "restart AppCDS warm", start(node.command(), api,
-                        AgentProcess.JAVA_OPTS + " -XX:SharedArchiveFile=" + warmUp, "warmup", size));
             }
         }
-    }
-
-    /** The archive as deploy/Dockerfile writes it: {@code kube-dsr warm-up} under -XX:ArchiveClassesAtExit. */
-    private Path warmUpArchive() throws Exception {
-        Path archive = work.resolve("warm-up.jsa");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(Arrays.asList(AgentProcess.JAVA_OPTS.split(" ")));
-        command.addAll(List.of("-Xlog:cds=off", "-XX:ArchiveClassesAtExit=" + archive, "-jar",
-                project.resolve("proxy/target/kube-dsr.jar").toString(), "warm-up"));
-        long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(work.resolve("warm-up.log").toFile()).start();
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("kube-dsr warm-up failed: " + Files.readString(work.resolve("warm-up.log")));
-        }
-        System.out.printf("AppCDS archive of kube-dsr warm-up: %d kB, written in %d ms%n", Files.size(archive) / 1024,
-                (System.nanoTime() - t0) / 1_000_000);
-        return archive;
     }
 
     private void onHost(int[] sizes) throws Exception {
-        Path trained = work.resolve("trained.jsa");
-        Path warmUp = warmUpArchive();
         InetAddress loopback = InetAddress.getLoopbackAddress();
         List<String> command = hostCommand();
-        try (CannedApi api = CannedApi.serve(loopback, 1000, "node1", NODE_IP)) {
-            start(command, api, AgentProcess.JAVA_OPTS + " -XX:ArchiveClassesAtExit=" + trained, "training", 1000);
-        }
+        Path trained = train(command, loopback);
+        String warmUp = " -XX:SharedArchiveFile=" + project.resolve("proxy/target/kube-dsr.jsa");
         for (int size : sizes) {
             try (CannedApi api = CannedApi.serve(loopback, size, "node1", NODE_IP)) {
                 for (int run = 1; run <= 2; run++) {
-                    record(size, "in-memory kernel", start(command, api, AgentProcess.JAVA_OPTS, "host" + run, size));
+                    record(size, "warm-up CDS", start(command, api, AgentProcess.JAVA_OPTS + warmUp, "warmup" + run, size));
                 }
+                record(size, "JDK CDS only", start(command, api, AgentProcess.JAVA_OPTS + " " + jdkArchive(), "jdk", size));
                 record(size, "-Xshare:off", start(command, api, AgentProcess.JAVA_OPTS + " -Xshare:off", "noshare", size));
-                record(size, "AppCDS train", start(command, api, AgentProcess.JAVA_OPTS + " -XX:SharedArchiveFile=" + trained,
+                record(size, "trained CDS", start(command, api, AgentProcess.JAVA_OPTS + " -XX:SharedArchiveFile=" + trained,
                         "trained", size));
-                record(size, "AppCDS warm", start(command, api, AgentProcess.JAVA_OPTS + " -XX:SharedArchiveFile=" + warmUp,
-                        "warmup", size));
             }
         }
+    }
+
+    /** The JDK's own archive, in place of the one bin/kube-dsr gives (a later option wins). */
+    private static String jdkArchive() {
+        return "-XX:SharedArchiveFile=" + Path.of(System.getProperty("java.home"), "lib", "server", "classes.jsa");
+    }
+
+    /** An archive written when a training start's JVM (1,000 Services) exits, on top of the JDK's. */
+    private Path train(List<String> command, InetAddress apiAddress) throws Exception {
+        Path trained = work.resolve("trained.jsa");
+        try (CannedApi api = CannedApi.serve(apiAddress, 1000, "node1", NODE_IP)) {
+            start(command, api, AgentProcess.JAVA_OPTS + " " + jdkArchive() + " -XX:ArchiveClassesAtExit=" + trained, "training", 1000);
+        }
+        System.out.printf("AppCDS archive of a training start: %d kB%n", Files.size(trained) / 1024);
+        return trained;
     }
 
     /** The in-memory-kernel agent on the shaded jar plus the test jars holding the fakes: java options come first. */
