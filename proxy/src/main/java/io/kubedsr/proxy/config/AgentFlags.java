@@ -38,7 +38,7 @@ public final class AgentFlags {
         flag("hostname-override", "", "This node's name as the API server knows it; default: the NODE_NAME "
                 + "environment variable, then the host name.", s -> s);
         flag("ipvs-sync-period", "5m", "Period of the full resynchronisation that dumps the kernel and repairs drift.",
-                ValueParsers::duration);
+                ValueParsers::positiveDuration);
         bool("ipvs-graceful-termination", false, "Drain a removed real server (weight 0) until its connections end "
                 + "or the graceful period passes, instead of deleting it at once.");
         flag("ipvs-graceful-period", "30s", "Longest time a removed real server drains.", ValueParsers::duration);
@@ -56,9 +56,9 @@ public final class AgentFlags {
         bool("strict-external-ip-validation", true, "Refuse externalIPs and LoadBalancer IPs outside the ranges above: "
                 + "otherwise anyone able to create a Service can capture traffic for any address.");
         flag("excluded-cidrs", "", "CIDRs whose IPVS services kube-dsr never touches (comma-separated).", ValueParsers::cidrs);
-        flag("service-tcp-timeout", "0s", "IPVS TCP connection timeout; 0 keeps the kernel's.", ValueParsers::duration);
-        flag("service-tcpfin-timeout", "0s", "IPVS TCP FIN_WAIT timeout; 0 keeps the kernel's.", ValueParsers::duration);
-        flag("service-udp-timeout", "0s", "IPVS UDP timeout; 0 keeps the kernel's.", ValueParsers::duration);
+        flag("service-tcp-timeout", "0s", "IPVS TCP connection timeout; 0 keeps the kernel's.", ValueParsers::ipvsTimeout);
+        flag("service-tcpfin-timeout", "0s", "IPVS TCP FIN_WAIT timeout; 0 keeps the kernel's.", ValueParsers::ipvsTimeout);
+        flag("service-udp-timeout", "0s", "IPVS UDP timeout; 0 keeps the kernel's.", ValueParsers::ipvsTimeout);
         bool("enable-ipv4", true, "Serve IPv4 services.");
         bool("enable-ipv6", false, "Serve IPv6 services.");
         flag("metrics-addr", "", "Address the Prometheus metrics server listens on; empty means all.", s -> s);
