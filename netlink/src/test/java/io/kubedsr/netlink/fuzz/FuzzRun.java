@@ -14,7 +14,8 @@ public record FuzzRun(String target, long runs, long seconds, long execsPerSecon
 
     /** One line for logs and the benchmark's table. */
     public String line() {
-        return String.format("%-48s %,12d inputs %6d s %,9d exec/s %5d new units  %s", target, runs, seconds,
-                execsPerSecond, newUnits, survived() ? "ok" : "FAILED (exit " + exitCode + ")");
+        String rate = seconds == 0 ? "(under 1 s)" : String.format("%,9d exec/s", execsPerSecond);
+        return String.format("%-48s %,12d inputs %6d s %15s %5d new units  %s", target, runs, seconds, rate, newUnits,
+                survived() ? "ok" : "FAILED (exit " + exitCode + ")");
     }
 }
