@@ -29,6 +29,8 @@ import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.dsr.DsrPods;
 import io.kubedsr.proxy.dsr.PodNamespaces;
+import io.kubedsr.proxy.encap.EncapGuard;
+import io.kubedsr.proxy.encap.EncapGuards;
 import io.kubedsr.proxy.events.EventRecorder;
 import io.kubedsr.proxy.health.HealthCheckNodePorts;
 import io.kubedsr.proxy.health.HealthServer;
@@ -38,6 +40,7 @@ import io.kubedsr.proxy.metrics.MetricsServer;
 import io.kubedsr.proxy.metrics.SyncMetrics;
 import io.kubedsr.proxy.kernel.IpvsSysctls;
 import io.kubedsr.proxy.kernel.SyncEngine;
+import io.kubedsr.proxy.nft.EncapGuardRules;
 import io.kubedsr.proxy.nft.NftTable;
 import io.kubedsr.proxy.overlay.OverlayController;
 import io.kubedsr.proxy.overlay.OverlayEngine;
@@ -92,6 +95,7 @@ public final class Agent implements AutoCloseable {
     private SyncEngine engine;
     private final OverlayController overlay;
     private OverlayEngine overlayEngine;
+    private EncapGuard encapGuard;
     private NetlinkConnection overlayGeneric;
     private IpvsClient ipvs;
     private Rtnetlink rtnl;
@@ -173,6 +177,7 @@ public final class Agent implements AutoCloseable {
                     : NetlinkConnection.open(NetlinkProtocol.GENERIC);
             overlayEngine = new OverlayEngine(OverlaySettings.from(config), config.overlayEncapPort(), rtnl,
                     new NodeTunnels(rtnl, overlayGeneric));
+            encapGuard = new EncapGuard(new NftTable(kernelNamespace, EncapGuardRules.NODE_TABLE), EncapGuards.guePorts(config));
             try (NetworkNamespace here = NetworkNamespace.current()) {
                 IpvsSysctls.apply(kernelNamespace != null ? kernelNamespace : here);
             }
@@ -199,8 +204,13 @@ public final class Agent implements AutoCloseable {
         SharedIndexInformer<Node> nodes = client.nodes().runnableInformer(0);
         nodes.addEventHandler(overlay.handler());
         informers.add(nodes);
-        nodes.start().toCompletableFuture().thenRun(() -> context.runOnContext(v -> overlay.informerSynced()));
-        CompletableFuture.allOf(services.start().toCompletableFuture(), slices.start().toCompletableFuture())
+        CompletableFuture<Void> nodesListed = nodes.start().toCompletableFuture();
+        nodesListed.thenRun(() -> context.runOnContext(v -> {
+            overlay.informerSynced();
+            kernel.execute(encapGuard::informerSynced); // after every Node's addresses, queued in order
+        }));
+        // The first sync waits for the Node list too: the DSR receivers' guards need every node's address.
+        CompletableFuture.allOf(services.start().toCompletableFuture(), slices.start().toCompletableFuture(), nodesListed)
                 .thenRun(() -> onContext(() -> {
                     synced = true;
                     tracker.drain(); // the full resync covers everything listed so far
@@ -225,6 +235,7 @@ public final class Agent implements AutoCloseable {
      */
     private void clusterNodeAddressesChanged(java.util.Set<InetAddress> addresses) {
         kernel.execute(() -> {
+            encapGuard.nodesChanged(addresses);
             engine.setClusterNodeAddresses(addresses);
             if (engine.hasDsrServices()) {
                 context.runOnContext(v -> {

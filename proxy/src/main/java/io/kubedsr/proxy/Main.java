@@ -95,8 +95,9 @@ public final class Main {
     }
 
     /**
-     * --cleanup-config: removes kube-dsr's virtual servers (DSR fwmark services too), its nftables table, DSR
-     * policy rules and table 78 routes, the DSR receivers in this node's pods, kube-dummy-if, and the overlay's
+     * --cleanup-config: removes kube-dsr's virtual servers (DSR fwmark services too), its nftables tables (the
+     * services' and the encapsulation guard's), DSR policy rules and table 78 routes, the DSR receivers in this
+     * node's pods with their guards, kube-dummy-if, and the overlay's
      * tunnels, direct routes and GUE port; nothing else.
      */
     static int cleanup(AgentConfig config) {
@@ -111,6 +112,7 @@ public final class Main {
             }
             int removed = new SyncEngine(config, new NodeInfo("", local, local), ipvs, rtnl, new NftTable(null), Clock.systemUTC(),
                     pods).cleanup();
+            new NftTable(null, io.kubedsr.proxy.nft.EncapGuardRules.NODE_TABLE).delete();
             try (io.kubedsr.netlink.NetlinkConnection generic = io.kubedsr.netlink.NetlinkConnection.open(
                     io.kubedsr.netlink.NetlinkProtocol.GENERIC)) {
                 removed += (int) new io.kubedsr.tunnel.NodeTunnels(rtnl, generic).removeAll(java.util.Set.of(config.overlayEncapPort()));

@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.netns.NetworkNamespace;
+import io.kubedsr.proxy.encap.ReceiverGuards;
 import io.kubedsr.tunnel.DsrReceivers;
 import io.kubedsr.tunnel.Encapsulation;
 
@@ -34,6 +35,7 @@ public final class DsrPods {
 
     private final PodNamespaces finder;
     private final DsrReceivers receivers = new DsrReceivers();
+    private final ReceiverGuards guards;
     private final Map<InetAddress, Wanted> applied = new HashMap<>();
     private final Map<InetAddress, Path> where = new HashMap<>();
 
@@ -45,6 +47,15 @@ public final class DsrPods {
     public DsrPods(PodNamespaces finder, NetworkNamespace node) {
         this.finder = finder;
         this.node = node;
+        this.guards = new ReceiverGuards(node);
+    }
+
+    /**
+     * Every Node's addresses (from the Node informer): with this node's own, the only sources a receiver's guard
+     * lets encapsulated packets in from. Takes effect at the next full pass.
+     */
+    public void allowEncapsulationFrom(Set<InetAddress> nodeAddresses) {
+        guards.clusterNodes(nodeAddresses);
     }
 
     /**
@@ -79,6 +90,7 @@ public final class DsrPods {
         if (!wanted.isEmpty()) {
             loosenRpFilter();
         }
+        Set<InetAddress> sources = null; // read once per pass, when a receiver is touched
         for (Map.Entry<InetAddress, Wanted> e : wanted.entrySet()) {
             InetAddress pod = e.getKey();
             if (!full && e.getValue().equals(applied.get(pod)) && where.containsKey(pod)) {
@@ -92,6 +104,11 @@ public final class DsrPods {
                 continue;
             }
             try (NetworkNamespace namespace = NetworkNamespace.open(ns.get())) {
+                if (sources == null) {
+                    sources = guards.sources();
+                }
+                // The guard first: a receiver must never exist without it.
+                guards.ensure(namespace, pod, sources, e.getValue().encapsulation(), full);
                 receivers.ensure(namespace, pod, e.getValue().vips(), e.getValue().encapsulation());
                 applied.put(pod, e.getValue());
                 where.put(pod, ns.get());
@@ -99,6 +116,7 @@ public final class DsrPods {
                 LOG.warn("dsr receiver pod={} failed: {}", IpPrefix.format(pod), ex.toString());
                 failed.put(pod, "DSR receiver in pod " + IpPrefix.format(pod) + " failed: " + ex.getMessage());
                 applied.remove(pod);
+                guards.forget(pod);
                 finder.invalidate(pod);
             }
         }
@@ -119,7 +137,11 @@ public final class DsrPods {
                 if (PodNamespaces.holds(path, pod)) {
                     receivers.remove(namespace, AddressFamily.of(pod));
                     removed++;
+                    if (!hasLink(namespace, AddressFamily.INET) && !hasLink(namespace, AddressFamily.INET6)) {
+                        guards.remove(namespace, pod); // a dual-stack pod's other receiver keeps it
+                    }
                 }
+                guards.forget(pod);
             } catch (RuntimeException ex) {
                 LOG.debug("dsr receiver of pod={} not removed (pod gone?): {}", IpPrefix.format(pod), ex.toString());
             }
@@ -132,11 +154,16 @@ public final class DsrPods {
         int removed = 0;
         for (Path path : finder.allNamespaces()) {
             try (NetworkNamespace namespace = NetworkNamespace.open(path)) {
+                boolean any = false;
                 for (AddressFamily f : new AddressFamily[] {AddressFamily.INET, AddressFamily.INET6}) {
                     if (!receivers.vips(namespace, f).isEmpty() || hasLink(namespace, f)) {
                         receivers.remove(namespace, f);
                         removed++;
+                        any = true;
                     }
+                }
+                if (any) {
+                    guards.remove(namespace, null);
                 }
             } catch (RuntimeException ex) {
                 LOG.debug("namespace {} skipped: {}", path, ex.toString());

@@ -160,6 +160,7 @@ public final class SyncEngine {
      */
     public void setClusterNodeAddresses(Set<InetAddress> addresses) {
         clusterNodeAddresses = Set.copyOf(addresses);
+        dsrPods.allowEncapsulationFrom(clusterNodeAddresses); // the receivers' guards (docs/security.md)
     }
 
     /** Whether any Service is served with DSR now (kernel thread). */
