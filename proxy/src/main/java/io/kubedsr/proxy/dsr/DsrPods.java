@@ -1,7 +1,6 @@
 package io.kubedsr.proxy.dsr;
 
 import java.net.InetAddress;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,7 +36,7 @@ public final class DsrPods {
     private final DsrReceivers receivers = new DsrReceivers();
     private final ReceiverGuards guards;
     private final Map<InetAddress, Wanted> applied = new HashMap<>();
-    private final Map<InetAddress, Path> where = new HashMap<>();
+    private final Map<InetAddress, PodNamespaces.PodNamespace> where = new HashMap<>();
 
     private final NetworkNamespace node;
     private boolean rpFilterChecked;
@@ -96,14 +95,17 @@ public final class DsrPods {
             if (!full && e.getValue().equals(applied.get(pod)) && where.containsKey(pod)) {
                 continue;
             }
-            Optional<Path> ns = finder.find(pod);
+            Optional<PodNamespaces.PodNamespace> ns = finder.find(pod);
             if (ns.isEmpty()) {
-                failed.put(pod, "no network namespace on this node holds pod IP " + IpPrefix.format(pod)
+                int holders = finder.holders(pod);
+                failed.put(pod, holders > 1 ? holders + " network namespaces on this node hold pod IP " + IpPrefix.format(pod)
+                        + "; the agent does not guess which is the pod's (docs/security.md)"
+                        : "no network namespace on this node holds pod IP " + IpPrefix.format(pod)
                         + " (the agent needs hostPID and /run/netns)");
                 applied.remove(pod);
                 continue;
             }
-            try (NetworkNamespace namespace = NetworkNamespace.open(ns.get())) {
+            try (NetworkNamespace namespace = ns.get().open()) {
                 if (sources == null) {
                     sources = guards.sources();
                 }
@@ -130,11 +132,11 @@ public final class DsrPods {
             if (wanted.containsKey(pod)) {
                 continue;
             }
-            Path path = where.remove(pod);
+            PodNamespaces.PodNamespace found = where.remove(pod);
             applied.remove(pod);
-            try (NetworkNamespace namespace = NetworkNamespace.open(path)) {
+            try (NetworkNamespace namespace = found.open()) {
                 // Checked where the pod was, not looked up: a pod that is gone must not cost a scan of every namespace.
-                if (PodNamespaces.holds(path, pod)) {
+                if (PodNamespaces.holds(namespace, pod)) {
                     receivers.remove(namespace, AddressFamily.of(pod));
                     removed++;
                     if (!hasLink(namespace, AddressFamily.INET) && !hasLink(namespace, AddressFamily.INET6)) {
@@ -152,8 +154,8 @@ public final class DsrPods {
     /** Removes every receiver in every pod namespace of this node (--cleanup-config); returns how many. */
     public int removeEverywhere() {
         int removed = 0;
-        for (Path path : finder.allNamespaces()) {
-            try (NetworkNamespace namespace = NetworkNamespace.open(path)) {
+        for (PodNamespaces.PodNamespace found : finder.allNamespaces()) {
+            try (NetworkNamespace namespace = found.open()) {
                 boolean any = false;
                 for (AddressFamily f : new AddressFamily[] {AddressFamily.INET, AddressFamily.INET6}) {
                     if (!receivers.vips(namespace, f).isEmpty() || hasLink(namespace, f)) {
@@ -166,7 +168,7 @@ public final class DsrPods {
                     guards.remove(namespace, null);
                 }
             } catch (RuntimeException ex) {
-                LOG.debug("namespace {} skipped: {}", path, ex.toString());
+                LOG.debug("namespace {} skipped: {}", found.path(), ex.toString());
             }
         }
         return removed;
