@@ -34,6 +34,7 @@ import io.kubedsr.proxy.encap.EncapGuards;
 import io.kubedsr.proxy.events.EventRecorder;
 import io.kubedsr.proxy.health.HealthCheckNodePorts;
 import io.kubedsr.proxy.health.HealthServer;
+import io.kubedsr.proxy.health.ListenAddresses;
 import io.kubedsr.proxy.kernel.UdpConntrackFlusher;
 import io.kubedsr.proxy.metrics.IpvsServiceStats;
 import io.kubedsr.proxy.metrics.MetricsServer;
@@ -120,8 +121,7 @@ public final class Agent implements AutoCloseable {
         this.kernelNamespace = kernelNamespace;
         this.health = new HealthServer(vertx, config.ipvsSyncPeriod(), clock);
         this.events = new EventRecorder(client, nodeName);
-        this.healthChecks = new HealthCheckNodePorts(vertx, config.enableIpv6() ? "::" : "0.0.0.0", nodeName, health::healthy,
-                this::report);
+        this.healthChecks = new HealthCheckNodePorts(vertx, List.of(), nodeName, health::healthy, this::report);
         this.overlay = new OverlayController(nodeName, vertx, context, kernel, () -> overlayEngine);
         this.overlay.onOwnAddresses(this::ownAddressesChanged);
         this.overlay.onClusterNodeAddresses(this::clusterNodeAddressesChanged);
@@ -158,6 +158,7 @@ public final class Agent implements AutoCloseable {
         }
         NodeInfo info = new NodeInfo(nodeName, addresses, addresses);
         overlay.ownAddressesKnown(addresses);
+        healthChecks.listenOn(ListenAddresses.healthCheckNodePorts(config, addresses));
         CompletableFuture<SyncResult> first = new CompletableFuture<>();
         CompletableFuture.runAsync(() -> {
             if (kernelNamespace != null) {
@@ -183,14 +184,14 @@ public final class Agent implements AutoCloseable {
             }
         }, kernel).join();
         if (config.healthPort() > 0) {
-            health.listen(config.healthAddr(), config.healthPort()).onFailure(e -> LOG.error(
+            health.listen(ListenAddresses.orWildcard(config.healthAddr(), config), config.healthPort()).onFailure(e -> LOG.error(
                     "health server could not listen on {}:{} ({}); /healthz probes will fail", config.healthAddr(),
                     config.healthPort(), e.getMessage()));
         }
         if (config.metricsPort() > 0) {
             metrics = new MetricsServer(vertx, config.metricsPath(), syncMetrics,
                     () -> CompletableFuture.supplyAsync(() -> IpvsServiceStats.read(ipvs, engine::desired), kernel), clock);
-            metrics.listen(config.metricsAddr(), config.metricsPort()).onFailure(e -> LOG.error(
+            metrics.listen(ListenAddresses.orWildcard(config.metricsAddr(), config), config.metricsPort()).onFailure(e -> LOG.error(
                     "metrics server could not listen on {}:{} ({})", config.metricsAddr(), config.metricsPort(), e.getMessage()));
         }
         SharedIndexInformer<Service> services = client.services().inAnyNamespace().runnableInformer(0);
@@ -249,6 +250,7 @@ public final class Agent implements AutoCloseable {
     /** This node's Node object has new addresses (on the context): NodePorts follow with a full resync. */
     private void ownAddressesChanged(List<InetAddress> addresses) {
         NodeInfo info = new NodeInfo(nodeName, addresses, addresses);
+        healthChecks.listenOn(ListenAddresses.healthCheckNodePorts(config, addresses));
         kernel.execute(() -> engine.nodeChanged(info)); // the kernel thread runs tasks in order: before the resync
         fullResyncWanted = true;
         requestSync();

@@ -61,7 +61,8 @@ public final class AgentFlags {
         flag("service-udp-timeout", "0s", "IPVS UDP timeout; 0 keeps the kernel's.", ValueParsers::ipvsTimeout);
         bool("enable-ipv4", true, "Serve IPv4 services.");
         bool("enable-ipv6", false, "Serve IPv6 services.");
-        flag("metrics-addr", "", "Address the Prometheus metrics server listens on; empty means all.", s -> s);
+        flag("metrics-addr", "", "IP address the Prometheus metrics server listens on; empty means every address of the "
+                + "served families (Service VIPs included: see docs/security.md).", ValueParsers::listenAddress);
         flag("metrics-port", "0", "Port of the Prometheus metrics server; 0 disables it.", ValueParsers::port);
         flag("metrics-path", "/metrics", "Path of the Prometheus metrics.", s -> {
             if (!s.startsWith("/")) {
@@ -69,7 +70,8 @@ public final class AgentFlags {
             }
             return s;
         });
-        flag("health-addr", "", "Address the /healthz server listens on; empty means all.", s -> s);
+        flag("health-addr", "", "IP address the /healthz server listens on; empty means every address of the served "
+                + "families (Service VIPs included: see docs/security.md).", ValueParsers::listenAddress);
         flag("health-port", "20244", "Port of the /healthz server; 0 disables it.", ValueParsers::port);
         bool("cleanup-config", false, "Remove everything kube-dsr configured on this node, and nothing else, then exit.");
         bool("hairpin-mode", false, "Hairpin SNAT for every service, so a pod can reach itself through its service.");

@@ -73,6 +73,11 @@ public final class ValueParsers {
         return d;
     }
 
+    /** An IP literal to listen on, as written back (no name is looked up), or empty for the default. */
+    public static String listenAddress(String text) {
+        return text.isBlank() ? "" : IpPrefix.format(IpPrefix.parseAddress(text));
+    }
+
     public static int port(String text) {
         int p;
         try {
