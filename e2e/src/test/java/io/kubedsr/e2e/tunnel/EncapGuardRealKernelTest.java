@@ -81,8 +81,11 @@ class EncapGuardRealKernelTest {
                 var t = tunnels[n].ensure(TunnelSpec.of(ip("192.168.1." + n), ip("192.168.1." + peer), encap));
                 tunnels[n].ensureRoutes(t, List.of(IpPrefix.parse("10.244." + peer + ".0/24")), Route.TABLE_MAIN);
             }
-            // The kernel's fallback device takes every IPIP packet no tunnel of ours matches, once it is up.
+            // The kernel's fallback device takes every IPIP packet no tunnel of ours matches, once it is up. With
+            // reverse-path filtering on (1 or 2) the kernel still drops what it decapsulated there, since tunl0 has no
+            // address and no route leads back through it; off is the kernel's default, and then tunl0 takes anyone's.
             lab.node(2).exec("ip", "link", "set", "tunl0", "up");
+            lab.node(2).exec("sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.tunl0.rp_filter=0");
             attackerTunnel("192.168.1.2", "10.244.2.0/24", encap);
             assertThat(Lab.pings(lab.pod(1), "10.244.2.2")).as("node1's tunnel, no guard").isTrue();
             assertThat(Lab.pings(lab.client, "10.244.2.2")).as("the outsider's " + encap + " through tunl0, no guard").isTrue();
