@@ -9,8 +9,8 @@ import io.kubedsr.tunnel.Encapsulation;
 
 /**
  * Fuzz target: every parser of user text below the flags and annotations: booleans, durations, ports, CIDR
- * lists, IP literals and prefixes (Service and EndpointSlice addresses go through these), scheduler names and
- * encapsulations. Typed failure: {@link IllegalArgumentException} (with a message) only; what parses must obey
+ * lists, IP literals and prefixes (Service and EndpointSlice addresses go through these), listen addresses,
+ * scheduler names and encapsulations. Typed failure: {@link IllegalArgumentException} (with a message) only; what parses must obey
  * the parser's promise (a duration is not negative, a port is 0..65535, a CIDR has no host bits, an IP literal
  * never needed a name lookup).
  */
@@ -19,7 +19,7 @@ public final class ValueParsersFuzzTarget {
     }
 
     public static void fuzzerTestOneInput(FuzzedDataProvider data) {
-        int which = data.consumeInt(0, 7);
+        int which = data.consumeInt(0, 8);
         String text = data.consumeRemainingAsString();
         try {
             switch (which) {
@@ -45,6 +45,7 @@ public final class ValueParsersFuzzTarget {
                 case 4 -> IpPrefix.parse(text).toString();
                 case 5 -> IpPrefix.format(IpPrefix.parseAddress(text));
                 case 6 -> Scheduler.parse(text);
+                case 7 -> ValueParsers.listenAddress(text);
                 default -> Encapsulation.parse(text, Encapsulation.DEFAULT_GUE_PORT);
             }
         } catch (IllegalArgumentException expected) {
