@@ -47,6 +47,14 @@ class EncapGuardRealKernelTest {
 
     @AfterEach
     void tearDown() {
+        // The pods' httpd would keep their namespaces (and receivers) alive after the lab is gone: end them by pid.
+        for (TestNamespace pod : lab.pods) {
+            for (String pid : TestNamespace.run("ip", "netns", "pids", pod.name()).trim().split("\\s+")) {
+                if (!pid.isEmpty()) {
+                    TestNamespace.run("kill", pid);
+                }
+            }
+        }
         lab.close();
     }
 
