@@ -100,8 +100,7 @@ class EncapGuardRealKernelTest {
 
             EncapGuard guard = new EncapGuard(new NftTable(lab.node(2).namespace(), EncapGuardRules.NODE_TABLE),
                     encap instanceof Encapsulation.Gue g ? List.of(g.port()) : List.of());
-            guard.nodesChanged(NODES);
-            guard.informerSynced();
+            guard.informerSynced(NODES);
 
             assertThat(Lab.pings(lab.client, "10.244.2.2")).as("the outsider's " + encap + ", guarded").isFalse();
             assertThat(dropped(lab.node(2), EncapGuardRules.NODE_TABLE)).as("counted drops").isPositive();

@@ -37,8 +37,9 @@ public final class EncapGuard {
         apply();
     }
 
-    /** The Node informer has listed every Node: the guard may be written. */
-    public void informerSynced() {
+    /** The Node informer has listed every Node, with these addresses: the guard may be written. */
+    public void informerSynced(Set<InetAddress> addresses) {
+        nodes = Set.copyOf(addresses);
         synced = true;
         apply();
     }

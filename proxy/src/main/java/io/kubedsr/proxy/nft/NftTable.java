@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.netns.NetworkNamespace;
 
 /**
@@ -14,7 +16,7 @@ import io.kubedsr.netlink.netns.NetworkNamespace;
  * its open file descriptor (a child process starts in its parent thread's network namespace), so no path is
  * resolved again after the namespace was checked. Runs on the kernel thread.
  */
-public final class NftTable {
+public final class NftTable implements Nftables {
     private final NetworkNamespace namespace;
     private final String table;
     private String applied;
@@ -32,7 +34,7 @@ public final class NftTable {
         this.table = table;
     }
 
-    /** Returns whether nft was run. Throws with nft's own message when it refuses the script. */
+    @Override
     public boolean apply(String script) {
         if (script.equals(applied)) {
             return false;
@@ -100,7 +102,13 @@ public final class NftTable {
         }
     }
 
-    /** Deletes the table (cleanup); absent is fine. */
+    @Override
+    public Map<VirtualServerKey.ByAddress, Integer> dsrMarks() {
+        String listing = dsrMapListing();
+        return listing == null ? Map.of() : NftRules.dsrMarksOf(listing);
+    }
+
+    @Override
     public void delete() {
         apply("add table inet " + table + "\ndelete table inet " + table + "\n");
         applied = null;

@@ -49,8 +49,7 @@ class EncapGuardHostKernelTest {
         guard.nodesChanged(Set.of(ip("192.168.1.1")));
         assertThat(node.exec("nft", "list", "tables")).as("nothing before the informer synced").doesNotContain("kube-dsr-encap");
 
-        guard.nodesChanged(Set.of(ip("192.168.1.1"), ip("192.168.1.2"), ip("fd00:1::2")));
-        guard.informerSynced();
+        guard.informerSynced(Set.of(ip("192.168.1.1"), ip("192.168.1.2"), ip("fd00:1::2")));
         String listing = node.exec("nft", "list", "table", "inet", "kube-dsr-encap");
         assertThat(listing).contains("192.168.1.1").contains("192.168.1.2").contains("fd00:1::2").contains("5555")
                 .contains("drop");

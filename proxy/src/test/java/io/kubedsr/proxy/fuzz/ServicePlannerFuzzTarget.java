@@ -1,31 +1,31 @@
 package io.kubedsr.proxy.fuzz;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.config.AgentFlags;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
+import io.kubedsr.proxy.nft.NftInputs;
 import io.kubedsr.proxy.nft.NftRules;
-import io.kubedsr.proxy.plan.DesiredState;
 import io.kubedsr.proxy.plan.DesiredVirtualServer;
 import io.kubedsr.proxy.plan.ServicePlan;
 import io.kubedsr.proxy.plan.ServicePlanner;
+import io.kubedsr.proxy.plan.ServiceTable;
+import io.kubedsr.proxy.dsr.DsrMarks;
 
 /**
  * Fuzz target: the planner's input. One to four Services with their EndpointSlices are built from the fuzz
  * data ({@link FuzzedServices}: every field a user can set, valid values mixed with wrong ones), planned,
- * merged and rendered into the nftables text as a sync would. Nothing may throw: a bad field is a
- * {@link Problem} of its own Service, never an exception (which would stop every other Service's sync).
+ * put into the service table and rendered into the nftables text as a sync would. Nothing may throw: a bad field is a
+ * {@link Problem} of its own Service, never an exception (which would stop every other Service's sync). The
+ * plans go through the service table, as the engine's syncs do.
  */
 public final class ServicePlannerFuzzTarget {
     static final AgentConfig CONFIG = AgentFlags.parse(new String[] {"--enable-ipv6=true",
@@ -58,9 +58,11 @@ public final class ServicePlannerFuzzTarget {
             }
             plans.add(plan);
         }
-        DesiredState state = DesiredState.merge(plans);
-        state.dump();
-        Set<VirtualServerKey> keys = new HashSet<>(state.virtualServers().keySet());
-        NftRules.render(new NftRules.Input(keys, List.of(), state.vips(), CONFIG.clusterCidr(), List.of(), false, false));
+        ServiceTable table = new ServiceTable(new DsrMarks());
+        for (ServicePlan plan : plans) {
+            table.put(plan);
+        }
+        table.dump();
+        NftRules.render(NftInputs.of(CONFIG, table, table.vips(), 1500));
     }
 }

@@ -22,6 +22,7 @@ import io.kubedsr.proxy.model.Annotations;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.dsr.DsrMarks;
 
 /**
  * The bad-input table of docs/reliability.md at the planner: every Service and EndpointSlice field a user can
@@ -58,17 +59,27 @@ class BadServiceInputTest {
 
     private static final Service GOOD_SERVICE = service(GOOD, "10.96.0.1", b -> b);
     private static final List<EndpointSlice> GOOD_SLICES = List.of(slice(GOOD, "IPv4", 8080, "10.244.1.5"));
-    private static final String GOOD_ALONE = DesiredState.merge(List.of(PLANNER.plan(GOOD_SERVICE, GOOD_SLICES))).dump();
+    private static final String GOOD_ALONE = table(PLANNER.plan(GOOD_SERVICE, GOOD_SLICES)).dump();
+
+    /** The service table the engine keeps, holding these plans. */
+    private static ServiceTable table(ServicePlan... plans) {
+        ServiceTable table = new ServiceTable(new DsrMarks());
+        for (ServicePlan p : plans) {
+            table.put(p);
+        }
+        return table;
+    }
 
     /** Plans the good Service and the bad one; checks the good one is untouched and returns the bad one's plan. */
     private static ServicePlan planBesideGood(Service bad, List<EndpointSlice> badSlices) {
         ServicePlan good = PLANNER.plan(GOOD_SERVICE, GOOD_SLICES);
         ServicePlan plan = PLANNER.plan(bad, badSlices);
-        DesiredState both = DesiredState.merge(List.of(good, plan));
+        ServiceTable both = table(good, plan);
         assertThat(good.problems()).isEmpty();
-        assertThat(DesiredState.merge(List.of(good)).dump()).isEqualTo(GOOD_ALONE);
-        assertThat(both.virtualServers().values()).filteredOn(d -> d.owner().service().equals(GOOD))
+        assertThat(both.winners().values()).filteredOn(d -> d.owner().service().equals(GOOD))
                 .hasSameSizeAs(good.virtualServers());
+        ServiceTable alone = table(good);
+        assertThat(alone.dump()).isEqualTo(GOOD_ALONE);
         return plan;
     }
 
@@ -246,21 +257,20 @@ class BadServiceInputTest {
 
     @Test
     void thousandsOfServicesClaimingOneVirtualServerLeaveItToTheFirstAndEachOtherGetsAProblem() {
-        List<ServicePlan> plans = new ArrayList<>();
-        plans.add(PLANNER.plan(GOOD_SERVICE, GOOD_SLICES));
+        ServiceTable table = new ServiceTable(new DsrMarks());
+        table.put(PLANNER.plan(GOOD_SERVICE, GOOD_SLICES));
         for (int i = 0; i < 3000; i++) {
             ServiceRef ref = new ServiceRef("ns" + i, "claim");
             // every one claims externalIP 1.2.3.4:80/TCP, half of them also ClusterIP 10.96.0.9
-            plans.add(PLANNER.plan(service(ref, i % 2 == 0 ? "10.96.0.9" : "10.96." + (1 + i / 250) + "." + (i % 250), b -> b.editSpec()
+            table.put(PLANNER.plan(service(ref, i % 2 == 0 ? "10.96.0.9" : "10.96." + (1 + i / 250) + "." + (i % 250), b -> b.editSpec()
                     .withExternalIPs("1.2.3.4").endSpec()), List.of()));
         }
-        DesiredState state = DesiredState.merge(plans);
-        assertThat(state.virtualServers().get(key("1.2.3.4")).owner().service()).isEqualTo(new ServiceRef("ns0", "claim"));
-        assertThat(state.virtualServers().get(key("10.96.0.9")).owner().service()).isEqualTo(new ServiceRef("ns0", "claim"));
-        List<Problem> conflicts = state.problems().stream().filter(p -> p.reason().equals("VirtualServerConflict")).toList();
+        assertThat(table.winner(key("1.2.3.4")).owner().service()).isEqualTo(new ServiceRef("ns0", "claim"));
+        assertThat(table.winner(key("10.96.0.9")).owner().service()).isEqualTo(new ServiceRef("ns0", "claim"));
+        List<String> conflicts = table.dump().lines().filter(l -> l.contains("VirtualServerConflict")).toList();
         assertThat(conflicts).hasSize(2999 + 1499);
-        assertThat(conflicts).noneMatch(p -> p.service().equals(new ServiceRef("ns0", "claim")) || p.service().equals(GOOD));
-        assertThat(state.virtualServers().get(key("10.96.0.1")).owner().service()).isEqualTo(GOOD);
+        assertThat(conflicts).noneMatch(l -> l.startsWith("problem ns0/claim ") || l.startsWith("problem " + GOOD + " "));
+        assertThat(table.winner(key("10.96.0.1")).owner().service()).isEqualTo(GOOD);
     }
 
     private static io.kubedsr.ipvs.VirtualServerKey key(String ip) {
