@@ -1,9 +1,11 @@
 package io.kubedsr.proxy;
 
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -30,6 +32,7 @@ import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.events.EventRecorder;
 import io.kubedsr.proxy.health.HealthCheckNodePorts;
 import io.kubedsr.proxy.health.HealthServer;
+import io.kubedsr.proxy.health.ListenAddresses;
 import io.kubedsr.proxy.kernel.SyncEngine;
 import io.kubedsr.proxy.kernel.SyncResult;
 import io.kubedsr.proxy.metrics.IpvsServiceStats;
@@ -112,8 +115,7 @@ public final class Agent implements AutoCloseable {
         this.blockedThreads = BlockedThreads.of(vertx);
         this.health = new HealthServer(vertx, config.ipvsSyncPeriod(), clock);
         this.events = new EventRecorder(client, nodeName);
-        this.healthChecks = new HealthCheckNodePorts(vertx, config.enableIpv6() ? "::" : "0.0.0.0", nodeName, health::healthy,
-                this::report);
+        this.healthChecks = new HealthCheckNodePorts(vertx, List.of(), nodeName, health::healthy, this::report);
         this.nodes = new NodeModel(nodeName);
         VertxTimers timers = new VertxTimers(context);
         SyncPolicy policy = SyncPolicy.withPeriod(config.ipvsSyncPeriod());
@@ -199,6 +201,9 @@ public final class Agent implements AutoCloseable {
             if (nodes.self() == null) {
                 LOG.warn("node={} not found in the API: NodePorts are served on no address, and the overlay waits, until it is", nodeName);
             }
+            healthChecks.listenOn(ListenAddresses.healthCheckNodePorts(config, nodes.selfInfo().addresses()));
+            Set<InetAddress> all = nodes.clusterAddresses();
+            kernel.execute(() -> nodeKernel.encapGuard().informerSynced(all));
             services.firstSync().thenAccept(first -> startup = new AgentStartup(apiList, kernelOpen, first,
                     Duration.ofNanos(System.nanoTime() - t0), count));
             overlay.informerSynced();
@@ -248,7 +253,7 @@ public final class Agent implements AutoCloseable {
 
     private void listen() {
         if (config.healthPort() > 0) {
-            health.listen(config.healthAddr(), config.healthPort()).onFailure(e -> LOG.error(
+            health.listen(ListenAddresses.orWildcard(config.healthAddr(), config), config.healthPort()).onFailure(e -> LOG.error(
                     "health server could not listen on {}:{} ({}); /healthz probes will fail", config.healthAddr(),
                     config.healthPort(), e.getMessage()));
         }
@@ -258,7 +263,7 @@ public final class Agent implements AutoCloseable {
                 blockedThreads.render(out);
             }, () -> CompletableFuture.supplyAsync(() -> engine == null ? IpvsServiceStats.EMPTY
                     : IpvsServiceStats.read(nodeKernel.services().ipvs(), engine::desired), kernel), clock);
-            metrics.listen(config.metricsAddr(), config.metricsPort()).onFailure(e -> LOG.error(
+            metrics.listen(ListenAddresses.orWildcard(config.metricsAddr(), config), config.metricsPort()).onFailure(e -> LOG.error(
                     "metrics server could not listen on {}:{} ({})", config.metricsAddr(), config.metricsPort(), e.getMessage()));
         }
     }
@@ -266,6 +271,17 @@ public final class Agent implements AutoCloseable {
     private void nodeChanged(NodeModel.Change change) {
         overlay.nodeChanged(change);
         services.nodeChanged(change);
+        if (change.selfAddresses()) {
+            healthChecks.listenOn(ListenAddresses.healthCheckNodePorts(config, nodes.selfInfo().addresses()));
+        }
+        if (change.clusterAddresses()) {
+            Set<InetAddress> all = nodes.clusterAddresses();
+            kernel.execute(() -> {
+                if (nodeKernel != null) { // opening the kernel is the kernel thread's first task; it failed if null
+                    nodeKernel.encapGuard().nodesChanged(all);
+                }
+            });
+        }
     }
 
     /**

@@ -14,10 +14,13 @@ import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.dsr.DsrPods;
 import io.kubedsr.proxy.dsr.PodNamespaces;
+import io.kubedsr.proxy.encap.EncapGuard;
+import io.kubedsr.proxy.encap.EncapGuards;
 import io.kubedsr.proxy.kernel.IpvsSysctls;
 import io.kubedsr.proxy.kernel.Modules;
 import io.kubedsr.proxy.kernel.ServiceKernel;
 import io.kubedsr.proxy.kernel.UdpConntrackFlusher;
+import io.kubedsr.proxy.nft.EncapGuardRules;
 import io.kubedsr.proxy.nft.NftTable;
 import io.kubedsr.proxy.overlay.OverlayEngine;
 import io.kubedsr.proxy.overlay.OverlaySettings;
@@ -26,8 +29,8 @@ import io.kubedsr.tunnel.NodeTunnels;
 
 /**
  * The node's real kernel: the modules the agent needs, netlink sockets (IPVS, rtnetlink, generic netlink for the
- * overlay's FOU ports, ctnetlink), nftables and the pods' namespaces, in the node's network namespace, and the
- * IPVS sysctls. Opened on the agent's kernel thread, while the informers list.
+ * overlay's FOU ports, ctnetlink), nftables (the service table, the encapsulation guard) and the pods' namespaces,
+ * in the node's network namespace, and the IPVS sysctls. Opened on the agent's kernel thread, while the informers list.
  */
 public final class NetlinkNodeKernel implements NodeKernel {
     private static final Logger LOG = LoggerFactory.getLogger(NetlinkNodeKernel.class);
@@ -37,11 +40,13 @@ public final class NetlinkNodeKernel implements NodeKernel {
     private final List<AutoCloseable> opened;
     private final ServiceKernel services;
     private final OverlayEngine overlay;
+    private final EncapGuard encapGuard;
 
-    private NetlinkNodeKernel(List<AutoCloseable> opened, ServiceKernel services, OverlayEngine overlay) {
+    private NetlinkNodeKernel(List<AutoCloseable> opened, ServiceKernel services, OverlayEngine overlay, EncapGuard encapGuard) {
         this.opened = opened;
         this.services = services;
         this.overlay = overlay;
+        this.encapGuard = encapGuard;
     }
 
     /**
@@ -71,8 +76,9 @@ public final class NetlinkNodeKernel implements NodeKernel {
             ServiceKernel services = new ServiceKernel(ipvs, rtnl, new NftTable(namespace), pods, conntrack);
             OverlayEngine overlay = new OverlayEngine(OverlaySettings.from(config), config.overlayEncapPort(), rtnl,
                     new NodeTunnels(rtnl, overlayGeneric));
+            EncapGuard guard = new EncapGuard(new NftTable(namespace, EncapGuardRules.NODE_TABLE), EncapGuards.guePorts(config));
             IpvsSysctls.apply(node);
-            return new NetlinkNodeKernel(opened, services, overlay);
+            return new NetlinkNodeKernel(opened, services, overlay, guard);
         } catch (RuntimeException e) {
             closeAll(opened);
             throw e;
@@ -92,6 +98,11 @@ public final class NetlinkNodeKernel implements NodeKernel {
     @Override
     public OverlayWriter overlay() {
         return overlay;
+    }
+
+    @Override
+    public EncapGuard encapGuard() {
+        return encapGuard;
     }
 
     @Override

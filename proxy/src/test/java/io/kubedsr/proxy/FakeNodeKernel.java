@@ -2,6 +2,7 @@ package io.kubedsr.proxy;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.Node;
@@ -9,6 +10,7 @@ import io.kubedsr.ipvs.FakeIpvsTable;
 import io.kubedsr.ipvs.IpvsTable;
 import io.kubedsr.netlink.route.FakeRouting;
 import io.kubedsr.proxy.dsr.FakePodReceivers;
+import io.kubedsr.proxy.encap.EncapGuard;
 import io.kubedsr.proxy.kernel.ServiceKernel;
 import io.kubedsr.proxy.kernel.UdpConntrack;
 import io.kubedsr.proxy.nft.FakeNftables;
@@ -17,13 +19,15 @@ import io.kubedsr.proxy.overlay.OverlayWriter;
 
 /**
  * A node kernel in memory, for running the whole agent where the kernel has no IPVS (host tests, the start-up
- * benchmark on the host): the engine's fakes, which contract tests hold to the kernel, and an overlay writer that
- * plans and writes nothing (its counts say how many nodes it was given).
+ * benchmark on the host): the engine's fakes, which contract tests hold to the kernel (the encapsulation guard
+ * writes to a fake nftables too), and an overlay writer that plans and writes nothing (its counts say how many
+ * nodes it was given).
  */
 public final class FakeNodeKernel implements NodeKernel {
     private final IpvsTable ipvs;
     private final FakeRouting routing = new FakeRouting();
     private final ServiceKernel services;
+    private final EncapGuard encapGuard = new EncapGuard(new FakeNftables(), List.of());
 
     public FakeNodeKernel() {
         this(new FakeIpvsTable());
@@ -56,6 +60,11 @@ public final class FakeNodeKernel implements NodeKernel {
                 return new OverlaySyncResult(false, changed.size(), 0, 0, 0, 0, Duration.ZERO);
             }
         };
+    }
+
+    @Override
+    public EncapGuard encapGuard() {
+        return encapGuard;
     }
 
     @Override

@@ -128,6 +128,9 @@ public final class SyncEngine {
         }
         boolean moved = !self.addresses().equals(node.addresses());
         node = self;
+        if (!cluster.equals(clusterNodeAddresses)) {
+            kernel.pods().allowEncapsulationFrom(cluster); // the receivers' guards (docs/security.md)
+        }
         clusterNodeAddresses = cluster;
         if (moved) {
             int mtu = nodeLinkMtu();
@@ -145,12 +148,13 @@ public final class SyncEngine {
     public SyncResult syncServices(Collection<ServiceRef> changed, ServiceSnapshot snapshot) {
         long t0 = System.nanoTime();
         inputs(snapshot.node(), snapshot.clusterNodeAddresses());
-        TableChange change = new TableChange();
         long p0 = System.nanoTime();
+        Map<ServiceRef, ServicePlan> batch = new LinkedHashMap<>();
         for (ServiceRef ref : changed) {
             Service svc = snapshot.model().service(ref).orElse(null);
-            change.absorb(svc == null ? table.remove(ref) : table.put(plan(ref, svc, snapshot, table.plan(ref))));
+            batch.put(ref, svc == null ? null : plan(ref, svc, snapshot, table.plan(ref)));
         }
+        TableChange change = table.update(batch); // conflicts judged once for the batch
         long planning = System.nanoTime() - p0;
         if (change.dsr()) {
             dsr.changed(false);
@@ -175,12 +179,13 @@ public final class SyncEngine {
         long recovered = System.nanoTime();
         Map<ServiceRef, ServicePlan> before = table.plansByService();
         table.clear();
-        TableChange change = new TableChange();
         List<ServiceRef> refs = new ArrayList<>(snapshot.model().services());
         refs.sort(null);
+        Map<ServiceRef, ServicePlan> batch = new LinkedHashMap<>();
         for (ServiceRef ref : refs) {
-            change.absorb(table.put(plan(ref, snapshot.model().service(ref).orElseThrow(), snapshot, before.get(ref))));
+            batch.put(ref, plan(ref, snapshot.model().service(ref).orElseThrow(), snapshot, before.get(ref)));
         }
+        TableChange change = table.update(batch); // conflicts judged once, not at every put
         long planned = System.nanoTime();
         vips.reload();
         // Dump before the VIPs change: a virtual server on a VIP about to leave kube-dummy-if (its Service was
