@@ -31,6 +31,7 @@ import io.kubedsr.proxy.kernel.UdpConntrack;
 import io.kubedsr.proxy.nft.EncapGuardRules;
 import io.kubedsr.proxy.nft.NftTable;
 import io.kubedsr.proxy.process.FatalExit;
+import io.kubedsr.proxy.process.NettyDefaults;
 import io.kubedsr.proxy.process.ProcessStart;
 import io.kubedsr.proxy.process.StartupReport;
 import io.kubedsr.proxy.status.StatusCommand;
@@ -48,6 +49,7 @@ public final class Main {
     public static void main(String[] args) {
         Instant entered = Instant.now();
         Instant processStart = ProcessStart.of(entered, entered);
+        NettyDefaults.apply();
         if (args.length > 0 && args[0].equals("status")) {
             System.exit(StatusCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
@@ -80,6 +82,7 @@ public final class Main {
      * message ({@link FatalExit}).
      */
     public static void run(AgentConfig config, Instant processStart, Instant mainEntered, Supplier<NodeKernel> kernel) {
+        NettyDefaults.apply();
         FatalExit fatal = FatalExit.ofProcess();
         try {
             String nodeName = nodeName(config);

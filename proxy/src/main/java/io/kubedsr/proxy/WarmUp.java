@@ -35,6 +35,7 @@ import io.kubedsr.proxy.nft.NftRules;
 import io.kubedsr.proxy.plan.ServicePlanner;
 import io.kubedsr.proxy.plan.ServiceTable;
 import io.kubedsr.proxy.process.BlockedThreads;
+import io.kubedsr.proxy.process.NettyDefaults;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -57,6 +58,7 @@ final class WarmUp {
     }
 
     static int run() throws Exception {
+        NettyDefaults.apply();
         AgentConfig config = AgentFlags.parse(new String[] {"--cluster-cidr=10.244.0.0/16", "--service-external-ip-range=198.51.100.0/24",
                 "--health-port=0"});
         Service service = new ServiceBuilder().withNewMetadata().withNamespace("default").withName("web").withUid("1")

@@ -104,6 +104,19 @@ public final class AgentProcess implements AutoCloseable {
         return log().lines().filter(l -> l.contains(text)).toList();
     }
 
+    /** The process's blocked-thread reports: each line saying so and the stack lines below it. */
+    private String blockedThreadReports() {
+        StringBuilder out = new StringBuilder();
+        boolean inReport = false;
+        for (String line : log().lines().toList()) {
+            inReport = line.contains(" blocked for ") || inReport && line.startsWith("\tat ");
+            if (inReport) {
+                out.append(line).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }
@@ -167,7 +180,7 @@ public final class AgentProcess implements AutoCloseable {
             long blocked = Long.parseLong(m.group(1));
             if (blocked > 0) {
                 BlockedThreadFindings.record("agent process " + name + ": kube_dsr_blocked_threads_total " + blocked
-                        + "; its log:\n" + String.join("\n", logLines("blocked for")));
+                        + "; what it logged of them:\n" + blockedThreadReports());
             }
         }
         process.destroy();

@@ -17,6 +17,7 @@ import io.kubedsr.e2e.vm.BlockedThreadFindings;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.proxy.api.ApiClients;
 import io.kubedsr.proxy.process.BlockedThreads;
+import io.kubedsr.proxy.process.NettyDefaults;
 import io.vertx.core.Vertx;
 
 /**
@@ -34,6 +35,7 @@ public final class MockApi implements AutoCloseable {
     private boolean serverStopped;
 
     private MockApi(InetAddress address) {
+        NettyDefaults.apply(); // the agents in this JVM get what Main gives the agent's JVM
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init(address, 0);
         url = "http://" + IpPrefix.format(address) + ":" + server.getPort() + "/";
