@@ -58,8 +58,8 @@ import io.vertx.core.Vertx;
  * the overlay ({@link OverlayController}) each run one {@link io.kubedsr.proxy.sync.SyncLoop} whose syncs run on
  * the kernel thread with a snapshot. Nothing is written before the informers have synced and the kernel is open;
  * each side's first sync is full and adopts the kernel state. No call blocks its caller: {@link #start} returns
- * at once, the kernel opens on the kernel thread while the informers list. What the agent cannot run without
- * failing later (its kernel thread, a task of its context) completes {@link #failure()}.
+ * at once, the kernel opens on the kernel thread while the informers list. When something the agent cannot run
+ * without fails after the start (its kernel thread, a task of its context), {@link #failure()} completes.
  */
 public final class Agent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);

@@ -1,8 +1,6 @@
 package io.kubedsr.e2e.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,7 +10,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -170,33 +167,30 @@ public final class StartupBenchmark {
         env.put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
         env.put("KUBE_DSR_JAVA_OPTS", javaOpts);
         Path log = work.resolve(label + "-" + size + ".log");
-        Process p = pb.start();
-        CompletableFuture<Phases> ready = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                StringBuilder all = new StringBuilder();
-                for (String line = r.readLine(); line != null; line = r.readLine()) {
-                    all.append(line).append('\n');
-                    Matcher m = READY.matcher(line);
-                    if (m.find()) {
-                        ready.complete(Phases.parse(m));
-                    }
-                }
-                Files.writeString(log, all);
-                ready.completeExceptionally(new IllegalStateException(label + " (" + size + " Services) ended before ready; log " + log));
-            } catch (IOException e) {
-                ready.completeExceptionally(e);
-            }
-        });
-        reader.start();
-        Phases phases = ready.get(20, TimeUnit.MINUTES);
+        Process p = pb.redirectOutput(log.toFile()).start();
+        Phases phases = awaitReady(p, log, label, size);
         p.destroy();
         p.waitFor(2, TimeUnit.MINUTES);
-        reader.join();
         if (phases.services() != size) {
             throw new IllegalStateException(label + ": ready with " + phases.services() + " Services, not " + size);
         }
         return phases;
+    }
+
+    /** Reads the process's log until its {@code ready in} line; fails if the process ends first. */
+    private static Phases awaitReady(Process p, Path log, String label, int size) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            Matcher m = READY.matcher(Files.readString(log, StandardCharsets.UTF_8));
+            if (m.find()) {
+                return Phases.parse(m);
+            }
+            if (!p.isAlive()) {
+                throw new IllegalStateException(label + " (" + size + " Services) ended before ready; log " + log);
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException(label + " (" + size + " Services) not ready after 20 minutes; log " + log);
     }
 
     /** A router and node1 (192.168.1.1) of {@link RoutedLan}, linked to this namespace, where the canned API listens. */
