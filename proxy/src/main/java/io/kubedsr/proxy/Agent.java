@@ -37,6 +37,8 @@ import io.kubedsr.proxy.metrics.IpvsServiceStats;
 import io.kubedsr.proxy.metrics.MetricsServer;
 import io.kubedsr.proxy.metrics.SyncMetrics;
 import io.kubedsr.proxy.kernel.IpvsSysctls;
+import io.kubedsr.proxy.kernel.SloppySysctls;
+import io.kubedsr.proxy.kernel.Sysctls;
 import io.kubedsr.proxy.kernel.SyncEngine;
 import io.kubedsr.proxy.nft.NftTable;
 import io.kubedsr.proxy.overlay.OverlayController;
@@ -169,6 +171,7 @@ public final class Agent implements AutoCloseable {
             engine.start();
             conntrackFlusher = UdpConntrackFlusher.open(kernelNamespace);
             engine.setUdpConntrackFlusher(conntrackFlusher);
+            engine.setSloppySysctls(new SloppySysctls(Sysctls.of(nodeNs)));
             overlayGeneric = kernelNamespace != null ? kernelNamespace.openConnection(NetlinkProtocol.GENERIC)
                     : NetlinkConnection.open(NetlinkProtocol.GENERIC);
             overlayEngine = new OverlayEngine(OverlaySettings.from(config), config.overlayEncapPort(), rtnl,

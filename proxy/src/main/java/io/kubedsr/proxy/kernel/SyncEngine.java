@@ -45,6 +45,7 @@ import io.kubedsr.proxy.plan.DesiredVirtualServer;
 import io.kubedsr.proxy.plan.DrainKey;
 import io.kubedsr.proxy.plan.IpvsPlan;
 import io.kubedsr.proxy.plan.IpvsPlanner;
+import io.kubedsr.proxy.plan.MaglevOrder;
 import io.kubedsr.proxy.plan.RealizedVirtualServer;
 import io.kubedsr.proxy.plan.ServicePlan;
 import io.kubedsr.proxy.plan.ServicePlanner;
@@ -70,6 +71,7 @@ public final class SyncEngine {
     private final Clock clock;
     private final NftTable nft;
     private UdpConntrackFlusher udpFlusher;
+    private SloppySysctls sloppy;
 
     private final Map<ServiceRef, ServicePlan> plans = new HashMap<>();
     private final Map<VirtualServerKey, DesiredVirtualServer> desired = new HashMap<>();
@@ -120,6 +122,11 @@ public final class SyncEngine {
     /** After the IPVS write, deletes the conntrack entries of removed UDP real servers (null: never). */
     public void setUdpConntrackFlusher(UdpConntrackFlusher flusher) {
         this.udpFlusher = flusher;
+    }
+
+    /** Turns IPVS's sloppy scheduling on while a DSR virtual server uses mh (null: never touched). */
+    public void setSloppySysctls(SloppySysctls sloppy) {
+        this.sloppy = sloppy;
     }
 
     /** Creates kube-dummy-if if missing, applies the IPVS timeouts from the flags; writes nothing else. */
@@ -453,6 +460,9 @@ public final class SyncEngine {
                 plans.get(ref).virtualServers().stream().filter(d -> d.dsr() != null).forEach(d -> used.add(d.dsr().service()));
             }
             marks.retainOnly(used);
+            if (sloppy != null) {
+                addressOps += sloppy.require(anyConsistentHashing());
+            }
             dsrDirty = false;
             dsrFull = false;
         }
@@ -531,6 +541,12 @@ public final class SyncEngine {
                 String reason = failed.get(r.address());
                 if (reason == null) {
                     reals.add(r);
+                } else if (d.consistentHashing()) {
+                    // Every node must hold the same real servers (the others cannot know): it stays, and its traffic is lost.
+                    reals.add(r);
+                    problems.add(new Problem(d.owner().service(), "DsrReceiverFailed", reason + "; traffic for "
+                            + d.dsr().service() + " sent to the pod is lost (it stays a real server: with mh every node must "
+                            + "hold the same ones)"));
                 } else {
                     problems.add(new Problem(d.owner().service(), "DsrReceiverFailed", reason + "; the pod gets no traffic for "
                             + d.dsr().service()));
@@ -538,6 +554,17 @@ public final class SyncEngine {
             }
             e.setValue(d.withServer(d.server(), reals));
         }
+    }
+
+    private boolean anyConsistentHashing() {
+        for (ServiceRef ref : dsrServices) {
+            for (DesiredVirtualServer d : plans.get(ref).virtualServers()) {
+                if (d.consistentHashing() && d.equals(desired.get(d.server().key()))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private Map<AddressFamily, Set<Integer>> dsrMarksByFamily() {
@@ -598,7 +625,7 @@ public final class SyncEngine {
                 }
             }
         }
-        return new RealizedVirtualServer(want.server(), reals);
+        return new RealizedVirtualServer(want.server(), want.consistentHashing() ? MaglevOrder.kernelOrderOf(reals) : reals);
     }
 
     private Map<VirtualServerKey, RealizedVirtualServer> dumpOwned() {

@@ -2,7 +2,6 @@ package io.kubedsr.proxy.plan;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +20,6 @@ import io.kubedsr.ipvs.Forwarding;
 import io.kubedsr.ipvs.Protocol;
 import io.kubedsr.ipvs.RealServer;
 import io.kubedsr.ipvs.Scheduler;
-import io.kubedsr.ipvs.ServiceFlag;
 import io.kubedsr.ipvs.VirtualServer;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.AddressFamily;
@@ -41,6 +39,8 @@ import io.kubedsr.tunnel.Encapsulation;
 public final class ServicePlanner {
     /** kube-router's default scheduler. */
     public static final Scheduler DEFAULT_SCHEDULER = Scheduler.RR;
+    /** The weight of every endpoint's real server (draining ones: 0). */
+    public static final int ENDPOINT_WEIGHT = 1;
     /** Kubernetes' default sessionAffinity ClientIP timeout. */
     static final int DEFAULT_AFFINITY_SECONDS = 10800;
 
@@ -70,8 +70,8 @@ public final class ServicePlanner {
         }
         List<Problem> problems = new ArrayList<>();
         Map<String, String> annotations = orEmpty(service.getMetadata().getAnnotations());
-        Scheduler scheduler = scheduler(ref, annotations, problems);
-        Set<ServiceFlag> flags = schedulerFlags(ref, annotations, problems);
+        SchedulerChoice schedulerChoice = SchedulerChoice.read(ref, annotations, problems);
+        Scheduling scheduling = ConsistentHashing.withDrainFallback(schedulerChoice.service(), config.ipvsGracefulTermination());
         int affinity = affinitySeconds(spec);
         boolean annotatedLocal = "true".equalsIgnoreCase(annotations.get(Annotations.LOCAL));
         boolean externalLocal = annotatedLocal || "Local".equals(spec.getExternalTrafficPolicy());
@@ -87,6 +87,7 @@ public final class ServicePlanner {
 
         Encapsulation dsr = DsrAnnotations.requested(ref, annotations, config.overlayEncap(), problems);
 
+        Scheduling dsrScheduling = null; // chosen at the first port served with DSR
         List<DesiredVirtualServer> out = new ArrayList<>();
         for (ServicePort port : orEmpty(spec.getPorts())) {
             Protocol protocol;
@@ -103,20 +104,25 @@ public final class ServicePlanner {
             List<EndpointView> internal = usable(endpoints, internalLocal ? node.name() : null);
             List<EndpointView> external = usable(endpoints, externalLocal ? node.name() : null);
             for (InetAddress ip : clusterIps) {
-                out.add(virtualServer(key, Role.CLUSTER_IP, ip, protocol, port.getPort(), scheduler, flags, affinity, internal));
+                out.add(virtualServer(key, Role.CLUSTER_IP, ip, protocol, port.getPort(), scheduling, affinity, internal));
             }
             if (nodePorts && port.getNodePort() != null && port.getNodePort() > 0) {
                 for (InetAddress ip : nodeAddresses) {
-                    out.add(virtualServer(key, Role.NODE_PORT, ip, protocol, port.getNodePort(), scheduler, flags, affinity, external));
+                    out.add(virtualServer(key, Role.NODE_PORT, ip, protocol, port.getNodePort(), scheduling, affinity, external));
                 }
             }
             Encapsulation portDsr = dsr == null ? null : dsrUsable(ref, port, endpoints, external, problems) ? dsr : null;
+            if (portDsr != null && dsrScheduling == null && !(externalIps.isEmpty() && lbIps.isEmpty())) {
+                dsrScheduling = ConsistentHashing.forDsr(ref, ConsistentHashing.withDrainFallback(schedulerChoice.dsr(config),
+                        config.ipvsGracefulTermination()), affinity > 0, externalLocal, problems);
+            }
+            Scheduling externalScheduling = portDsr == null ? scheduling : dsrScheduling;
             for (InetAddress ip : externalIps) {
-                out.add(external(key, Role.EXTERNAL_IP, ip, protocol, port.getPort(), scheduler, flags, affinity, external,
+                out.add(external(key, Role.EXTERNAL_IP, ip, protocol, port.getPort(), externalScheduling, affinity, external,
                         portDsr, endpoints));
             }
             for (InetAddress ip : lbIps) {
-                out.add(external(key, Role.LOAD_BALANCER, ip, protocol, port.getPort(), scheduler, flags, affinity, external,
+                out.add(external(key, Role.LOAD_BALANCER, ip, protocol, port.getPort(), externalScheduling, affinity, external,
                         portDsr, endpoints));
             }
         }
@@ -146,9 +152,8 @@ public final class ServicePlanner {
     }
 
     private DesiredVirtualServer external(ServicePortKey key, Role role, InetAddress ip, Protocol protocol, int port,
-            Scheduler scheduler, Set<ServiceFlag> flags, int affinitySeconds, List<EndpointView> usable, Encapsulation dsr,
-            List<EndpointView> all) {
-        DesiredVirtualServer masq = virtualServer(key, role, ip, protocol, port, scheduler, flags, affinitySeconds, usable);
+            Scheduling scheduling, int affinitySeconds, List<EndpointView> usable, Encapsulation dsr, List<EndpointView> all) {
+        DesiredVirtualServer masq = virtualServer(key, role, ip, protocol, port, scheduling, affinitySeconds, usable);
         if (dsr == null) {
             return masq;
         }
@@ -201,8 +206,9 @@ public final class ServicePlanner {
     }
 
     private DesiredVirtualServer virtualServer(ServicePortKey key, Role role, InetAddress ip, Protocol protocol, int port,
-            Scheduler scheduler, Set<ServiceFlag> flags, int affinitySeconds, List<EndpointView> endpoints) {
-        VirtualServer vs = VirtualServer.of(VirtualServerKey.of(ip, protocol, port), scheduler).withFlags(flags);
+            Scheduling scheduling, int affinitySeconds, List<EndpointView> endpoints) {
+        VirtualServer vs = VirtualServer.of(VirtualServerKey.of(ip, protocol, port), scheduling.scheduler())
+                .withFlags(scheduling.flags());
         if (affinitySeconds > 0) {
             vs = vs.withPersistence(affinitySeconds);
         }
@@ -210,7 +216,7 @@ public final class ServicePlanner {
         AddressFamily family = AddressFamily.of(ip);
         for (EndpointView e : endpoints) {
             if (AddressFamily.of(e.address()) == family) {
-                reals.add(RealServer.of(e.address(), e.port(), Forwarding.MASQUERADE, 1));
+                reals.add(RealServer.of(e.address(), e.port(), Forwarding.MASQUERADE, ENDPOINT_WEIGHT));
             }
         }
         return new DesiredVirtualServer(key, role, vs, reals);
@@ -277,41 +283,6 @@ public final class ServicePlanner {
             }
         }
         return out;
-    }
-
-    private Scheduler scheduler(ServiceRef ref, Map<String, String> annotations, List<Problem> problems) {
-        String value = annotations.get(Annotations.SCHEDULER);
-        if (value == null) {
-            return DEFAULT_SCHEDULER;
-        }
-        try {
-            return Scheduler.parse(value);
-        } catch (IllegalArgumentException e) {
-            problems.add(new Problem(ref, "InvalidAnnotation", Annotations.SCHEDULER + ": " + e.getMessage()
-                    + "; using " + DEFAULT_SCHEDULER));
-            return DEFAULT_SCHEDULER;
-        }
-    }
-
-    private static Set<ServiceFlag> schedulerFlags(ServiceRef ref, Map<String, String> annotations, List<Problem> problems) {
-        String value = annotations.get(Annotations.SCHED_FLAGS);
-        EnumSet<ServiceFlag> flags = EnumSet.noneOf(ServiceFlag.class);
-        if (value == null || value.isBlank()) {
-            return flags;
-        }
-        for (String part : value.split(",")) {
-            switch (part.trim()) {
-                case "flag-1" -> flags.add(ServiceFlag.SCHED1);
-                case "flag-2" -> flags.add(ServiceFlag.SCHED2);
-                case "flag-3" -> flags.add(ServiceFlag.SCHED3);
-                default -> {
-                    problems.add(new Problem(ref, "InvalidAnnotation", Annotations.SCHED_FLAGS + ": '" + part.trim()
-                            + "' is not flag-1, flag-2 or flag-3; using no scheduler flags"));
-                    return EnumSet.noneOf(ServiceFlag.class);
-                }
-            }
-        }
-        return flags;
     }
 
     private static int affinitySeconds(ServiceSpec spec) {
