@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 import io.kubedsr.ipvs.Scheduler;
 import io.kubedsr.ipvs.ServiceFlag;
@@ -28,7 +29,7 @@ public final class AgentFlags {
     /** Every flag, in help order. */
     public static final List<Flag<?>> FLAGS;
 
-    private static <T> void flag(String name, String defaultText, String help, java.util.function.Function<String, T> parser) {
+    private static <T> void flag(String name, String defaultText, String help, Function<String, T> parser) {
         BY_NAME.put(name, new Flag<>(name, defaultText, help, parser, false));
     }
 

@@ -7,6 +7,8 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.kubedsr.proxy.dsr.SloppyScheduling;
+
 /**
  * {@code net.ipv4.vs.sloppy_tcp} and {@code sloppy_sctp}, on while a DSR virtual server is scheduled by mh.
  * <p>
@@ -19,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * only if this agent changed them: values found already on (by an operator, or by this agent before a restart) are
  * left on, since nothing tells whose they are. A write that fails is logged and tried again at the next call.
  */
-public final class SloppySysctls {
+public final class SloppySysctls implements SloppyScheduling {
     private static final Logger LOG = LoggerFactory.getLogger(SloppySysctls.class);
     static final List<String> KEYS = List.of("net/ipv4/vs/sloppy_tcp", "net/ipv4/vs/sloppy_sctp");
 
@@ -32,6 +34,7 @@ public final class SloppySysctls {
     }
 
     /** Turns them on ({@code wanted}) or restores what this agent found; returns the number of writes. */
+    @Override
     public int require(boolean wanted) {
         int writes = 0;
         for (String key : KEYS) {

@@ -15,6 +15,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import io.kubedsr.ipvs.FakeIpvsTable;
 import io.kubedsr.ipvs.Forwarding;
 import io.kubedsr.ipvs.IpvsOperation;
 import io.kubedsr.ipvs.IpvsStats;
@@ -32,8 +33,8 @@ import io.kubedsr.tunnel.Encapsulation;
 
 /**
  * IpvsPlanner on a DSR virtual server scheduled by mh: whatever the history, the kernel's list of real servers ends
- * in the one canonical order (checked on a model of the kernel's list, which MaglevRealKernelTest checks against the
- * real one), and a draining real server leaves when the period ends.
+ * in the one canonical order (on FakeIpvsTable, whose list order IpvsTableContract holds to the kernel's; e2e's
+ * MaglevRealKernelTest does it on the kernel), and a draining real server leaves when the period ends.
  */
 class ConsistentHashingPlannerTest {
     private static final Instant T0 = Instant.parse("2026-11-27T12:00:00Z");
@@ -65,14 +66,32 @@ class ConsistentHashingPlannerTest {
         return out;
     }
 
-    /** Plans against the model's dump and applies the writes to the model. */
-    private static IpvsPlan step(IpvsPlanner planner, KernelDestinationList kernel, Scheduler had, DesiredVirtualServer want,
+    /** The fake kernel, with the virtual server in place (scheduled by {@code scheduler}). */
+    private static FakeIpvsTable kernel(Scheduler scheduler) {
+        FakeIpvsTable kernel = new FakeIpvsTable();
+        kernel.apply(List.of(new IpvsOperation.AddVirtualServer(VirtualServer.of(FWM, scheduler))));
+        return kernel;
+    }
+
+    /** The fake kernel after the planner created the virtual server with these real servers. */
+    private FakeIpvsTable created(Set<RealServer> reals) {
+        FakeIpvsTable kernel = new FakeIpvsTable();
+        assertThat(kernel.apply(plain.plan(Map.of(FWM, mh(reals)), Map.of(), Map.of(), T0).operations())).isEmpty();
+        return kernel;
+    }
+
+    /** Plans against the kernel's dump and writes the plan; every write must succeed. */
+    private static IpvsPlan step(IpvsPlanner planner, FakeIpvsTable kernel, DesiredVirtualServer want,
             Map<DrainKey, Instant> draining, Instant now) {
         Map<VirtualServerKey, RealizedVirtualServer> realized = Map.of(FWM,
-                new RealizedVirtualServer(VirtualServer.of(FWM, had), kernel.dump()));
+                new RealizedVirtualServer(kernel.virtualServers().get(0).server(), kernel.realServers(FWM)));
         IpvsPlan plan = planner.plan(Map.of(FWM, want), realized, draining, now);
-        kernel.apply(plan.operations());
+        assertThat(kernel.apply(plan.operations())).isEmpty();
         return plan;
+    }
+
+    private static List<RealServer> servers(FakeIpvsTable kernel) {
+        return kernel.realServers(FWM).stream().map(RealServerStatus::server).toList();
     }
 
     private static List<String> addresses(List<RealServer> servers) {
@@ -89,80 +108,76 @@ class ConsistentHashingPlannerTest {
 
     @Test
     void aRealServerThatBelongsAtTheHeadIsOneAdd() {
-        KernelDestinationList kernel = new KernelDestinationList(FWM);
-        kernel.apply(plain.plan(Map.of(FWM, mh(pods("10.244.1.2", "10.244.2.2"))), Map.of(), Map.of(), T0).operations());
-        IpvsPlan plan = step(plain, kernel, Scheduler.MH, mh(pods("10.244.1.2", "10.244.2.2", "10.244.3.2")), Map.of(), T0);
+        FakeIpvsTable kernel = created(pods("10.244.1.2", "10.244.2.2"));
+        IpvsPlan plan = step(plain, kernel, mh(pods("10.244.1.2", "10.244.2.2", "10.244.3.2")), Map.of(), T0);
         assertThat(plan.operations()).containsExactly(new IpvsOperation.AddRealServer(FWM, pod("10.244.3.2", 1)));
-        assertThat(addresses(kernel.servers())).containsExactly("10.244.3.2/1", "10.244.2.2/1", "10.244.1.2/1");
+        assertThat(addresses(servers(kernel))).containsExactly("10.244.3.2/1", "10.244.2.2/1", "10.244.1.2/1");
     }
 
     @Test
     void aRealServerThatBelongsAtTheTailMovesTheOthersWithAdjacentDeleteAndAddPairs() {
-        KernelDestinationList kernel = new KernelDestinationList(FWM);
-        kernel.apply(plain.plan(Map.of(FWM, mh(pods("10.244.1.2", "10.244.2.2", "10.244.3.2"))), Map.of(), Map.of(), T0).operations());
-        IpvsPlan plan = step(plain, kernel, Scheduler.MH, mh(pods("10.244.0.2", "10.244.1.2", "10.244.2.2", "10.244.3.2")),
+        FakeIpvsTable kernel = created(pods("10.244.1.2", "10.244.2.2", "10.244.3.2"));
+        IpvsPlan plan = step(plain, kernel, mh(pods("10.244.0.2", "10.244.1.2", "10.244.2.2", "10.244.3.2")),
                 Map.of(), T0);
         assertThat(plan.operations()).containsExactly(
                 new IpvsOperation.AddRealServer(FWM, pod("10.244.0.2", 1)),
                 new IpvsOperation.DeleteRealServer(FWM, pod("10.244.1.2", 1).key()), new IpvsOperation.AddRealServer(FWM, pod("10.244.1.2", 1)),
                 new IpvsOperation.DeleteRealServer(FWM, pod("10.244.2.2", 1).key()), new IpvsOperation.AddRealServer(FWM, pod("10.244.2.2", 1)),
                 new IpvsOperation.DeleteRealServer(FWM, pod("10.244.3.2", 1).key()), new IpvsOperation.AddRealServer(FWM, pod("10.244.3.2", 1)));
-        assertThat(addresses(kernel.servers())).containsExactly("10.244.3.2/1", "10.244.2.2/1", "10.244.1.2/1", "10.244.0.2/1");
+        assertThat(addresses(servers(kernel))).containsExactly("10.244.3.2/1", "10.244.2.2/1", "10.244.1.2/1", "10.244.0.2/1");
     }
 
     @Test
     void aListFoundOutOfOrderIsPutInOrderAndAnOrderedOneIsLeftAlone() {
-        KernelDestinationList kernel = new KernelDestinationList(FWM);
+        FakeIpvsTable kernel = kernel(Scheduler.MH);
         // The order another history left, e.g. kube-dsr before it kept mh lists in order: 2.2 at the head.
         kernel.apply(List.of(new IpvsOperation.AddRealServer(FWM, pod("10.244.1.2", 1)),
                 new IpvsOperation.AddRealServer(FWM, pod("10.244.3.2", 1)), new IpvsOperation.AddRealServer(FWM, pod("10.244.2.2", 1))));
         DesiredVirtualServer want = mh(pods("10.244.1.2", "10.244.2.2", "10.244.3.2"));
-        step(plain, kernel, Scheduler.MH, want, Map.of(), T0);
-        assertThat(addresses(kernel.servers())).containsExactly("10.244.3.2/1", "10.244.2.2/1", "10.244.1.2/1");
-        assertThat(step(plain, kernel, Scheduler.MH, want, Map.of(), T0).operations()).isEmpty();
+        step(plain, kernel, want, Map.of(), T0);
+        assertThat(addresses(servers(kernel))).containsExactly("10.244.3.2/1", "10.244.2.2/1", "10.244.1.2/1");
+        assertThat(step(plain, kernel, want, Map.of(), T0).operations()).isEmpty();
     }
 
     @Test
     void aVirtualServerThatWasRrIsRewrittenWhollyWhenItBecomesMh() {
-        KernelDestinationList kernel = new KernelDestinationList(FWM);
+        FakeIpvsTable kernel = kernel(Scheduler.RR);
         kernel.apply(List.of(new IpvsOperation.AddRealServer(FWM, pod("10.244.1.2", 1)),
                 new IpvsOperation.AddRealServer(FWM, pod("10.244.2.2", 1))));
         // rr's list is in canonical order by chance, but the realized cache does not keep rr lists in order: not trusted.
-        IpvsPlan plan = step(plain, kernel, Scheduler.RR, mh(pods("10.244.1.2", "10.244.2.2")), Map.of(), T0);
+        IpvsPlan plan = step(plain, kernel, mh(pods("10.244.1.2", "10.244.2.2")), Map.of(), T0);
         assertThat(plan.operations()).containsExactly(new IpvsOperation.EditVirtualServer(VirtualServer.of(FWM, Scheduler.MH)),
                 new IpvsOperation.DeleteRealServer(FWM, pod("10.244.1.2", 1).key()), new IpvsOperation.AddRealServer(FWM, pod("10.244.1.2", 1)),
                 new IpvsOperation.DeleteRealServer(FWM, pod("10.244.2.2", 1).key()), new IpvsOperation.AddRealServer(FWM, pod("10.244.2.2", 1)));
-        assertThat(addresses(kernel.servers())).containsExactly("10.244.2.2/1", "10.244.1.2/1");
+        assertThat(addresses(servers(kernel))).containsExactly("10.244.2.2/1", "10.244.1.2/1");
     }
 
     @Test
     void aDrainingRealServerLeavesWhenThePeriodEndsNotWhenItsConnectionsHereEnd() {
-        KernelDestinationList kernel = new KernelDestinationList(FWM);
-        kernel.apply(plain.plan(Map.of(FWM, mh(pods("10.244.1.2", "10.244.2.2"))), Map.of(), Map.of(), T0).operations());
-        IpvsPlan first = step(graceful, kernel, Scheduler.MH, mh(pods("10.244.1.2")), Map.of(), T0);
+        FakeIpvsTable kernel = created(pods("10.244.1.2", "10.244.2.2"));
+        IpvsPlan first = step(graceful, kernel, mh(pods("10.244.1.2")), Map.of(), T0);
         assertThat(first.operations()).containsExactly(new IpvsOperation.EditRealServer(FWM, pod("10.244.2.2", 0)));
         // No connection to it on this node (the model's counts are 0): another node may still have some, and while
         // it keeps its slots there, it must keep them here too.
-        IpvsPlan idle = step(graceful, kernel, Scheduler.MH, mh(pods("10.244.1.2")), first.draining(), T0.plusSeconds(5));
+        IpvsPlan idle = step(graceful, kernel, mh(pods("10.244.1.2")), first.draining(), T0.plusSeconds(5));
         assertThat(idle.operations()).isEmpty();
-        IpvsPlan over = step(graceful, kernel, Scheduler.MH, mh(pods("10.244.1.2")), idle.draining(), T0.plusSeconds(30));
+        IpvsPlan over = step(graceful, kernel, mh(pods("10.244.1.2")), idle.draining(), T0.plusSeconds(30));
         assertThat(over.operations()).containsExactly(new IpvsOperation.DeleteRealServer(FWM, pod("10.244.2.2", 1).key()));
     }
 
     @Test
     void aDrainingRealServerThatMustMoveComesBackWithItsWeightThenDrainsAgain() {
-        KernelDestinationList kernel = new KernelDestinationList(FWM);
-        kernel.apply(plain.plan(Map.of(FWM, mh(pods("10.244.1.2", "10.244.2.2"))), Map.of(), Map.of(), T0).operations());
-        IpvsPlan drain = step(graceful, kernel, Scheduler.MH, mh(pods("10.244.1.2")), Map.of(), T0);
+        FakeIpvsTable kernel = created(pods("10.244.1.2", "10.244.2.2"));
+        IpvsPlan drain = step(graceful, kernel, mh(pods("10.244.1.2")), Map.of(), T0);
         // A rolling update: a new pod that sorts below both while 2.2 drains.
-        IpvsPlan plan = step(graceful, kernel, Scheduler.MH, mh(pods("10.244.0.2", "10.244.1.2")), drain.draining(),
+        IpvsPlan plan = step(graceful, kernel, mh(pods("10.244.0.2", "10.244.1.2")), drain.draining(),
                 T0.plusSeconds(1));
         assertThat(plan.operations()).containsExactly(
                 new IpvsOperation.AddRealServer(FWM, pod("10.244.0.2", 1)),
                 new IpvsOperation.DeleteRealServer(FWM, pod("10.244.1.2", 1).key()), new IpvsOperation.AddRealServer(FWM, pod("10.244.1.2", 1)),
                 new IpvsOperation.DeleteRealServer(FWM, pod("10.244.2.2", 1).key()), new IpvsOperation.AddRealServer(FWM, pod("10.244.2.2", 1)),
                 new IpvsOperation.EditRealServer(FWM, pod("10.244.2.2", 0)));
-        assertThat(addresses(kernel.servers())).containsExactly("10.244.2.2/0", "10.244.1.2/1", "10.244.0.2/1");
+        assertThat(addresses(servers(kernel))).containsExactly("10.244.2.2/0", "10.244.1.2/1", "10.244.0.2/1");
         assertThat(plan.draining()).containsOnlyKeys(new DrainKey(FWM, pod("10.244.2.2", 1).key()));
     }
 
@@ -174,12 +189,11 @@ class ConsistentHashingPlannerTest {
             pool.add("10.244." + random.nextInt(4) + "." + (2 + random.nextInt(250)));
         }
         for (int history = 0; history < 300; history++) {
-            KernelDestinationList old = new KernelDestinationList(FWM);
+            FakeIpvsTable old = null;
             Map<DrainKey, Instant> draining = new HashMap<>();
             Instant now = T0;
             IpvsPlanner planner = random.nextBoolean() ? plain : graceful;
             Set<RealServer> current = Set.of();
-            boolean created = false;
             for (int change = 0; change < 8; change++) {
                 Set<RealServer> next = new LinkedHashSet<>();
                 for (String a : pool) {
@@ -189,24 +203,19 @@ class ConsistentHashingPlannerTest {
                 }
                 current = next;
                 now = now.plusSeconds(random.nextInt(20));
-                Map<VirtualServerKey, RealizedVirtualServer> realized = created
-                        ? Map.of(FWM, new RealizedVirtualServer(VirtualServer.of(FWM, Scheduler.MH), old.dump())) : Map.of();
-                IpvsPlan plan = planner.plan(Map.of(FWM, mh(current)), realized, draining, now);
-                created = true;
-                old.apply(plan.operations());
-                draining = plan.draining();
+                if (old == null) {
+                    old = created(current);
+                } else {
+                    draining = step(planner, old, mh(current), draining, now).draining();
+                }
             }
             // A node that starts now, with the same endpoints and the same real servers still draining.
             Set<RealServer> all = new LinkedHashSet<>();
-            for (RealServerStatus s : old.dump()) {
-                all.add(s.server().withWeight(1));
-            }
-            KernelDestinationList fresh = new KernelDestinationList(FWM);
-            IpvsPlan plan = plain.plan(Map.of(FWM, mh(all)), Map.of(), Map.of(), now);
-            fresh.apply(plan.operations());
-            assertThat(addresses(old.servers().stream().map(r -> r.withWeight(1)).toList()))
-                    .as("history %d", history).isEqualTo(addresses(fresh.servers()));
-            assertThat(old.servers().stream().filter(r -> r.weight() == 1).map(RealServer::key).toList())
+            servers(old).forEach(r -> all.add(r.withWeight(1)));
+            FakeIpvsTable fresh = created(all);
+            assertThat(addresses(servers(old).stream().map(r -> r.withWeight(1)).toList()))
+                    .as("history %d", history).isEqualTo(addresses(servers(fresh)));
+            assertThat(servers(old).stream().filter(r -> r.weight() == 1).map(RealServer::key).toList())
                     .containsExactlyInAnyOrderElementsOf(current.stream().map(RealServer::key).toList());
         }
     }
