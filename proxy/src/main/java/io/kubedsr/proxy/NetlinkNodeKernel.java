@@ -19,6 +19,8 @@ import io.kubedsr.proxy.encap.EncapGuards;
 import io.kubedsr.proxy.kernel.IpvsSysctls;
 import io.kubedsr.proxy.kernel.Modules;
 import io.kubedsr.proxy.kernel.ServiceKernel;
+import io.kubedsr.proxy.kernel.SloppySysctls;
+import io.kubedsr.proxy.kernel.Sysctls;
 import io.kubedsr.proxy.kernel.UdpConntrackFlusher;
 import io.kubedsr.proxy.nft.EncapGuardRules;
 import io.kubedsr.proxy.nft.NftTable;
@@ -73,7 +75,8 @@ public final class NetlinkNodeKernel implements NodeKernel {
             UdpConntrackFlusher conntrack = UdpConntrackFlusher.open(namespace);
             opened.add(conntrack);
             DsrPods pods = new DsrPods(PodNamespaces.standard(node.id()), node);
-            ServiceKernel services = new ServiceKernel(ipvs, rtnl, new NftTable(namespace), pods, conntrack);
+            ServiceKernel services = new ServiceKernel(ipvs, rtnl, new NftTable(namespace), pods, conntrack,
+                    new SloppySysctls(Sysctls.of(node)));
             OverlayEngine overlay = new OverlayEngine(OverlaySettings.from(config), config.overlayEncapPort(), rtnl,
                     new NodeTunnels(rtnl, overlayGeneric));
             EncapGuard guard = new EncapGuard(new NftTable(namespace, EncapGuardRules.NODE_TABLE), EncapGuards.guePorts(config));
