@@ -53,10 +53,14 @@ public final class DsrReconciler {
         static final Pass SKIPPED = new Pass(false, Map.of(), Map.of(), 0);
     }
 
-    /** Takes over the marks kube-dsr's nftables map holds (once: afterwards memory is what the map holds). */
+    /**
+     * Takes over the marks kube-dsr's nftables maps hold, DSR and short-circuit ones (once: afterwards memory is what
+     * the maps hold).
+     */
     public void recoverMarks(ServiceTable table, Nftables nft) {
         if (!recovered) {
             table.marks().recover(nft.dsrMarks());
+            table.shortCircuitMarks().recover(nft.shortCircuitMarks());
             recovered = true;
         }
     }
@@ -127,11 +131,20 @@ public final class DsrReconciler {
         return out;
     }
 
+    /**
+     * The marks whose packets must be delivered locally by a policy rule: every DSR mark, and the short-circuit mark
+     * of a DSR VIP (its address is on no local link either).
+     */
     static Map<AddressFamily, Set<Integer>> marksByFamily(ServiceTable table) {
         Map<AddressFamily, Set<Integer>> out = new HashMap<>();
         for (DesiredVirtualServer d : table.dsrWinners()) {
             VirtualServerKey.ByFwmark f = (VirtualServerKey.ByFwmark) d.server().key();
             out.computeIfAbsent(f.family(), x -> new HashSet<>()).add(f.fwmark());
+        }
+        for (ServiceTable.ShortCircuited c : table.shortCircuitEntries()) {
+            if (c.dsr()) {
+                out.computeIfAbsent(c.service().family(), x -> new HashSet<>()).add(c.mark());
+            }
         }
         return out;
     }

@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
+
 
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.Service;
@@ -21,6 +23,8 @@ import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.ForNode;
+import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
 import io.kubedsr.ipvs.Forwarding;
 import io.kubedsr.ipvs.Protocol;
 import io.kubedsr.ipvs.RealServer;
@@ -82,16 +86,22 @@ public final class ServicePlanner {
         boolean internalLocal = annotatedLocal || "Local".equals(spec.getInternalTrafficPolicy());
 
         List<InetAddress> clusterIps = addresses(ref, clusterIpsOf(spec), "ClusterIP", problems);
-        List<InetAddress> externalIps = validatedExternal(ref, orEmpty(spec.getExternalIPs()),
-                config.serviceExternalIpRange(), "externalIP", problems);
+        Set<AddressFamily> families = ServiceFamilies.of(spec);
+        List<InetAddress> externalIps = ServiceFamilies.externalIps(ref, families, validatedExternal(ref,
+                orEmpty(spec.getExternalIPs()), config.serviceExternalIpRange(), "externalIP", problems), problems);
         List<InetAddress> lbIps = "true".equalsIgnoreCase(annotations.get(Annotations.SKIP_LB_IPS)) ? List.of()
-                : validatedExternal(ref, loadBalancerIps(service), config.loadBalancerIpRange(), "LoadBalancer IP", problems);
+                : ServiceFamilies.loadBalancerIps(families, validatedExternal(ref, loadBalancerIps(service),
+                        config.loadBalancerIpRange(), "LoadBalancer IP", problems));
+        LoadBalancerSourceRanges sourceRanges = lbIps.isEmpty() ? null
+                : LoadBalancerSourceRanges.parse(ref, spec.getLoadBalancerSourceRanges(), problems);
         boolean nodePorts = "NodePort".equals(spec.getType()) || "LoadBalancer".equals(spec.getType());
-        List<InetAddress> nodeAddresses = enabled(config.nodePortBindOnAllIp() ? node.allLocalAddresses() : node.addresses());
+        List<InetAddress> nodeAddresses = ServiceFamilies.only(families,
+                enabled(config.nodePortBindOnAllIp() ? node.allLocalAddresses() : node.addresses()));
 
         Encapsulation dsr = DsrAnnotations.requested(ref, annotations, config.overlayEncap(), problems);
 
         List<DesiredVirtualServer> out = new ArrayList<>();
+        List<ShortCircuit> shortCircuits = new ArrayList<>();
         for (ServicePort port : orEmpty(spec.getPorts())) {
             Protocol protocol;
             try {
@@ -104,8 +114,11 @@ public final class ServicePlanner {
             String name = port.getName() == null ? "" : port.getName();
             ServicePortKey key = new ServicePortKey(ref, name, protocol);
             List<EndpointView> endpoints = endpoints(slices, name, protocol);
-            List<EndpointView> internal = usable(endpoints, internalLocal ? node.name() : null);
-            List<EndpointView> external = usable(endpoints, externalLocal ? node.name() : null);
+            List<EndpointView> cluster = UsableEndpoints.cluster(endpoints, node);
+            List<EndpointView> local = internalLocal || externalLocal ? UsableEndpoints.local(endpoints, node.name()) : cluster;
+            List<EndpointView> internal = internalLocal ? local : cluster;
+            List<EndpointView> external = externalLocal ? local : cluster;
+            int first = out.size();
             for (InetAddress ip : clusterIps) {
                 out.add(virtualServer(key, Role.CLUSTER_IP, ip, protocol, port.getPort(), scheduler, flags, affinity, internal));
             }
@@ -120,8 +133,12 @@ public final class ServicePlanner {
                         portDsr, endpoints));
             }
             for (InetAddress ip : lbIps) {
-                out.add(external(key, Role.LOAD_BALANCER, ip, protocol, port.getPort(), scheduler, flags, affinity, external,
-                        portDsr, endpoints));
+                DesiredVirtualServer lb = external(key, Role.LOAD_BALANCER, ip, protocol, port.getPort(), scheduler, flags,
+                        affinity, external, portDsr, endpoints);
+                out.add(sourceRanges == null ? lb : lb.withSourceRanges(sourceRanges.forVip(ref, ip, node.addresses(), problems)));
+            }
+            if (externalLocal) {
+                shortCircuits.addAll(shortCircuits(key, out.subList(first, out.size()), cluster, scheduler, flags, affinity));
             }
         }
         // kube-dummy-if holds every address a non-DSR virtual server uses. A DSR VIP must not be a local address
@@ -146,7 +163,30 @@ public final class ServicePlanner {
                 }
             }
         }
-        return new ServicePlan(ref, creationOf(service), out, vips, problems, hairpin, keepSource);
+        return new ServicePlan(ref, creationOf(service), out, vips, problems, hairpin, keepSource, shortCircuits);
+    }
+
+    /**
+     * One short circuit per family of the port's external virtual servers: in-cluster traffic to them is served by
+     * the cluster endpoints, with the port's scheduler and affinity.
+     */
+    private static List<ShortCircuit> shortCircuits(ServicePortKey key, List<DesiredVirtualServer> port,
+            List<EndpointView> cluster, Scheduler scheduler, Set<ServiceFlag> flags, int affinitySeconds) {
+        List<ShortCircuit> out = new ArrayList<>();
+        EnumSet<AddressFamily> done = EnumSet.noneOf(AddressFamily.class);
+        for (DesiredVirtualServer d : port) {
+            AddressFamily family = d.server().key().family();
+            if (d.role().external() && done.add(family)) {
+                Set<RealServer> reals = new LinkedHashSet<>();
+                for (EndpointView e : cluster) {
+                    if (AddressFamily.of(e.address()) == family) {
+                        reals.add(RealServer.of(e.address(), e.port(), Forwarding.MASQUERADE, 1));
+                    }
+                }
+                out.add(new ShortCircuit(key, family, scheduler, flags, affinitySeconds, reals));
+            }
+        }
+        return out;
     }
 
     private DesiredVirtualServer external(ServicePortKey key, Role role, InetAddress ip, Protocol protocol, int port,
@@ -169,7 +209,7 @@ public final class ServicePlanner {
             }
         }
         VirtualServerKey.ByAddress service = (VirtualServerKey.ByAddress) masq.server().key();
-        return new DesiredVirtualServer(key, role, masq.server(), reals, new DsrSpec(service, dsr, localPods));
+        return new DesiredVirtualServer(key, role, masq.server(), reals, new DsrSpec(service, dsr, localPods), null);
     }
 
     /**
@@ -233,27 +273,6 @@ public final class ServicePlanner {
         return new DesiredVirtualServer(key, role, vs, reals);
     }
 
-    /**
-     * Ready endpoints (on {@code onlyNode} when it is not null); if there are none, the serving and terminating
-     * ones, as Kubernetes specifies for traffic policies (KEP-1669).
-     */
-    static List<EndpointView> usable(List<EndpointView> all, String onlyNode) {
-        // Loops, not streams: planned twice per Service port, in the cold code of a first full sync.
-        List<EndpointView> ready = new ArrayList<>();
-        List<EndpointView> terminating = new ArrayList<>();
-        for (EndpointView e : all) {
-            if (onlyNode != null && !onlyNode.equals(e.nodeName())) {
-                continue;
-            }
-            if (e.ready()) {
-                ready.add(e);
-            } else if (e.serving() && e.terminating()) {
-                terminating.add(e);
-            }
-        }
-        return ready.isEmpty() ? terminating : ready;
-    }
-
     private List<EndpointView> endpoints(List<EndpointSlice> slices, String portName, Protocol protocol) {
         List<EndpointView> out = new ArrayList<>();
         for (EndpointSlice slice : slices) {
@@ -281,16 +300,38 @@ public final class ServicePlanner {
                 boolean ready = c == null || c.getReady() == null || c.getReady();
                 boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
                 boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
+                List<String> forZones = List.of();
+                List<String> forNodes = List.of();
+                if (e.getHints() != null) {
+                    forZones = hintNames(e.getHints().getForZones(), ForZone::getName);
+                    forNodes = hintNames(e.getHints().getForNodes(), ForNode::getName);
+                }
                 for (String a : orEmpty(e.getAddresses())) {
                     try {
                         InetAddress address = IpPrefix.parseAddress(a);
                         if (AddressFamily.of(address) == family) {
-                            out.add(new EndpointView(address, portNumber, e.getNodeName(), ready, serving, terminating));
+                            out.add(new EndpointView(address, portNumber, e.getNodeName(), ready, serving, terminating,
+                                    forZones, forNodes));
                         }
                     } catch (IllegalArgumentException ignored) {
                         // not an IP: skipped (the API server validates addresses; this is belt and braces)
                     }
                 }
+            }
+        }
+        return out;
+    }
+
+    /** The names of an endpoint's zone or node hints (hints without a name are none). */
+    private static <T> List<String> hintNames(List<T> hints, Function<T, String> name) {
+        if (hints == null || hints.isEmpty()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>(hints.size());
+        for (T h : hints) {
+            String n = h == null ? null : name.apply(h);
+            if (n != null && !n.isEmpty()) {
+                out.add(n);
             }
         }
         return out;

@@ -77,7 +77,7 @@ public final class StatusCollector {
             List<Address> addresses = rtnl.addresses(AddressFamily.UNSPEC);
             String listing = readMarkListing(allNotes);
             DsrMarkMap.Contents marks = listing == null ? DsrMarkMap.Contents.ABSENT : DsrMarkMap.parse(listing);
-            Map<VirtualServerKey.ByAddress, Integer> mapMarks = listing == null ? Map.of() : NftRules.dsrMarksOf(listing);
+            Map<VirtualServerKey.ByAddress, Integer> mapMarks = listing == null ? Map.of() : NftRules.marksOf(listing);
             List<NodeStatus.DsrRule> rules = new ArrayList<>();
             List<NodeStatus.DsrRoute> dsrRoutes = new ArrayList<>();
             List<Route> mainRoutes = new ArrayList<>();

@@ -116,7 +116,7 @@ class NftRulesTest {
             table.apply(NftRules.render(WITH_DSR));
             String listed = table.dsrMapListing();
             assertThat(listed).as("only the maps, not the service sets").doesNotContain("10.96.0.10 . tcp . 80");
-            assertThat(NftRules.dsrMarksOf(listed)).containsOnly(
+            assertThat(NftRules.marksOf(listed)).containsOnly(
                     java.util.Map.entry(DSR.get(0).service(), 0x7b), java.util.Map.entry(DSR.get(1).service(), 0x3fff),
                     java.util.Map.entry(DSR.get(2).service(), 0x7c));
         }
