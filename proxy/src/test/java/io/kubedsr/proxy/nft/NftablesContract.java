@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import io.kubedsr.ipvs.Protocol;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.proxy.plan.ServiceTable;
 import io.kubedsr.tunnel.Encapsulation;
 
 /**
@@ -34,16 +35,29 @@ public abstract class NftablesContract {
         return IpPrefix.parseAddress(text);
     }
 
+    /** Two DSR services, one of them also short-circuited (the same address in both maps, other marks). */
     private static String table(int webMark) {
         List<DsrEntry> dsr = List.of(new DsrEntry(WEB, webMark, Encapsulation.IPIP), new DsrEntry(DNS6, 77, Encapsulation.gue(5555)));
+        List<ServiceTable.ShortCircuited> shortCircuits = List.of(new ServiceTable.ShortCircuited(WEB, 0x4000 | webMark, true));
         return NftRules.render(new NftRules.Input(List.of(VirtualServerKey.of(ip("10.96.0.10"), Protocol.TCP, 80)), List.of(),
                 List.of(ip("10.96.0.10")), List.of(IpPrefix.parse("10.244.0.0/16")), List.of(), false, true, dsr, 1500,
-                Set.of(5555)));
+                Set.of(5555), List.of(), shortCircuits));
     }
 
     @Test
     void aNamespaceWithoutTheTableHasNoMarks() {
         assertThat(fresh().dsrMarks()).isEmpty();
+        assertThat(fresh().shortCircuitMarks()).isEmpty();
+    }
+
+    @Test
+    void shortCircuitMarksAreReadBackApartFromTheDsrMarks() {
+        fresh().apply(table(42));
+        Nftables again = restarted();
+        assertThat(again.shortCircuitMarks()).isEqualTo(Map.of(WEB, 0x4000 | 42));
+        assertThat(again.dsrMarks()).isEqualTo(Map.of(WEB, 42, DNS6, 77));
+        again.delete();
+        assertThat(restarted().shortCircuitMarks()).isEmpty();
     }
 
     @Test
