@@ -150,6 +150,7 @@ class KubeProxyParityRealKernelTest {
         assertThat(get(lab.v4.pod1, "http://203.0.113.7/")).as("a pod outside the ranges").isNull();
         assertThat(get(lab.v4.node1, "http://203.0.113.7/")).as("the node, its address outside the ranges").isNull();
         assertThat(get(lab.client2, "http://192.168.1.1:30040/")).as("the NodePort is not restricted").isEqualTo("pod 10.244.2.2");
+        assertThat(get(lab.client2, "http://[fd00:1::1]:30040/")).isEqualTo("pod fd00:244:2::2");
         assertThat(get(lab.client2, "http://10.96.0.40/")).as("nor the cluster IP").isEqualTo("pod 10.244.2.2");
     }
 
@@ -175,6 +176,7 @@ class KubeProxyParityRealKernelTest {
         assertThat(lab.v4.node1.exec("ipvsadm", "-Ln")).contains("FWM").contains("10.244.2.2:80").contains("Tunnel");
         assertThat(get(lab.v4.client, "http://203.0.113.8/")).isEqualTo("dsr pod2");
         assertThat(get(lab.client2, "http://203.0.113.8/")).isNull();
+        assertThat(get(lab.client2, "http://192.168.1.1:30041/")).as("the refused client reaches the NodePort").isEqualTo("pod 10.244.2.2");
         assertThat(lab.v4.node1.exec("nft", "list", "set", "inet", "kube-dsr", "allowed4")).contains("203.0.113.8 . tcp . 80 . 172.16.0.0/24");
     }
 
@@ -205,6 +207,7 @@ class KubeProxyParityRealKernelTest {
         assertThat(get(lab.v4.client, "http://203.0.113.9/")).as("outside: no local endpoint").isNull();
         assertThat(get(lab.v4.client, "http://[2001:db8:b::9]/")).isNull();
         assertThat(get(lab.v4.client, "http://192.168.1.1:30042/")).isNull();
+        assertThat(get(lab.v4.client, "http://10.96.0.42/")).as("the same client reaches the cluster IP").isEqualTo("pod 10.244.2.2");
     }
 
     /**
