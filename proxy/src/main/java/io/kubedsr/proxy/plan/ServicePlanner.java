@@ -14,7 +14,6 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
-
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
@@ -198,13 +197,7 @@ public final class ServicePlanner {
         for (DesiredVirtualServer d : port) {
             AddressFamily family = d.server().key().family();
             if (d.role().external() && done.add(family)) {
-                Set<RealServer> reals = new LinkedHashSet<>();
-                for (EndpointView e : cluster) {
-                    if (AddressFamily.of(e.address()) == family) {
-                        reals.add(RealServer.of(e.address(), e.port(), Forwarding.MASQUERADE, 1));
-                    }
-                }
-                out.add(new ShortCircuit(key, family, scheduler, flags, affinitySeconds, reals));
+                out.add(new ShortCircuit(key, family, scheduler, flags, affinitySeconds, masqueraded(cluster, family)));
             }
         }
         return out;
@@ -284,14 +277,18 @@ public final class ServicePlanner {
         if (affinitySeconds > 0) {
             vs = vs.withPersistence(affinitySeconds);
         }
+        return new DesiredVirtualServer(key, role, vs, masqueraded(endpoints, AddressFamily.of(ip)));
+    }
+
+    /** The endpoints of the family as masquerading real servers of weight 1. */
+    private static Set<RealServer> masqueraded(List<EndpointView> endpoints, AddressFamily family) {
         Set<RealServer> reals = new LinkedHashSet<>();
-        AddressFamily family = AddressFamily.of(ip);
         for (EndpointView e : endpoints) {
             if (AddressFamily.of(e.address()) == family) {
                 reals.add(RealServer.of(e.address(), e.port(), Forwarding.MASQUERADE, 1));
             }
         }
-        return new DesiredVirtualServer(key, role, vs, reals);
+        return reals;
     }
 
     private List<EndpointView> endpoints(ServiceRef ref, List<EndpointSlice> slices, String portName, Protocol protocol,
