@@ -144,19 +144,14 @@ public final class DsrReconciler {
     }
 
     /**
-     * The marks whose packets must be delivered locally by a policy rule: every DSR mark, and the short-circuit mark
-     * of a DSR VIP (its address is on no local link either).
+     * The marks whose packets must be delivered locally by a policy rule: every DSR mark (a DSR VIP is on no local
+     * link).
      */
     static Map<AddressFamily, Set<Integer>> marksByFamily(ServiceTable table) {
         Map<AddressFamily, Set<Integer>> out = new HashMap<>();
         for (DesiredVirtualServer d : table.dsrWinners()) {
             VirtualServerKey.ByFwmark f = (VirtualServerKey.ByFwmark) d.server().key();
             out.computeIfAbsent(f.family(), x -> new HashSet<>()).add(f.fwmark());
-        }
-        for (ServiceTable.ShortCircuited c : table.shortCircuitEntries()) {
-            if (c.dsr()) {
-                out.computeIfAbsent(c.service().family(), x -> new HashSet<>()).add(c.mark());
-            }
         }
         return out;
     }

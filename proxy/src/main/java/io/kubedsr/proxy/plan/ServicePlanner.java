@@ -202,7 +202,8 @@ public final class ServicePlanner {
         EnumSet<AddressFamily> done = EnumSet.noneOf(AddressFamily.class);
         for (DesiredVirtualServer d : port) {
             AddressFamily family = d.server().key().family();
-            if (d.role().external() && done.add(family)) {
+            // A DSR VIP is not short-circuited: in-cluster clients reach it through its DSR virtual server.
+            if (d.role().external() && d.dsr() == null && done.add(family)) {
                 out.add(new ShortCircuit(key, family, scheduling.scheduler(), scheduling.flags(), affinitySeconds, masqueraded(cluster, family)));
             }
         }

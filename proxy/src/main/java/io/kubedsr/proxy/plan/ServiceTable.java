@@ -265,7 +265,7 @@ public final class ServiceTable {
         for (ShortCircuit c : plan.shortCircuits()) {
             List<VirtualServerKey.ByAddress> addresses = new ArrayList<>();
             for (DesiredVirtualServer d : plan.virtualServers()) {
-                if (d.owner().equals(c.owner()) && d.role().external() && d.server().key().family() == c.family()) {
+                if (d.owner().equals(c.owner()) && d.role().external() && d.dsr() == null && d.server().key().family() == c.family()) {
                     addresses.add(d.clientKey());
                 }
             }
@@ -385,11 +385,10 @@ public final class ServiceTable {
     }
 
     /**
-     * An external address whose in-cluster packets go to a short circuit's mark (nftables' short-circuit map);
-     * {@code dsr}: the address is a DSR VIP, which is on no local link, so the mark needs a policy rule to be
-     * delivered locally.
+     * An external address whose in-cluster packets go to a short circuit's mark (nftables' short-circuit map). A DSR
+     * VIP never is one: in-cluster clients reach it through its DSR virtual server.
      */
-    public record ShortCircuited(VirtualServerKey.ByAddress service, int mark, boolean dsr) {
+    public record ShortCircuited(VirtualServerKey.ByAddress service, int mark) {
     }
 
     /** Every external address held (won) by a Service port with a short circuit, with that short circuit's mark. */
@@ -398,13 +397,13 @@ public final class ServiceTable {
         for (ServiceRef ref : shortCircuitServices) {
             ServicePlan p = plans.get(ref);
             for (DesiredVirtualServer d : p.virtualServers()) {
-                if (!d.role().external() || winners.get(d.server().key()) != d) {
+                if (!d.role().external() || d.dsr() != null || winners.get(d.server().key()) != d) {
                     continue;
                 }
                 VirtualServerKey.ByAddress client = d.clientKey();
                 Integer mark = shortCircuitMarks.markOf(new ShortCircuitMarks.Key(d.owner(), client.family()));
                 if (mark != null && hasShortCircuit(p, d.owner(), client.family())) {
-                    out.add(new ShortCircuited(client, mark, d.dsr() != null));
+                    out.add(new ShortCircuited(client, mark));
                 }
             }
         }

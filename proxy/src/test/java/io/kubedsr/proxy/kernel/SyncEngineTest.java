@@ -484,17 +484,24 @@ class SyncEngineTest {
         assertThat(realServersOf(LB)).containsExactly(ip("10.244.2.9"));
     }
 
-    /** A DSR VIP is on no local link: its short circuit's mark gets a policy rule, gone with the Service. */
+    /**
+     * A DSR VIP is not short-circuited: in-cluster clients reach it through its DSR virtual server (its DSR mark has
+     * the only policy rule), while the same Service's NodePort is short-circuited to every endpoint.
+     */
     @Test
-    void aDsrLoadBalancerIpWithLocalPolicyGetsAPolicyRuleForItsShortCircuit() {
+    void aDsrLoadBalancerIpWithLocalPolicyIsNotShortCircuitedButItsNodePortIs() {
         Service dsrLocal = TestObjects.annotated(TestObjects.withSpec(TestObjects.loadBalancer("edge", "10.96.0.8", 80, 30088,
                 "203.0.113.7"), spec -> spec.setExternalTrafficPolicy("Local")), Map.of("kube-router.io/service.dsr", "tunnel"));
         put(dsrLocal, TestObjects.slice("edge", 80, "node2", "10.244.2.8"));
         SyncEngine engine = lbEngine();
         engine.fullResync(snapshot());
-        int mark = ipvs.virtualServers().stream().map(v -> v.server().key()).filter(k -> k instanceof VirtualServerKey.ByFwmark)
-                .mapToInt(k -> ((VirtualServerKey.ByFwmark) k).fwmark()).filter(m -> (m & 0x4000) != 0).findFirst().orElseThrow();
-        assertThat(routing.rules(AddressFamily.INET)).contains(Rule.fwmark(AddressFamily.INET, DsrRouting.RULE_PRIORITY, mark, DsrRouting.TABLE));
+        assertThat(nftBlock("short4")).doesNotContain("203.0.113.7").contains("192.168.1.1 . tcp . 30088 : ");
+        List<Integer> fwmarks = ipvs.virtualServers().stream().map(v -> v.server().key())
+                .filter(k -> k instanceof VirtualServerKey.ByFwmark).map(k -> ((VirtualServerKey.ByFwmark) k).fwmark()).toList();
+        int dsrMark = fwmarks.stream().filter(m -> (m & 0x4000) == 0).findFirst().orElseThrow();
+        assertThat(fwmarks).hasSize(2).anyMatch(m -> (m & 0x4000) != 0); // the DSR VIP's service and the NodePort's short circuit
+        assertThat(routing.rules(AddressFamily.INET)).filteredOn(r -> r.table() == DsrRouting.TABLE)
+                .containsExactly(Rule.fwmark(AddressFamily.INET, DsrRouting.RULE_PRIORITY, dsrMark, DsrRouting.TABLE));
         model = new ClusterModel();
         engine.syncServices(List.of(new ServiceRef("default", "edge")), snapshot());
         assertThat(routing.rules(AddressFamily.INET)).noneMatch(r -> r.table() == DsrRouting.TABLE);

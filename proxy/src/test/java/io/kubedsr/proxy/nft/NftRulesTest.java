@@ -134,9 +134,9 @@ class NftRulesTest {
                     IpPrefix.parse("192.168.0.0/16"), IpPrefix.parse("192.168.1.0/24"), IpPrefix.parse("203.0.113.7/32")))),
             new ServiceTable.Firewalled(key("2001:db8:b::7", Protocol.TCP, 443), new SourceRanges(List.of())));
     private static final List<ServiceTable.ShortCircuited> SHORT = List.of(
-            new ServiceTable.ShortCircuited(key("192.168.1.1", Protocol.TCP, 30943), 0x4001, false),
-            new ServiceTable.ShortCircuited(key("203.0.113.9", Protocol.TCP, 443), 0x4001, false),
-            new ServiceTable.ShortCircuited(key("fd00:1::1", Protocol.TCP, 30943), 0x7fff, false));
+            new ServiceTable.ShortCircuited(key("192.168.1.1", Protocol.TCP, 30943), 0x4001),
+            new ServiceTable.ShortCircuited(key("203.0.113.9", Protocol.TCP, 443), 0x4001),
+            new ServiceTable.ShortCircuited(key("fd00:1::1", Protocol.TCP, 30943), 0x7fff));
     private static final NftRules.Input WITH_RANGES_AND_SHORT_CIRCUITS = new NftRules.Input(SERVICES, List.of(), INPUT.vips(),
             INPUT.clusterCidr(), List.of(), false, true, List.of(), 1500, List.of(), FIREWALLED, SHORT);
 
