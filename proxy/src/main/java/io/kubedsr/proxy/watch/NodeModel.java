@@ -14,13 +14,14 @@ import io.kubedsr.proxy.model.NodeInfos;
 
 /**
  * Every Node the agent has seen, and what the two sync loops read off them: this node's addresses (NodePorts are
- * served on them; they are the overlay tunnels' local ends) and every node's addresses (the service side's
- * hostNetwork check for DSR). Each update says which of those changed; it costs the one Node's addresses, not a
- * pass over every node (a start lists them all, one update each). Confined to the agent's context.
+ * served on them; they are the overlay tunnels' local ends), this node's zone (topology-aware routing) and every
+ * node's addresses (the service side's hostNetwork check for DSR). Each update says which of those changed; it
+ * costs the one Node's addresses, not a pass over every node (a start lists them all, one update each).
+ * Confined to the agent's context.
  */
 public final class NodeModel {
-    /** What one Node update changed: this node's addresses, or the set of every node's addresses. */
-    public record Change(String name, boolean self, boolean selfAddresses, boolean clusterAddresses) {
+    /** What one Node update changed: this node's addresses or zone, or the set of every node's addresses. */
+    public record Change(String name, boolean self, boolean selfAddresses, boolean selfZone, boolean clusterAddresses) {
     }
 
     private final String self;
@@ -29,6 +30,7 @@ public final class NodeModel {
     /** How many nodes hold each address: an address leaves the cluster's set when its last node drops it. */
     private final Map<InetAddress, Integer> holders = new HashMap<>();
     private List<InetAddress> selfAddresses = List.of();
+    private String selfZone = "";
     private Set<InetAddress> clusterAddresses = Set.of();
 
     public NodeModel(String self) {
@@ -49,18 +51,22 @@ public final class NodeModel {
         String name = n.getMetadata().getName();
         nodes.put(name, n);
         List<InetAddress> addresses = NodeInfos.nodeAddresses(n);
-        boolean selfChanged = false;
+        boolean addressesChanged = false;
+        boolean zoneChanged = false;
         if (name.equals(self)) {
-            selfChanged = !addresses.equals(selfAddresses);
+            addressesChanged = !addresses.equals(selfAddresses);
             selfAddresses = addresses;
+            String zone = NodeInfos.zone(n);
+            zoneChanged = !zone.equals(selfZone);
+            selfZone = zone;
         }
-        return new Change(name, name.equals(self), selfChanged, moveAddresses(name, addresses));
+        return new Change(name, name.equals(self), addressesChanged, zoneChanged, moveAddresses(name, addresses));
     }
 
     public Change remove(Node n) {
         String name = n.getMetadata().getName();
         nodes.remove(name);
-        return new Change(name, name.equals(self), false, moveAddresses(name, List.of()));
+        return new Change(name, name.equals(self), false, false, moveAddresses(name, List.of()));
     }
 
     /** Gives a node its new addresses in the count of holders; returns whether the cluster's set changed. */
@@ -84,7 +90,7 @@ public final class NodeModel {
 
     /** This node as the service planner needs it. */
     public NodeInfo selfInfo() {
-        return new NodeInfo(self, selfAddresses, selfAddresses);
+        return new NodeInfo(self, selfAddresses, selfAddresses, selfZone);
     }
 
     /** Every node's addresses (immutable). */

@@ -2,6 +2,8 @@ package io.kubedsr.proxy.watch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.Node;
@@ -9,7 +11,7 @@ import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.kubedsr.netlink.IpPrefix;
 
-/** Every node's addresses, kept by counting which nodes hold each address. */
+/** Every node's addresses, kept by counting which nodes hold each address; this node's addresses and zone. */
 class NodeModelTest {
     private final NodeModel model = new NodeModel("node1");
 
@@ -53,5 +55,28 @@ class NodeModelTest {
         assertThat(model.holds(node("node2", "7"))).isTrue();
         assertThat(model.holds(node("node2", "8"))).isFalse();
         assertThat(model.holds(node("node3", "7"))).isFalse();
+    }
+
+    private static Node zoned(String name, String zone, String ip) {
+        NodeBuilder b = new NodeBuilder().withNewMetadata().withName(name).endMetadata();
+        if (zone != null) {
+            b.editMetadata().withLabels(Map.of("topology.kubernetes.io/zone", zone)).endMetadata();
+        }
+        return b.withNewStatus().addNewAddress().withType("InternalIP").withAddress(ip).endAddress().endStatus().build();
+    }
+
+    @Test
+    void thisNodesZoneReachesTheSnapshotAndAChangeOfItIsReported() {
+        assertThat(model.selfInfo().zone()).isEmpty();
+        NodeModel.Change first = model.put(zoned("node1", "zone-a", "192.168.1.1"));
+        assertThat(first.selfZone()).isTrue();
+        assertThat(model.selfInfo().zone()).isEqualTo("zone-a");
+        assertThat(model.put(zoned("node1", "zone-a", "192.168.1.1")).selfZone()).as("unchanged").isFalse();
+        NodeModel.Change moved = model.put(zoned("node1", "zone-b", "192.168.1.1"));
+        assertThat(moved.selfZone()).isTrue();
+        assertThat(moved.selfAddresses()).isFalse();
+        assertThat(model.put(zoned("node2", "zone-c", "192.168.1.2")).selfZone()).as("another node's zone").isFalse();
+        assertThat(model.put(zoned("node1", null, "192.168.1.1")).selfZone()).isTrue();
+        assertThat(model.selfInfo().zone()).isEmpty();
     }
 }
