@@ -71,6 +71,11 @@ public final class DsrMarks {
         return Map.copyOf(byService);
     }
 
+    /** How many marks are assigned. */
+    public int size() {
+        return byService.size();
+    }
+
     public boolean isAssigned(int mark) {
         return byMark.containsKey(mark);
     }
