@@ -97,7 +97,11 @@ final class ChurnSoak {
                 client.resource(flapping(true)).create();
                 try (NodeAgent agent = NodeAgent.start(node, BigCluster.NODE, proxy.url(), flags, "-Xlog:gc:file=" + gcLog)) {
                     agent.awaitConverged(limit);
-                    Thread.sleep(3000);
+                    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                    while (caches(agent).getOrDefault("events_posted", 0L) == 0 && System.nanoTime() < deadline) {
+                        Thread.sleep(500); // the flapping Service's Event, posted off the event loop
+                    }
+                    Thread.sleep(2000);
                     Map<String, Long> atStart = caches(agent);
                     out.printf(Locale.ROOT, "soak: %d services x %d endpoints, %d DSR pods, %d peers; %.1f updates/s for %d min;"
                             + " caches at the start %s%n", size.services(), size.endpoints(), size.dsrPods(), size.peers(), rate,

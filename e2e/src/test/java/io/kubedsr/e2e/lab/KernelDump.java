@@ -161,13 +161,12 @@ public final class KernelDump {
         return lines;
     }
 
-    /** Leaves out handles and counters, everywhere in the object. */
+    /** Leaves out handles and counters' values, everywhere in the object. */
     private static void strip(JsonNode node) {
         if (node instanceof ObjectNode o) {
             o.remove("handle");
-            if (o.has("counter") && o.get("counter").isObject()) {
-                o.set("counter", JSON.createObjectNode());
-            }
+            o.remove("packets"); // a counter's, inline or named
+            o.remove("bytes");
             o.values().forEach(KernelDump::strip);
         } else if (node instanceof ArrayNode a) {
             a.forEach(KernelDump::strip);
