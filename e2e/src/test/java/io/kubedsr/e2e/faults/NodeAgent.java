@@ -139,9 +139,14 @@ final class NodeAgent implements AutoCloseable {
         throw new IllegalStateException("no VmRSS for " + process.pid());
     }
 
-    /** SIGKILL, as the OOM killer or a node's crash ends it: no shutdown hook runs. */
+    /**
+     * SIGKILL to the agent and every process it started (an {@code nft} it was running), as a runtime kills a
+     * container's processes: no shutdown hook runs, nothing it started finishes its work.
+     */
     void kill() throws InterruptedException {
+        List<ProcessHandle> children = process.descendants().toList();
         process.destroyForcibly();
+        children.forEach(ProcessHandle::destroyForcibly);
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             throw new IllegalStateException("the agent did not die of SIGKILL");
         }
