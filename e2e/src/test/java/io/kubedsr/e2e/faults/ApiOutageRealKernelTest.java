@@ -38,7 +38,7 @@ import io.kubedsr.proxy.kernel.SyncResult;
 import io.vertx.core.Vertx;
 
 /**
- * The API server goes away for 60 s while a client keeps asking a ClusterIP, a NodePort and a DSR Service through
+ * The API server goes away for 30 s (60 s: {@link #OUTAGE}) while a client keeps asking a ClusterIP, a NodePort and a DSR Service through
  * the agent on node1 (in-process, its kernel node1's namespace of {@link ServiceLab}); meanwhile one Service's
  * endpoints move, one Service is deleted and one created; then the API server comes back as a new server with a new
  * resourceVersion history ({@link StandInApi}), so the agent's informers must list again. Figures printed: failed
@@ -50,12 +50,22 @@ import io.vertx.core.Vertx;
 @VmTest(modules = {"ip_vs", "ip_vs_rr", "ipip", "fou"}, timeoutSeconds = 600)
 class ApiOutageRealKernelTest {
     static final String DSR_VIP = "198.51.100.10";
-    private static final Duration OUTAGE = Duration.ofSeconds(60);
+    /**
+     * 30 s in the build; the issue's 60 s with {@code -Dkube-dsr.vm.jvmArgs=-Dkube-dsr.outage.seconds=60} (the test
+     * runs in the VM's JVM).
+     */
+    private static final Duration OUTAGE = Duration.ofSeconds(Long.getLong("kube-dsr.outage.seconds", 30));
     private static final List<String> FLAGS = List.of("--health-port=0", "--cluster-cidr=10.244.0.0/16",
             "--service-external-ip-range=198.51.100.0/24",
-            "--ipvs-sync-period=15s"); // four periodic full resyncs in the outage, each of which must write nothing
+            "--ipvs-sync-period=10s"); // periodic full resyncs in the outage (3 in 30 s), each of which must write nothing
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final long started = System.nanoTime();
+
+    /** Prints how far the scenario has got, in seconds since it started (where the VM's time goes). */
+    private void mark(String what) {
+        System.out.printf(Locale.ROOT, "[%6.1f s] %s%n", (System.nanoTime() - started) / 1e9, what);
+    }
 
     @AfterEach
     void tearDown() {
@@ -189,7 +199,9 @@ class ApiOutageRealKernelTest {
         populate(before.client());
         ApiProxy proxy = closing(ApiProxy.open(null, before.address()));
         List<SyncResult> syncs = new CopyOnWriteArrayList<>();
+        mark("lab and API ready");
         Agent agent = agent(proxy, lab.node1, syncs);
+        mark("agent started");
         Await.until("the DSR receiver in pod1", () -> lab.pod1.exec("ip", "-o", "addr").contains(DSR_VIP + "/32"));
 
         ClientLoop clients = closing(ClientLoop.start(lab.client.namespace(), List.of(
@@ -204,6 +216,7 @@ class ApiOutageRealKernelTest {
         StandInApi after = closing(StandInApi.withHistoryFrom(10_000_000));
         after.copyFrom(before.client());
         String atCut = dump(lab);
+        mark("outage starts");
         int syncsAtCut = syncs.size();
         clients.phase("outage");
         long cut = System.nanoTime();
@@ -216,6 +229,7 @@ class ApiOutageRealKernelTest {
         }
         List<SyncResult> duringOutage = List.copyOf(syncs.subList(syncsAtCut, syncs.size()));
         String beforeReturn = dump(lab);
+        mark("API comes back");
 
         proxy.forwardTo(after.address());
         clients.phase("after");
@@ -224,6 +238,7 @@ class ApiOutageRealKernelTest {
         Await.until("the changes made during the outage in the kernel", Duration.ofSeconds(180), Duration.ofMillis(100),
                 () -> converged(lab));
         double convergeSeconds = (System.nanoTime() - back) / 1e9;
+        mark("converged");
         Thread.sleep(3000); // a few more requests after the return
         clients.close();
 
@@ -246,10 +261,12 @@ class ApiOutageRealKernelTest {
         // What a clean agent makes of the same API in a fresh lab: the same kernel state.
         String afterwards = dump(lab);
         closeAllBut(after);
+        mark("the clean agent's lab");
         ServiceLab fresh = lab();
         ApiProxy freshProxy = closing(ApiProxy.open(null, after.address()));
         agent(freshProxy, fresh.node1, new CopyOnWriteArrayList<>());
         Await.until("the clean agent's DSR receiver", () -> fresh.pod1.exec("ip", "-o", "addr").contains(DSR_VIP + "/32"));
         assertThat(afterwards).as("the kernel after the outage, against a clean agent's").isEqualTo(dump(fresh));
+        mark("compared with the clean agent's kernel");
     }
 }

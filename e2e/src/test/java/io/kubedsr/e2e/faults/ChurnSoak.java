@@ -103,9 +103,9 @@ final class ChurnSoak {
                     }
                     Thread.sleep(2000);
                     Map<String, Long> atStart = caches(agent);
-                    out.printf(Locale.ROOT, "soak: %d services x %d endpoints, %d DSR pods, %d peers; %.1f updates/s for %d min;"
+                    out.printf(Locale.ROOT, "soak: %d services x %d endpoints, %d DSR pods, %d peers; %.1f updates/s for %d s;"
                             + " caches at the start %s%n", size.services(), size.endpoints(), size.dsrPods(), size.peers(), rate,
-                            duration.toMinutes(), atStart);
+                            duration.toSeconds(), atStart);
                     List<Sample> samples = new ArrayList<>();
                     long updates = churn(client, agent, gcLog, samples);
                     undo(client);

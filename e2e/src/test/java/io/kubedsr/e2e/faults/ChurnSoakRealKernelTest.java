@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 import io.kubedsr.e2e.vm.VmTest;
 
 /**
- * The churn soak ({@link ChurnSoak}), short: 300 Services x 10, 45 s of churn at 10 updates a second, a full resync
- * every 20 s. Counts only: no sync error, the churn reached the kernel, and once it is undone every cache holds what
+ * The churn soak ({@link ChurnSoak}), short: 150 Services x 10, 30 s of churn at 10 updates a second, a full resync
+ * every 10 s. Counts only: no sync error, the churn reached the kernel, and once it is undone every cache holds what
  * it held at the start. {@code bench/soak.sh} runs it for 30 minutes beside 10,000 Services and prints memory and GC.
  */
 @Order(9)
@@ -20,8 +20,8 @@ import io.kubedsr.e2e.vm.VmTest;
 class ChurnSoakRealKernelTest {
     @Test
     void endpointChurnCausesNoSyncErrorAndNoCacheGrowth() throws Exception {
-        ChurnSoak.Outcome o = new ChurnSoak(new BigCluster.Size(300, 10, 2, 4), Duration.ofSeconds(45), 10, Duration.ofSeconds(15),
-                List.of("--ipvs-sync-period=20s"), System.out).run();
+        ChurnSoak.Outcome o = new ChurnSoak(new BigCluster.Size(150, 10, 2, 4), Duration.ofSeconds(30), 10, Duration.ofSeconds(10),
+                List.of("--ipvs-sync-period=10s"), System.out).run();
         ChurnSoak.Sample first = o.samples().get(0);
         assertThat(o.updates()).isGreaterThan(100);
         assertThat(o.last().syncErrors()).isZero();

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import io.kubedsr.e2e.vm.VmTest;
 
 /**
- * kill -9 in the middle of a full sync ({@link CrashScenario}), short: 1,000 Services x 10, two kills in one run.
+ * kill -9 in the middle of a full sync ({@link CrashScenario}), short: 300 Services x 10, two kills in one run.
  * {@code bench/crash.sh} runs it with 10,000 Services and more runs.
  */
 @Order(9)
@@ -16,7 +16,7 @@ import io.kubedsr.e2e.vm.VmTest;
 class CrashRealKernelTest {
     @Test
     void anAgentKilledInTheMiddleOfAFullSyncIsRestartedIntoACleanRunsStateAndNothingForeignIsTouched() throws Exception {
-        CrashScenario.Outcome o = new CrashScenario(new BigCluster.Size(1000, 10, 2, 4), 1, 2, System.nanoTime(), System.out).run();
+        CrashScenario.Outcome o = new CrashScenario(new BigCluster.Size(300, 10, 2, 4), 1, 2, System.nanoTime(), System.out).run();
         assertThat(o.kills()).hasSize(2);
         for (String marker : BigCluster.FOREIGN_MARKERS) {
             assertThat(o.foreignLines()).as("a foreign object (%s) in the kernel state", marker).anyMatch(l -> l.contains(marker));

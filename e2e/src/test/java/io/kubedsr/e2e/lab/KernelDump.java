@@ -58,23 +58,20 @@ public final class KernelDump {
         }
         lines.add("ipvs-timeouts " + ns.exec("ipvsadm", "-Ln", "--timeout").trim());
         lines.addAll(common(ns));
-        for (String key : NODE_SYSCTLS) {
-            lines.add("sysctl " + key + "=" + sysctl(ns, key));
-        }
+        lines.addAll(sysctls(ns, NODE_SYSCTLS));
         return sorted(lines);
     }
 
     /** A pod: its links (the receivers), addresses, routes, rules, nftables (the receiver's guard), FOU ports. */
     public static String pod(TestNamespace ns) {
         List<String> lines = common(ns);
-        for (String key : List.of("net/ipv4/conf/all/rp_filter", "net/ipv4/conf/default/rp_filter")) {
-            lines.add("sysctl " + key + "=" + sysctl(ns, key));
-        }
+        List<String> keys = new ArrayList<>(List.of("net/ipv4/conf/all/rp_filter", "net/ipv4/conf/default/rp_filter"));
         for (String link : linkNames(ns)) {
             if (!link.equals("lo")) {
-                lines.add("sysctl net/ipv4/conf/" + link + "/rp_filter=" + sysctl(ns, "net/ipv4/conf/" + link + "/rp_filter"));
+                keys.add("net/ipv4/conf/" + link + "/rp_filter");
             }
         }
+        lines.addAll(sysctls(ns, keys));
         return sorted(lines);
     }
 
@@ -179,8 +176,21 @@ public final class KernelDump {
         return out;
     }
 
-    private static String sysctl(TestNamespace ns, String key) {
-        return tryExec(ns, "cat", "/proc/sys/" + key).trim();
+    /**
+     * Each key's value as {@code sysctl KEY=VALUE} ("(failed)" for a key the namespace does not have), read in one
+     * process: under the VM's emulation every process started costs a fraction of a second.
+     */
+    private static List<String> sysctls(TestNamespace ns, List<String> keys) {
+        List<String> command = new ArrayList<>(List.of("sh", "-c",
+                "for k in \"$@\"; do printf '%s=' \"$k\"; cat \"/proc/sys/$k\" 2>/dev/null || echo '(failed)'; done", "sysctls"));
+        command.addAll(keys);
+        List<String> lines = new ArrayList<>();
+        for (String l : ns.exec(command.toArray(String[]::new)).split("\n")) {
+            if (!l.isBlank()) {
+                lines.add("sysctl " + l.trim());
+            }
+        }
+        return lines;
     }
 
     /** The command's output, or "(failed)" (a module that is not loaded has no FOU table). */

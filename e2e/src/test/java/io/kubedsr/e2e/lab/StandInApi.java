@@ -3,6 +3,8 @@ package io.kubedsr.e2e.lab;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,6 +31,16 @@ import io.vertx.core.Vertx;
  * silently losing what changed in between.
  */
 public final class StandInApi implements AutoCloseable {
+    /**
+     * The mock server logs every request at INFO; in the VM that goes to the serial console, whose emulated UART
+     * made creating the big clusters' thousands of objects take minutes. Held here: JUL keeps loggers weakly.
+     */
+    private static final Logger MOCK_SERVER_LOG = Logger.getLogger("io.fabric8.mockwebserver");
+
+    static {
+        MOCK_SERVER_LOG.setLevel(Level.WARNING);
+    }
+
     private final KubernetesMockServer server;
     private final Vertx vertx;
     private final KubernetesClient client;
