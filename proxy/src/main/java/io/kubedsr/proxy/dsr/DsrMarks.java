@@ -48,7 +48,7 @@ public final class DsrMarks {
 
     /** How many marks are assigned. */
     public int size() {
-        return byService.size();
+        return marks.assigned().size();
     }
 
     public boolean isAssigned(int mark) {

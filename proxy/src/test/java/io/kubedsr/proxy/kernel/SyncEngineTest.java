@@ -513,6 +513,7 @@ class SyncEngineTest {
         assertThat(r.partialFailure()).isFalse();
         assertThat(r.problems()).isEmpty();
         assertThat(realServersOf(VirtualServerKey.of(ip("10.96.0.1"), Protocol.TCP, 80))).containsExactly(ip("10.244.1.1"));
+    }
 
     // ---- kube-proxy parity (issue #17) ----
 
