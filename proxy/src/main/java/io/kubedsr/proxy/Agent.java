@@ -115,6 +115,7 @@ public final class Agent implements AutoCloseable {
         this.kernelNamespace = kernelNamespace;
         this.health = new HealthServer(vertx, config.ipvsSyncPeriod(), clock);
         this.events = new EventRecorder(client, nodeName);
+        syncMetrics.caches().watch("events_posted", events::size);
         this.healthChecks = new HealthCheckNodePorts(vertx, List.of(), nodeName, health::healthy, this::report);
         this.nodes = new NodeModel(nodeName);
         VertxTimers timers = new VertxTimers(context);

@@ -25,7 +25,7 @@ import io.kubedsr.tunnel.DsrReceivers;
 public final class DsrPods implements PodReceivers {
     private static final Logger LOG = LoggerFactory.getLogger(DsrPods.class);
 
-    private final PodNamespaces finder;
+    private final PodFinder finder;
     private final DsrReceivers receivers = new DsrReceivers();
     private final ReceiverGuards guards;
     private final Map<InetAddress, ReceiverSpec> applied = new HashMap<>();
@@ -36,7 +36,7 @@ public final class DsrPods implements PodReceivers {
     private long extraWrites;
 
     /** {@code node}: the node's namespace, whose reverse-path filter must let DSR replies through (null: none). */
-    public DsrPods(PodNamespaces finder, NetworkNamespace node) {
+    public DsrPods(PodFinder finder, NetworkNamespace node) {
         this.finder = finder;
         this.node = node;
         this.guards = new ReceiverGuards(node);
@@ -68,6 +68,16 @@ public final class DsrPods implements PodReceivers {
             extraWrites++;
             LOG.info("set {}=2 (loose): this node's pods answer DSR clients with the VIP as source", key);
         }
+    }
+
+    @Override
+    public Map<String, Integer> cacheSizes() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        out.put("receivers_applied", applied.size());
+        out.put("receiver_namespaces", where.size());
+        out.put("receiver_guards", guards.size());
+        finder.cacheSizes(out);
+        return out;
     }
 
     @Override

@@ -107,6 +107,12 @@ public final class DsrReconciler {
         return writes;
     }
 
+    /** How many entries its caches hold: the rules it knows of, and the pod receivers'. */
+    public void cacheSizes(Map<String, Integer> out) {
+        out.put("dsr_rule_marks", routing.cachedRules());
+        out.putAll(pods.cacheSizes());
+    }
+
     /** The marks of kube-dsr's DSR policy rules of the family, as the kernel holds them. */
     public Set<Integer> ruleMarks(AddressFamily family) {
         return routing.ruleMarks(family);

@@ -37,6 +37,11 @@ public final class ReceiverGuards {
         this.node = node;
     }
 
+    /** How many pods' guards it remembers. */
+    public int size() {
+        return applied.size();
+    }
+
     /** Every Node's addresses, from the Node informer. */
     public void clusterNodes(Set<InetAddress> addresses) {
         clusterNodes = Set.copyOf(addresses);

@@ -306,6 +306,20 @@ public final class SyncEngine {
         return table.winner(key);
     }
 
+    /**
+     * How many entries each of its caches holds, by name: the table, the cache of the kernel's IPVS, the VIPs, DSR's
+     * rules and pod receivers, the NodePort addresses. Steady while the cluster is (the agent's cache gauge).
+     */
+    public Map<String, Integer> cacheSizes() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        table.cacheSizes(out);
+        ipvs.cacheSizes(out);
+        vips.cacheSizes(out);
+        dsr.cacheSizes(out);
+        out.put("node_port_addresses", nodePortAddresses.size());
+        return out;
+    }
+
     /** The virtual servers kube-dsr believes the kernel holds (for status and tests). */
     public Map<VirtualServerKey, RealizedVirtualServer> realized() {
         return Map.copyOf(ipvs.realizedAll());
