@@ -27,6 +27,7 @@ import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.dsr.DsrPods;
 import io.kubedsr.proxy.dsr.PodNamespaces;
+import io.kubedsr.proxy.encap.ReceivePorts;
 import io.kubedsr.proxy.events.EventRecorder;
 import io.kubedsr.proxy.health.HealthCheckNodePorts;
 import io.kubedsr.proxy.health.HealthServer;
@@ -37,6 +38,7 @@ import io.kubedsr.proxy.kernel.SyncResult;
 import io.kubedsr.proxy.kernel.UdpConntrackFlusher;
 import io.kubedsr.proxy.metrics.IpvsServiceStats;
 import io.kubedsr.proxy.metrics.MetricsServer;
+import io.kubedsr.proxy.metrics.OverlayMetrics;
 import io.kubedsr.proxy.metrics.SyncMetrics;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.NodeInfos;
@@ -82,6 +84,7 @@ public final class Agent implements AutoCloseable {
     private final HealthServer health;
     private final EventRecorder events;
     private final SyncMetrics syncMetrics = new SyncMetrics();
+    private final OverlayMetrics overlayMetrics = new OverlayMetrics();
     private final HealthCheckNodePorts healthChecks;
     private final ServiceSync services;
     private final OverlayController overlay;
@@ -115,6 +118,7 @@ public final class Agent implements AutoCloseable {
         this.services = new ServiceSync(model, nodes, () -> engine, clock, timers, kernel, policy,
                 new ServiceSync.Observers(syncMetrics, health, healthChecks, this::report));
         this.overlay = new OverlayController(nodes, timers, kernel, policy, () -> overlayEngine);
+        this.overlay.onSync(overlayMetrics::synced);
     }
 
     public HealthCheckNodePorts healthChecks() {
@@ -183,7 +187,7 @@ public final class Agent implements AutoCloseable {
         DsrPods pods = new DsrPods(PodNamespaces.standard(nodeNs.id()), nodeNs);
         engine = new SyncEngine(config, new ServiceKernel(ipvs, rtnl, new NftTable(kernelNamespace), pods, conntrackFlusher), clock);
         engine.start(info);
-        overlayEngine = new OverlayEngine(OverlaySettings.from(config), config.overlayEncapPort(), rtnl,
+        overlayEngine = new OverlayEngine(OverlaySettings.from(config), ReceivePorts.node(config), ReceivePorts.of(config), rtnl,
                 new NodeTunnels(rtnl, overlayGeneric));
         IpvsSysctls.apply(nodeNs);
     }
@@ -195,7 +199,7 @@ public final class Agent implements AutoCloseable {
                     config.healthPort(), e.getMessage()));
         }
         if (config.metricsPort() > 0) {
-            metrics = new MetricsServer(vertx, config.metricsPath(), syncMetrics,
+            metrics = new MetricsServer(vertx, config.metricsPath(), syncMetrics, overlayMetrics,
                     () -> CompletableFuture.supplyAsync(() -> IpvsServiceStats.read(ipvs, engine::desired), kernel), clock);
             metrics.listen(config.metricsAddr(), config.metricsPort()).onFailure(e -> LOG.error(
                     "metrics server could not listen on {}:{} ({})", config.metricsAddr(), config.metricsPort(), e.getMessage()));

@@ -38,6 +38,7 @@ public record AgentConfig(
         String overlayType,
         Encapsulation overlayEncap,
         int overlayEncapPort,
+        List<Integer> overlayEncapReceivePorts,
         List<IpPrefix> clusterCidr) {
 
     public AgentConfig {
@@ -46,6 +47,7 @@ public record AgentConfig(
         loadBalancerIpRange = List.copyOf(loadBalancerIpRange);
         excludedCidrs = List.copyOf(excludedCidrs);
         clusterCidr = List.copyOf(clusterCidr);
+        overlayEncapReceivePorts = List.copyOf(overlayEncapReceivePorts);
     }
 
     /** The defaults, as if started with no flags. */

@@ -83,7 +83,7 @@ public final class DsrPods implements PodReceivers {
                 continue;
             }
             try (NetworkNamespace namespace = NetworkNamespace.open(ns.get())) {
-                receivers.ensure(namespace, pod, e.getValue().vips(), e.getValue().encapsulation());
+                receivers.ensure(namespace, pod, e.getValue().vips(), e.getValue().guePorts());
                 applied.put(pod, e.getValue());
                 where.put(pod, ns.get());
             } catch (RuntimeException ex) {
@@ -145,7 +145,7 @@ public final class DsrPods implements PodReceivers {
         }
         AddressFamily family = AddressFamily.of(pod);
         try (NetworkNamespace namespace = NetworkNamespace.open(ns.get())) {
-            return receivers.encapsulation(namespace, family).map(e -> new ReceiverSpec(receivers.vips(namespace, family), e));
+            return receivers.guePorts(namespace, family).map(ports -> new ReceiverSpec(receivers.vips(namespace, family), ports));
         }
     }
 

@@ -82,8 +82,7 @@ public final class NftRules {
             set(sb, "pods" + v, type, true, prefixes(in.clusterCidr(), f));
             set(sb, "hairpin" + v, type + " . " + type, false, hairpin(in.hairpinEndpoints(), f));
             map(sb, "dsr" + v, type + " . inet_proto . inet_service : mark", dsrElements(in.dsr(), f));
-            set(sb, "dsr-ipip" + v, type + " . inet_proto . inet_service", false, dsrServices(in.dsr(), f, false));
-            set(sb, "dsr-gue" + v, type + " . inet_proto . inet_service", false, dsrServices(in.dsr(), f, true));
+            set(sb, "dsr-tcp" + v, type + " . inet_proto . inet_service", false, dsrTcpServices(in.dsr(), f));
         }
         set(sb, "gue-ports", "inet_service", false, in.guePorts().stream().sorted().distinct().map(String::valueOf).toList());
         for (String hook : List.of("prerouting", "output")) {
@@ -158,6 +157,11 @@ public final class NftRules {
      * (the kernel logs "Dead loop on virtual device"); and a pod's SYN-ACK from a DSR service gets its MSS
      * clamped so the client's segments still fit once the director encapsulates them (PMTU discovery cannot
      * be relied on: the ICMP would have to reach the client from a node that never saw its reply).
+     * <p>
+     * The clamp is for the largest encapsulation the receivers take (GUE whenever they have a GUE port, which the
+     * agent always gives them), not for the Service's own: a director may switch the Service's encapsulation, by
+     * annotation or during a rolling change of the default, while connections made under the other one go on,
+     * and it must still fit. This costs 12 bytes per segment of an IPIP Service.
      */
     private static void renderDsrOutputAndClamp(StringBuilder sb, Input in) {
         sb.append("  chain dsr-output {\n    type route hook output priority mangle; policy accept;\n");
@@ -168,15 +172,14 @@ public final class NftRules {
         sb.append("    udp dport @gue-ports meta mark & ").append(DSR_MARK_MASK).append(" != 0 meta mark set meta mark & 0xffffc000\n");
         sb.append("  }\n");
         sb.append("  chain dsr-forward {\n    type filter hook forward priority mangle; policy accept;\n");
+        Encapsulation largest = in.guePorts().isEmpty() ? Encapsulation.IPIP : Encapsulation.gue(Encapsulation.DEFAULT_GUE_PORT);
         for (AddressFamily f : List.of(AddressFamily.INET, AddressFamily.INET6)) {
             String v = f == AddressFamily.INET ? "4" : "6";
             String ip = f == AddressFamily.INET ? "ip" : "ip6";
-            for (boolean gue : new boolean[] {false, true}) {
-                int mss = mss(in.linkMtu(), f, gue ? Encapsulation.gue(Encapsulation.DEFAULT_GUE_PORT) : Encapsulation.IPIP);
-                sb.append("    ").append(ip).append(" saddr . meta l4proto . th sport @dsr-").append(gue ? "gue" : "ipip").append(v)
-                        .append(" tcp flags & (syn | ack) == syn | ack tcp option maxseg size > ").append(mss)
-                        .append(" tcp option maxseg size set ").append(mss).append('\n');
-            }
+            int mss = mss(in.linkMtu(), f, largest);
+            sb.append("    ").append(ip).append(" saddr . meta l4proto . th sport @dsr-tcp").append(v)
+                    .append(" tcp flags & (syn | ack) == syn | ack tcp option maxseg size > ").append(mss)
+                    .append(" tcp option maxseg size set ").append(mss).append('\n');
         }
         sb.append("  }\n");
     }
@@ -209,11 +212,10 @@ public final class NftRules {
         return new ArrayList<>(out);
     }
 
-    private static List<String> dsrServices(Collection<DsrEntry> dsr, AddressFamily f, boolean gue) {
+    private static List<String> dsrTcpServices(Collection<DsrEntry> dsr, AddressFamily f) {
         TreeSet<String> out = new TreeSet<>();
         for (DsrEntry e : dsr) {
-            if (e.service().family() == f && e.service().protocol() == Protocol.TCP
-                    && (e.encapsulation() instanceof Encapsulation.Gue) == gue) {
+            if (e.service().family() == f && e.service().protocol() == Protocol.TCP) {
                 out.add(element(e.service()));
             }
         }

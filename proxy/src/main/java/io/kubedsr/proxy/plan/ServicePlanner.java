@@ -89,7 +89,7 @@ public final class ServicePlanner {
         boolean nodePorts = "NodePort".equals(spec.getType()) || "LoadBalancer".equals(spec.getType());
         List<InetAddress> nodeAddresses = enabled(config.nodePortBindOnAllIp() ? node.allLocalAddresses() : node.addresses());
 
-        Encapsulation dsr = DsrAnnotations.requested(ref, annotations, config.overlayEncap(), problems);
+        Encapsulation dsr = DsrAnnotations.requested(ref, annotations, config.overlayEncap(), config.overlayEncapPort(), problems);
 
         List<DesiredVirtualServer> out = new ArrayList<>();
         for (ServicePort port : orEmpty(spec.getPorts())) {

@@ -76,16 +76,16 @@ class NftRulesTest {
 
     private static final List<DsrEntry> DSR = List.of(
             new DsrEntry((VirtualServerKey.ByAddress) VirtualServerKey.of(IpPrefix.parseAddress("203.0.113.10"), Protocol.TCP, 80),
-                    0x7b, io.kubedsr.tunnel.Encapsulation.IPIP),
+                    0x7b),
             new DsrEntry((VirtualServerKey.ByAddress) VirtualServerKey.of(IpPrefix.parseAddress("203.0.113.53"), Protocol.UDP, 53),
-                    0x3fff, io.kubedsr.tunnel.Encapsulation.gue(5555)),
+                    0x3fff),
             new DsrEntry((VirtualServerKey.ByAddress) VirtualServerKey.of(IpPrefix.parseAddress("2001:db8::10"), Protocol.TCP, 443),
-                    0x7c, io.kubedsr.tunnel.Encapsulation.gue(5555)));
+                    0x7c));
     private static final NftRules.Input WITH_DSR = new NftRules.Input(SERVICES, List.of(), INPUT.vips(), INPUT.clusterCidr(),
             List.of(), false, true, DSR, 1500, List.of(5555, 6000));
 
     @Test
-    void rendersDsrMarksTheGueLoopFixAndMssClampsPerFamilyAndEncapsulation() {
+    void rendersDsrMarksTheGueLoopFixAndMssClampsPerFamilyForGue() {
         String script = NftRules.render(WITH_DSR);
         assertThat(script)
                 .contains("map dsr4 {\n    type ipv4_addr . inet_proto . inet_service : mark;\n"
@@ -95,15 +95,22 @@ class NftRulesTest {
                 .contains("type route hook output priority mangle")
                 .contains("udp dport @gue-ports meta mark & 0x00003fff != 0 meta mark set meta mark & 0xffffc000")
                 .contains("elements = { 5555, 6000 }")
-                // 1500 - 20 (IP) - 20 (TCP) - 20 (IPIP) = 1440; GUE: - 32 = 1428; IPv6 GUE: 1500 - 40 - 20 - 52 = 1388.
-                .contains("ip saddr . meta l4proto . th sport @dsr-ipip4 tcp flags & (syn | ack) == syn | ack "
-                        + "tcp option maxseg size > 1440 tcp option maxseg size set 1440")
-                .contains("ip saddr . meta l4proto . th sport @dsr-gue4 tcp flags & (syn | ack) == syn | ack "
+                // Receivers take GUE, so every DSR TCP service is clamped for it: 1500 - 20 (IP) - 20 (TCP) - 32 = 1428;
+                // IPv6: 1500 - 40 - 20 - 52 = 1388.
+                .contains("ip saddr . meta l4proto . th sport @dsr-tcp4 tcp flags & (syn | ack) == syn | ack "
                         + "tcp option maxseg size > 1428 tcp option maxseg size set 1428")
-                .contains("ip6 saddr . meta l4proto . th sport @dsr-gue6 tcp flags & (syn | ack) == syn | ack "
-                        + "tcp option maxseg size > 1388 tcp option maxseg size set 1388");
-        assertThat(script).contains("set dsr-gue4 {\n    type ipv4_addr . inet_proto . inet_service;\n  }")
+                .contains("ip6 saddr . meta l4proto . th sport @dsr-tcp6 tcp flags & (syn | ack) == syn | ack "
+                        + "tcp option maxseg size > 1388 tcp option maxseg size set 1388")
+                .contains("set dsr-tcp4 {\n    type ipv4_addr . inet_proto . inet_service;\n    elements = { 203.0.113.10 . tcp . 80 }\n  }")
                 .as("UDP services need no MSS clamp");
+    }
+
+    /** Receivers without a GUE port (none configured) take IPIP only: the clamp is IPIP's, 1500 - 20 - 20 - 20. */
+    @Test
+    void withoutGuePortsTheClampIsIpips() {
+        NftRules.Input ipipOnly = new NftRules.Input(SERVICES, List.of(), INPUT.vips(), INPUT.clusterCidr(), List.of(), false, true,
+                DSR, 1500, List.of());
+        assertThat(NftRules.render(ipipOnly)).contains("tcp option maxseg size set 1440").doesNotContain("1428");
     }
 
     /** The marks a restarted agent recovers are read back from what the kernel lists, not from our own text. */

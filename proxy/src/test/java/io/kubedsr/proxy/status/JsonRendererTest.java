@@ -17,9 +17,9 @@ class JsonRendererTest {
                         List.of("default/dsr:80"))), List.of(new NodeStatus.DsrRule("ipv4", 32764, 291L, 4294967295L, 78)),
                         List.of(new NodeStatus.DsrRoute("ipv4", "local", "default", "lo"))),
                 List.of(new NodeStatus.Tunnel("tun-c0a80102", "ipip", true, "192.168.1.1", "192.168.1.2", "none", null, 1480,
-                        List.of("10.244.2.0/24"))),
+                        List.of("10.244.2.0/24"), List.of("ipip"))),
                 List.of(), List.of(new NodeStatus.Receiver("/run/netns/pod2", "kube-tunnel-if", true, "10.244.2.2",
-                        List.of("203.0.113.10"), List.of(new NodeStatus.FouPort("ipv4", 5555)))),
+                        List.of("203.0.113.10"), List.of(new NodeStatus.FouPort("ipv4", 5555)), List.of("ipip", "gue:5555"))),
                 List.of("a note"));
         assertThat(JsonRenderer.render(s)).isEqualTo("""
                 {
@@ -80,7 +80,8 @@ class JsonRendererTest {
                     "encapsulation" : "none",
                     "encapsulationPort" : null,
                     "mtu" : 1480,
-                    "routes" : [ "10.244.2.0/24" ]
+                    "routes" : [ "10.244.2.0/24" ],
+                    "accepts" : [ "ipip" ]
                   } ],
                   "fouPorts" : [ ],
                   "receivers" : [ {
@@ -92,7 +93,8 @@ class JsonRendererTest {
                     "fouPorts" : [ {
                       "family" : "ipv4",
                       "port" : 5555
-                    } ]
+                    } ],
+                    "accepts" : [ "ipip", "gue:5555" ]
                   } ],
                   "notes" : [ "a note" ]
                 }
