@@ -4,6 +4,8 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -185,9 +187,14 @@ public final class Agent implements AutoCloseable {
         NetworkNamespace nodeNs = kernelNamespace != null ? kernelNamespace : ownNamespace;
         conntrackFlusher = UdpConntrackFlusher.open(kernelNamespace);
         DsrPods pods = new DsrPods(PodNamespaces.standard(nodeNs.id()), nodeNs);
-        engine = new SyncEngine(config, new ServiceKernel(ipvs, rtnl, new NftTable(kernelNamespace), pods, conntrackFlusher), clock);
+        NftTable nft = new NftTable(kernelNamespace);
+        // The receive ports are this agent's and those the agent before it listed (a port moved away from): the
+        // overlay closes the ones nothing wants any more. Read before the first service sync rewrites the table.
+        Set<Integer> managedPorts = new TreeSet<>(ReceivePorts.of(config));
+        managedPorts.addAll(nft.guePorts());
+        engine = new SyncEngine(config, new ServiceKernel(ipvs, rtnl, nft, pods, conntrackFlusher), clock);
         engine.start(info);
-        overlayEngine = new OverlayEngine(OverlaySettings.from(config), ReceivePorts.node(config), ReceivePorts.of(config), rtnl,
+        overlayEngine = new OverlayEngine(OverlaySettings.from(config), ReceivePorts.node(config), managedPorts, rtnl,
                 new NodeTunnels(rtnl, overlayGeneric));
         IpvsSysctls.apply(nodeNs);
     }

@@ -142,13 +142,18 @@ class EncapSwitchRealKernelTest {
         }
     }
 
-    /** Starts node n's agent with {@code --overlay-encap=encap} (ipip or fou), as a DaemonSet pod would start. */
-    private Restart startAgent(int n, String encap) throws Exception {
+    /**
+     * Starts node n's agent with {@code --overlay-encap=encap} (ipip or fou) and {@code more} flags, as a DaemonSet
+     * pod would start.
+     */
+    private Restart startAgent(int n, String encap, String... more) throws Exception {
         long t0 = System.nanoTime();
-        Agent agent = new Agent(AgentFlags.parse(new String[] {"--health-port=0", "--overlay-type=full", "--overlay-encap=" + encap,
+        List<String> flags = new ArrayList<>(List.of("--health-port=0", "--overlay-type=full", "--overlay-encap=" + encap,
                 "--cluster-cidr=10.244.0.0/16", "--service-external-ip-range=198.51.100.0/24",
                 // No periodic full sync during a scenario: it would repair what the negative controls break.
-                "--ipvs-sync-period=1h"}), client, api.vertx(), "node" + n, lab.node(n).namespace());
+                "--ipvs-sync-period=1h"));
+        flags.addAll(List.of(more));
+        Agent agent = new Agent(AgentFlags.parse(flags.toArray(String[]::new)), client, api.vertx(), "node" + n, lab.node(n).namespace());
         agents[n] = agent;
         CompletableFuture<Long> tunnelsAt = agent.overlay().firstSync().thenApply(r -> System.nanoTime());
         agent.start().get(180, TimeUnit.SECONDS);
@@ -157,11 +162,11 @@ class EncapSwitchRealKernelTest {
         return new Restart(n, encap, (tunnelsAt.get() - t0) / 1_000_000, (servicesAt - t0) / 1_000_000, first);
     }
 
-    /** A DaemonSet update of one node: its agent stops and a new one starts with the new flag. */
-    private Restart restartAgent(int n, String encap) throws Exception {
+    /** A DaemonSet update of one node: its agent stops and a new one starts with the new flags. */
+    private Restart restartAgent(int n, String encap, String... more) throws Exception {
         agents[n].close();
         agents[n] = null;
-        Restart r = startAgent(n, encap);
+        Restart r = startAgent(n, encap, more);
         report.add("  " + r);
         return r;
     }
@@ -417,6 +422,49 @@ class EncapSwitchRealKernelTest {
         traffic.stopAndAssertNothingLost("annotation switch, traffic during both switches:");
         assertOverlay(links, TunnelEncap.Type.NONE);
         assertDsr(TunnelType.IPIP);
+    }
+
+    /**
+     * Moving the GUE port 5555 -> 6666 takes three rollouts, each one node at a time: every node first also takes
+     * 6666 ({@code --overlay-encap-receive-ports=6666}); then sends to 6666 while still taking 5555 from the nodes
+     * not updated yet; then takes 6666 only. The last rollout closes 5555 everywhere (the restarted agent knows it
+     * from the nftables table its predecessor wrote); nothing is lost on the way.
+     */
+    @Test
+    void movingTheGuePortInThreeRolloutsLosesNothingAndClosesTheOldPort() throws Exception {
+        Map<Integer, Map<String, Link>> links = startAllAndCheck("fou");
+        assertOverlay(links, TunnelEncap.Type.GUE);
+        Traffic traffic = new Traffic();
+        report.add("GUE port moved 5555 -> 6666 in three rollouts, one node at a time:");
+        List<String[]> rollouts = List.of(new String[] {"--overlay-encap-receive-ports=6666"},
+                new String[] {"--overlay-encap-port=6666", "--overlay-encap-receive-ports=5555"},
+                new String[] {"--overlay-encap-port=6666"});
+        for (String[] flags : rollouts) {
+            report.add("  rollout " + String.join(" ", flags) + ":");
+            for (int n = 1; n <= 3; n++) {
+                restartAgent(n, "fou", flags);
+                Thread.sleep(2000);
+            }
+        }
+        traffic.stopAndAssertNothingLost("GUE port move, traffic during the three rollouts:");
+        for (int n = 1; n <= 3; n++) {
+            assertThat(fouPorts(n)).as("node%d takes GUE on 6666 only", n).isEqualTo("port 6666 gue");
+            assertThat(lab.pod(n).exec("ip", "fou", "show").trim()).as("pod%d takes GUE on 6666 only", n).isEqualTo("port 6666 gue");
+            for (Link l : tunnels(n).values()) {
+                assertThat(l.index()).as("node%d %s converted in place", n, l.name()).isEqualTo(links.get(n).get(l.name()).index());
+                assertThat(((LinkKind.IpTunnel) l.kind()).encap()).isEqualTo(TunnelEncap.gue(6666));
+                assertThat(l.mtu()).isEqualTo(1468);
+            }
+            try (IpvsClient ipvs = new IpvsClient(lab.node(n).namespace().openConnection(NetlinkProtocol.GENERIC))) {
+                for (VirtualServerStatus vs : ipvs.virtualServers()) {
+                    if (vs.server().key() instanceof VirtualServerKey.ByFwmark) {
+                        assertThat(ipvs.realServers(vs.server().key())).hasSize(3)
+                                .allSatisfy(r -> assertThat(r.server().forwarding()).isEqualTo(Forwarding.gue(6666)));
+                    }
+                }
+            }
+        }
+        assertFullOverlaySyncsWriteNothing();
     }
 
     /**

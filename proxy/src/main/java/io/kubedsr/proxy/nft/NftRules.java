@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -220,6 +221,20 @@ public final class NftRules {
             }
         }
         return new ArrayList<>(out);
+    }
+
+    /** The ports of a {@code gue-ports} set listing ({@code nft list set inet kube-dsr gue-ports}). */
+    public static Set<Integer> guePortsOf(String listing) {
+        Set<Integer> out = new TreeSet<>();
+        Matcher m = Pattern.compile("elements = \\{([^}]*)}").matcher(listing);
+        if (m.find()) {
+            for (String p : m.group(1).split(",")) {
+                if (!p.isBlank()) {
+                    out.add(Integer.parseInt(p.trim()));
+                }
+            }
+        }
+        return out;
     }
 
     /** The DSR marks a table listing ({@code nft list table inet kube-dsr}) holds, by service. */

@@ -113,6 +113,25 @@ class NftRulesTest {
         assertThat(NftRules.render(ipipOnly)).contains("tcp option maxseg size set 1440").doesNotContain("1428");
     }
 
+    @Test
+    void guePortsAreReadFromASetListing() {
+        assertThat(NftRules.guePortsOf("table inet kube-dsr {\n\tset gue-ports {\n\t\ttype inet_service\n"
+                + "\t\telements = { 5555, 6000 }\n\t}\n}")).containsExactly(5555, 6000);
+        assertThat(NftRules.guePortsOf("table inet kube-dsr {\n\tset gue-ports {\n\t\ttype inet_service\n\t}\n}")).isEmpty();
+    }
+
+    /** A restarted agent learns from the kernel which GUE ports the agent before it took (a port moved away from). */
+    @Test
+    @Tag("hostkernel")
+    void guePortsAreReadBackFromTheKernel() {
+        try (TestNamespace ns = TestNamespace.create()) {
+            NftTable table = new NftTable(ns.namespace());
+            assertThat(table.guePorts()).as("no table").isEmpty();
+            table.apply(NftRules.render(WITH_DSR));
+            assertThat(new NftTable(ns.namespace()).guePorts()).containsExactly(5555, 6000);
+        }
+    }
+
     /** The marks a restarted agent recovers are read back from what the kernel lists, not from our own text. */
     @Test
     @Tag("hostkernel")
