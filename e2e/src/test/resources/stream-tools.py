@@ -2,8 +2,9 @@
 
   echo-server PORT                     echo every TCP connection back to its sender (any address, IPv4)
   stream-client ADDR PORT STOPFILE     one connection for as long as STOPFILE is absent: send CHUNK bytes of a
-                                       running pattern, read the echo back and compare, ROUNDS_PER_S times a second;
-                                       then print one line: rounds=N bytes=N max_gap_ms=N error=none|<what>
+                                       running pattern, read the echo back and compare, ROUNDS_PER_S times a second,
+                                       printing "progress N" every 10 round trips; then one line:
+                                       rounds=N bytes=N max_gap_ms=N error=none|<what>
 
 The chunk is larger than a segment, so the stream carries full-size segments both ways (MTU changes show up).
 max_gap_ms is the longest time between two completed round trips: a stream that stalls (an MTU black hole,
@@ -51,7 +52,7 @@ def stream_client(addr, port, stop):
     max_gap = 0.0
     error = "none"
     try:
-        s = socket.create_connection((addr, port), timeout=60)
+        s = socket.create_connection((addr, port), timeout=20)
         last = time.monotonic()
         while not os.path.exists(stop):
             want = pattern(rounds)
@@ -68,6 +69,8 @@ def stream_client(addr, port, stop):
             max_gap = max(max_gap, now - last)
             last = now
             rounds += 1
+            if rounds % 10 == 0:
+                print("progress %d" % rounds, flush=True)
             time.sleep(1.0 / ROUNDS_PER_S)
         s.close()
     except Exception as e:  # report any failure, the scenario asserts on it

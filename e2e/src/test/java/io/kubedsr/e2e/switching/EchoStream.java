@@ -13,6 +13,7 @@ import io.kubedsr.netlink.TestNamespace;
  * survived (no reset, no corrupted echo) and the longest pause between two round trips (a stall).
  */
 final class EchoStream {
+    private static final Pattern PROGRESS = Pattern.compile("progress (\\d+)");
     private static final Pattern RESULT = Pattern.compile("rounds=(\\d+) bytes=(\\d+) max_gap_ms=(\\d+) error=(\\S+)");
 
     record Result(String what, long rounds, long bytes, long maxGapMillis, String error) {
@@ -39,6 +40,11 @@ final class EchoStream {
         Files.delete(stop);
         SwitchLab.background(from, "python3 " + SwitchLab.tools() + " stream-client " + address + " " + port + " " + stop, out.toString());
         return new EchoStream(what, out, stop);
+    }
+
+    /** Round trips completed so far (the client reports every tenth). */
+    long roundsSoFar() throws Exception {
+        return PROGRESS.matcher(Files.readString(out)).results().mapToLong(m -> Long.parseLong(m.group(1))).max().orElse(0);
     }
 
     /** Whether the client has finished (it only does when stopped, or on an error). */

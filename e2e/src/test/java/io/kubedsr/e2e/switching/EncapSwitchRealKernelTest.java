@@ -133,12 +133,13 @@ class EncapSwitchRealKernelTest {
      * What a (re)started agent's first overlay sync did, and how long after the agent's start its tunnels were
      * converted (the overlay's first sync done) and its services synced (the DSR real servers edited).
      */
-    private record Restart(int node, String encap, long millisToTunnels, long millisToServices, OverlaySyncResult sync) {
+    private record Restart(int node, String encap, long millisToTunnels, long millisToServices, OverlaySyncResult sync,
+            long convertedAtEpochMillis) {
         @Override
         public String toString() {
             return String.format("node%d -> %s: agent start to tunnels converted %d ms (the overlay sync itself %d ms: %d tunnels "
-                    + "converted in place, %d kernel writes), to services synced %d ms", node, encap, millisToTunnels,
-                    sync.elapsed().toMillis(), sync.converted(), sync.writes(), millisToServices);
+                    + "converted in place, %d kernel writes, done at %.3f), to services synced %d ms", node, encap, millisToTunnels,
+                    sync.elapsed().toMillis(), sync.converted(), sync.writes(), convertedAtEpochMillis / 1000.0, millisToServices);
         }
     }
 
@@ -156,10 +157,11 @@ class EncapSwitchRealKernelTest {
         Agent agent = new Agent(AgentFlags.parse(flags.toArray(String[]::new)), client, api.vertx(), "node" + n, lab.node(n).namespace());
         agents[n] = agent;
         CompletableFuture<Long> tunnelsAt = agent.overlay().firstSync().thenApply(r -> System.nanoTime());
+        CompletableFuture<Long> tunnelsAtEpoch = agent.overlay().firstSync().thenApply(r -> System.currentTimeMillis());
         agent.start().get(180, TimeUnit.SECONDS);
         long servicesAt = System.nanoTime();
         OverlaySyncResult first = agent.overlay().firstSync().get(180, TimeUnit.SECONDS);
-        return new Restart(n, encap, (tunnelsAt.get() - t0) / 1_000_000, (servicesAt - t0) / 1_000_000, first);
+        return new Restart(n, encap, (tunnelsAt.get() - t0) / 1_000_000, (servicesAt - t0) / 1_000_000, first, tunnelsAtEpoch.get());
     }
 
     /** A DaemonSet update of one node: its agent stops and a new one starts with the new flags. */
@@ -289,6 +291,9 @@ class EncapSwitchRealKernelTest {
                     for (EchoStream s : streams) {
                         if (s.ended()) {
                             throw new AssertionError("a stream ended before the switch: " + s.stop());
+                        }
+                        if (s.roundsSoFar() < 20) {
+                            return false;
                         }
                     }
                     return requests.answered() >= 3;

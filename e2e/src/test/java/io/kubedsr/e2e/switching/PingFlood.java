@@ -2,8 +2,10 @@ package io.kubedsr.e2e.switching;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,14 +18,18 @@ import io.kubedsr.netlink.TestNamespace;
  */
 final class PingFlood {
     private static final Pattern REPLY = Pattern.compile("icmp_seq=(\\d+) ");
+    private static final Pattern STAMP = Pattern.compile("^\\[(\\d+\\.\\d+)]");
     private static final Pattern SENT = Pattern.compile("(\\d+) packets transmitted");
 
-    /** What one ping saw: requests sent, distinct replies, replies missing before the last one, unanswered at the stop. */
-    record Result(String what, long sent, long received, long lost, long unansweredAtStop) {
+    /**
+     * What one ping saw: requests sent, distinct replies, replies missing before the last one, unanswered at the
+     * stop, and for each lost one the wall-clock time (epoch seconds) of the reply before it.
+     */
+    record Result(String what, long sent, long received, long lost, long unansweredAtStop, List<String> lostAfter) {
         @Override
         public String toString() {
             return what + ": sent " + sent + ", received " + received + ", lost " + lost + " (+" + unansweredAtStop
-                    + " in flight at the stop)";
+                    + " in flight at the stop)" + (lostAfter.isEmpty() ? "" : ", lost after the replies of " + lostAfter);
         }
     }
 
@@ -39,8 +45,8 @@ final class PingFlood {
 
     static PingFlood start(String what, TestNamespace from, String address) throws Exception {
         Path out = Files.createTempFile("ping", ".txt");
-        // -i 0.01: 100 a second (root may go below 0.2 s); -W 2: replies up to 2 s late still count.
-        String pid = SwitchLab.background(from, "ping -i 0.01 -W 2 " + address, out.toString());
+        // -i 0.01: 100 a second (root may go below 0.2 s); -W 2: replies up to 2 s late still count; -D: time stamps.
+        String pid = SwitchLab.background(from, "ping -D -i 0.01 -W 2 " + address, out.toString());
         return new PingFlood(what, out, pid);
     }
 
@@ -65,7 +71,7 @@ final class PingFlood {
         sent.find();
         long transmitted = Long.parseLong(sent.group(1));
         // Sequence numbers are 16 bits: unwrap them in the order the replies came (late replies come within 2 s).
-        Set<Long> seqs = new HashSet<>();
+        Map<Long, String> seqs = new TreeMap<>();
         long last = 0;
         long base = 0;
         long previous = 0;
@@ -80,10 +86,17 @@ final class PingFlood {
             }
             previous = s;
             long seq = base + s;
-            seqs.add(seq);
+            Matcher stamp = STAMP.matcher(line);
+            seqs.put(seq, stamp.find() ? stamp.group(1) : "?");
             last = Math.max(last, seq);
         }
+        List<String> lostAfter = new ArrayList<>();
+        for (long seq = 1; seq < last; seq++) {
+            if (!seqs.containsKey(seq)) {
+                lostAfter.add("#" + (seq - 1) + " at " + seqs.getOrDefault(seq - 1, "?"));
+            }
+        }
         // iputils numbers from 1: every request up to the last answered one has had time to be answered.
-        return new Result(what, transmitted, seqs.size(), last - seqs.size(), transmitted - last);
+        return new Result(what, transmitted, seqs.size(), last - seqs.size(), transmitted - last, lostAfter);
     }
 }

@@ -50,16 +50,20 @@ public final class NftRules {
 
     /**
      * What the rules are made from: every service (address, protocol, port), the ones that keep the client's
-     * address (never masqueraded), the VIPs, the pod CIDRs, and the endpoints of hairpin-enabled services.
+     * address (never masqueraded), the VIPs, the pod CIDRs, and the endpoints of hairpin-enabled services; for
+     * DSR its services and marks, the MTU of the node's link, the GUE ports, and the largest encapsulation an
+     * overlay tunnel may add on the way from a director to a pod (null: no overlay).
      */
     public record Input(Collection<VirtualServerKey> services, Collection<VirtualServerKey> keepSource,
             Collection<InetAddress> vips, List<IpPrefix> clusterCidr, Collection<InetAddress> hairpinEndpoints,
-            boolean masqueradeAll, boolean permitAll, Collection<DsrEntry> dsr, int linkMtu, Collection<Integer> guePorts) {
+            boolean masqueradeAll, boolean permitAll, Collection<DsrEntry> dsr, int linkMtu, Collection<Integer> guePorts,
+            Encapsulation overlay) {
 
         public Input(Collection<VirtualServerKey> services, Collection<VirtualServerKey> keepSource,
                 Collection<InetAddress> vips, List<IpPrefix> clusterCidr, Collection<InetAddress> hairpinEndpoints,
                 boolean masqueradeAll, boolean permitAll) {
-            this(services, keepSource, vips, clusterCidr, hairpinEndpoints, masqueradeAll, permitAll, List.of(), 1500, List.of());
+            this(services, keepSource, vips, clusterCidr, hairpinEndpoints, masqueradeAll, permitAll, List.of(), 1500, List.of(),
+                    null);
         }
     }
 
@@ -162,7 +166,8 @@ public final class NftRules {
      * The clamp is for the largest encapsulation the receivers take (GUE whenever they have a GUE port, which the
      * agent always gives them), not for the Service's own: a director may switch the Service's encapsulation, by
      * annotation or during a rolling change of the default, while connections made under the other one go on,
-     * and it must still fit. This costs 12 bytes per segment of an IPIP Service.
+     * and it must still fit. This costs 12 bytes per segment of an IPIP Service. With an overlay it leaves room for
+     * a GUE tunnel on the way to the pod as well, for the same reason (the overlay may switch too).
      */
     private static void renderDsrOutputAndClamp(StringBuilder sb, Input in) {
         sb.append("  chain dsr-output {\n    type route hook output priority mangle; policy accept;\n");
@@ -177,7 +182,7 @@ public final class NftRules {
         for (AddressFamily f : List.of(AddressFamily.INET, AddressFamily.INET6)) {
             String v = f == AddressFamily.INET ? "4" : "6";
             String ip = f == AddressFamily.INET ? "ip" : "ip6";
-            int mss = mss(in.linkMtu(), f, largest);
+            int mss = mss(in.linkMtu(), f, largest, in.overlay());
             sb.append("    ").append(ip).append(" saddr . meta l4proto . th sport @dsr-tcp").append(v)
                     .append(" tcp flags & (syn | ack) == syn | ack tcp option maxseg size > ").append(mss)
                     .append(" tcp option maxseg size set ").append(mss).append('\n');
@@ -185,10 +190,15 @@ public final class NftRules {
         sb.append("  }\n");
     }
 
-    /** MSS = link MTU − inner IP header − TCP header − encapsulation (outer header of the same family). */
-    public static int mss(int linkMtu, AddressFamily family, Encapsulation encap) {
+    /**
+     * MSS = link MTU − overlay tunnel − inner IP header − TCP header − DSR encapsulation (outer headers of the same
+     * family). With an overlay, the director's encapsulated packet to a pod on another node may have to fit a
+     * tunnel link (MTU 1468 for GUE on a 1500-byte link), and the ICMP "too big" IPVS would send instead cannot
+     * leave the director: its source would be the VIP, which is no address of the director.
+     */
+    public static int mss(int linkMtu, AddressFamily family, Encapsulation dsr, Encapsulation overlay) {
         boolean v6 = family == AddressFamily.INET6;
-        return linkMtu - (v6 ? 40 : 20) - 20 - encap.overhead(v6);
+        return linkMtu - (overlay == null ? 0 : overlay.linkOverhead(v6)) - (v6 ? 40 : 20) - 20 - dsr.overhead(v6);
     }
 
     private static void map(StringBuilder sb, String name, String type, List<String> elements) {

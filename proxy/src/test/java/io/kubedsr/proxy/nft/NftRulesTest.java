@@ -11,6 +11,7 @@ import io.kubedsr.ipvs.Protocol;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.TestNamespace;
+import io.kubedsr.tunnel.Encapsulation;
 
 class NftRulesTest {
     private static final List<VirtualServerKey> SERVICES = List.of(
@@ -82,7 +83,7 @@ class NftRulesTest {
             new DsrEntry((VirtualServerKey.ByAddress) VirtualServerKey.of(IpPrefix.parseAddress("2001:db8::10"), Protocol.TCP, 443),
                     0x7c));
     private static final NftRules.Input WITH_DSR = new NftRules.Input(SERVICES, List.of(), INPUT.vips(), INPUT.clusterCidr(),
-            List.of(), false, true, DSR, 1500, List.of(5555, 6000));
+            List.of(), false, true, DSR, 1500, List.of(5555, 6000), null);
 
     @Test
     void rendersDsrMarksTheGueLoopFixAndMssClampsPerFamilyForGue() {
@@ -109,8 +110,20 @@ class NftRulesTest {
     @Test
     void withoutGuePortsTheClampIsIpips() {
         NftRules.Input ipipOnly = new NftRules.Input(SERVICES, List.of(), INPUT.vips(), INPUT.clusterCidr(), List.of(), false, true,
-                DSR, 1500, List.of());
+                DSR, 1500, List.of(), null);
         assertThat(NftRules.render(ipipOnly)).contains("tcp option maxseg size set 1440").doesNotContain("1428");
+    }
+
+    /**
+     * With an overlay, the director's packet to a pod on another node may cross a GUE tunnel link too (MTU 1468 on
+     * 1500; an ip6tnl link with GUE 1440): 1500 - 32 - 20 - 20 - 32 = 1396, IPv6 1500 - 60 - 40 - 20 - 52 = 1328.
+     */
+    @Test
+    void withAnOverlayTheClampLeavesRoomForAGueTunnelOnTheWay() {
+        NftRules.Input overlay = new NftRules.Input(SERVICES, List.of(), INPUT.vips(), INPUT.clusterCidr(), List.of(), false, true,
+                DSR, 1500, List.of(5555), Encapsulation.gue(5555));
+        assertThat(NftRules.render(overlay)).contains("@dsr-tcp4 tcp flags & (syn | ack) == syn | ack tcp option maxseg size > 1396 "
+                + "tcp option maxseg size set 1396").contains("tcp option maxseg size set 1328");
     }
 
     @Test

@@ -37,7 +37,7 @@ public abstract class NftablesContract {
         List<DsrEntry> dsr = List.of(new DsrEntry(WEB, webMark), new DsrEntry(DNS6, 77));
         return NftRules.render(new NftRules.Input(List.of(VirtualServerKey.of(ip("10.96.0.10"), Protocol.TCP, 80)), List.of(),
                 List.of(ip("10.96.0.10")), List.of(IpPrefix.parse("10.244.0.0/16")), List.of(), false, true, dsr, 1500,
-                Set.of(5555)));
+                Set.of(5555), null));
     }
 
     @Test
