@@ -2,7 +2,10 @@ package io.kubedsr.proxy.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
+import io.kubedsr.ipvs.Scheduler;
+import io.kubedsr.ipvs.ServiceFlag;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.tunnel.Encapsulation;
 
@@ -39,7 +42,9 @@ public record AgentConfig(
         Encapsulation overlayEncap,
         int overlayEncapPort,
         List<Integer> overlayEncapReceivePorts,
-        List<IpPrefix> clusterCidr) {
+        List<IpPrefix> clusterCidr,
+        Scheduler dsrScheduler,
+        Set<ServiceFlag> dsrSchedulerFlags) {
 
     public AgentConfig {
         serviceClusterIpRange = List.copyOf(serviceClusterIpRange);
@@ -48,6 +53,7 @@ public record AgentConfig(
         excludedCidrs = List.copyOf(excludedCidrs);
         clusterCidr = List.copyOf(clusterCidr);
         overlayEncapReceivePorts = List.copyOf(overlayEncapReceivePorts);
+        dsrSchedulerFlags = Set.copyOf(dsrSchedulerFlags);
     }
 
     /** The defaults, as if started with no flags. */

@@ -6,9 +6,13 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
+import io.kubedsr.ipvs.Scheduler;
+import io.kubedsr.ipvs.ServiceFlag;
 import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.proxy.model.SchedulerFlags;
 import io.kubedsr.tunnel.Encapsulation;
 
 /**
@@ -39,7 +43,7 @@ public final class AgentFlags {
         flag("hostname-override", "", "This node's name as the API server knows it; default: the NODE_NAME "
                 + "environment variable, then the host name.", s -> s);
         flag("ipvs-sync-period", "5m", "Period of the full resynchronisation that dumps the kernel and repairs drift.",
-                ValueParsers::duration);
+                ValueParsers::positiveDuration);
         bool("ipvs-graceful-termination", false, "Drain a removed real server (weight 0) until its connections end "
                 + "or the graceful period passes, instead of deleting it at once.");
         flag("ipvs-graceful-period", "30s", "Longest time a removed real server drains.", ValueParsers::duration);
@@ -57,12 +61,13 @@ public final class AgentFlags {
         bool("strict-external-ip-validation", true, "Refuse externalIPs and LoadBalancer IPs outside the ranges above: "
                 + "otherwise anyone able to create a Service can capture traffic for any address.");
         flag("excluded-cidrs", "", "CIDRs whose IPVS services kube-dsr never touches (comma-separated).", ValueParsers::cidrs);
-        flag("service-tcp-timeout", "0s", "IPVS TCP connection timeout; 0 keeps the kernel's.", ValueParsers::duration);
-        flag("service-tcpfin-timeout", "0s", "IPVS TCP FIN_WAIT timeout; 0 keeps the kernel's.", ValueParsers::duration);
-        flag("service-udp-timeout", "0s", "IPVS UDP timeout; 0 keeps the kernel's.", ValueParsers::duration);
+        flag("service-tcp-timeout", "0s", "IPVS TCP connection timeout; 0 keeps the kernel's.", ValueParsers::ipvsTimeout);
+        flag("service-tcpfin-timeout", "0s", "IPVS TCP FIN_WAIT timeout; 0 keeps the kernel's.", ValueParsers::ipvsTimeout);
+        flag("service-udp-timeout", "0s", "IPVS UDP timeout; 0 keeps the kernel's.", ValueParsers::ipvsTimeout);
         bool("enable-ipv4", true, "Serve IPv4 services.");
         bool("enable-ipv6", false, "Serve IPv6 services.");
-        flag("metrics-addr", "", "Address the Prometheus metrics server listens on; empty means all.", s -> s);
+        flag("metrics-addr", "", "IP address the Prometheus metrics server listens on; empty means every address of the "
+                + "served families (Service VIPs included: see docs/security.md).", ValueParsers::listenAddress);
         flag("metrics-port", "0", "Port of the Prometheus metrics server; 0 disables it.", ValueParsers::port);
         flag("metrics-path", "/metrics", "Path of the Prometheus metrics.", s -> {
             if (!s.startsWith("/")) {
@@ -70,7 +75,8 @@ public final class AgentFlags {
             }
             return s;
         });
-        flag("health-addr", "", "Address the /healthz server listens on; empty means all.", s -> s);
+        flag("health-addr", "", "IP address the /healthz server listens on; empty means every address of the served "
+                + "families (Service VIPs included: see docs/security.md).", ValueParsers::listenAddress);
         flag("health-port", "20244", "Port of the /healthz server; 0 disables it.", ValueParsers::port);
         bool("cleanup-config", false, "Remove everything kube-dsr configured on this node, and nothing else, then exit.");
         bool("hairpin-mode", false, "Hairpin SNAT for every service, so a pod can reach itself through its service.");
@@ -84,6 +90,11 @@ public final class AgentFlags {
         flag("overlay-encap-receive-ports", "", "More UDP ports on which this node's overlay and DSR receivers accept GUE, "
                 + "besides --overlay-encap-port (comma-separated): to move the port without dropping a packet, roll out the "
                 + "new port here first (docs/tunnels.md).", ValueParsers::guePorts);
+        flag("dsr-scheduler", "rr", "IPVS scheduler of the DSR addresses of Services that name none "
+                + "(kube-router.io/service.scheduler); mh (Maglev hashing) makes every node choose the same pod for a "
+                + "connection, so connections survive ECMP moving them to another node (docs/dsr.md).", Scheduler::parse);
+        flag("dsr-scheduler-flags", "", "Scheduler flags with --dsr-scheduler, as in kube-router.io/service.schedflags "
+                + "(comma-separated): mh-port hashes the client's port too, so one client's connections spread.", s -> s);
         FLAGS = List.copyOf(BY_NAME.values());
     }
 
@@ -139,6 +150,14 @@ public final class AgentFlags {
         if (!v4 && !v6) {
             throw new FlagParseException("--enable-ipv4 and --enable-ipv6 are both false: nothing to serve");
         }
+        Scheduler dsrScheduler = (Scheduler) v.get("dsr-scheduler");
+        Set<ServiceFlag> dsrFlags;
+        try {
+            dsrFlags = SchedulerFlags.parse((String) v.get("dsr-scheduler-flags"), dsrScheduler, true);
+        } catch (IllegalArgumentException e) {
+            throw new FlagParseException("invalid value '" + v.get("dsr-scheduler-flags") + "' for --dsr-scheduler-flags: "
+                    + e.getMessage());
+        }
         int encapPort = (Integer) v.get("overlay-encap-port");
         Encapsulation encap = Encapsulation.parse((String) v.get("overlay-encap"), encapPort);
         return new AgentConfig((String) v.get("kubeconfig"), (String) v.get("master"), (String) v.get("hostname-override"),
@@ -151,7 +170,7 @@ public final class AgentFlags {
                 (Duration) v.get("service-udp-timeout"), v4, v6, (String) v.get("metrics-addr"), (Integer) v.get("metrics-port"),
                 (String) v.get("metrics-path"), (String) v.get("health-addr"), (Integer) v.get("health-port"),
                 (Boolean) v.get("cleanup-config"), (Boolean) v.get("hairpin-mode"), (Boolean) v.get("enable-overlay"),
-                (String) v.get("overlay-type"), encap, encapPort, guePorts(v), cidrs(v, "cluster-cidr"));
+                (String) v.get("overlay-type"), encap, encapPort, guePorts(v), cidrs(v, "cluster-cidr"), dsrScheduler, dsrFlags);
     }
 
     @SuppressWarnings("unchecked")

@@ -19,7 +19,8 @@ import io.kubedsr.tunnel.FouPort;
  * <li>the node (overlay tunnels): while the overlay is enabled;</li>
  * <li>DSR receivers in pods: always.</li>
  * </ul>
- * The ports are guarded: only the cluster's node addresses may send to them (docs/security.md).
+ * The ports are guarded like IPIP: only the cluster's node addresses may send to them (EncapGuard, ReceiverGuards,
+ * docs/security.md).
  */
 public final class ReceivePorts {
     private ReceivePorts() {
@@ -45,6 +46,15 @@ public final class ReceivePorts {
             families.add(AddressFamily.INET6);
         }
         return fouPorts(of(config), families);
+    }
+
+    /**
+     * The UDP ports the node decapsulates GUE on, for its guard (EncapGuard): those of {@link #node}, whatever
+     * {@code --overlay-encap} says; none with {@code --enable-overlay=false}. DSR's GUE ports are in the pods,
+     * guarded there.
+     */
+    public static List<Integer> nodePortNumbers(AgentConfig config) {
+        return config.enableOverlay() ? List.copyOf(new TreeSet<>(of(config))) : List.of();
     }
 
     /** The GUE ports a DSR receiver opens in its pod (for the pod IP's family): always all of them. */
