@@ -104,13 +104,13 @@ public abstract class PodReceiversContract {
     void noReceiverBeforeAnyNodeAddressIsKnown() {
         PodReceivers r = bare();
         createPod(POD);
-        Map<InetAddress, String> failed = r.ensure(Map.of(POD, spec(Encapsulation.IPIP, VIP1)), false);
+        Map<InetAddress, String> failed = r.ensure(Map.of(POD, spec(GUE, VIP1)), false);
         assertThat(failed).containsOnlyKeys(POD);
         assertThat(failed.get(POD)).contains("no node address is known");
         assertThat(r.read(POD)).isEmpty();
         r.allowEncapsulationFrom(Set.of(OTHER_NODE));
-        assertThat(r.ensure(Map.of(POD, spec(Encapsulation.IPIP, VIP1)), false)).isEmpty();
-        assertThat(r.read(POD)).contains(spec(Encapsulation.IPIP, VIP1));
+        assertThat(r.ensure(Map.of(POD, spec(GUE, VIP1)), false)).isEmpty();
+        assertThat(r.read(POD)).contains(spec(GUE, VIP1));
     }
 
     @Test
