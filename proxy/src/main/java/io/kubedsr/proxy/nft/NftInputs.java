@@ -22,6 +22,7 @@ public final class NftInputs {
     public static NftRules.Input of(AgentConfig config, ServiceTable table, Collection<InetAddress> heldVips, int linkMtu) {
         return new NftRules.Input(table.winners().keySet(), table.keepSource(), heldVips, config.clusterCidr(),
                 table.hairpinEndpoints(), config.masqueradeAll(), config.ipvsPermitAll(), DsrReconciler.nftEntries(table), linkMtu,
-                ReceivePorts.of(config), config.enableOverlay() ? Encapsulation.gue(config.overlayEncapPort()) : null);
+                ReceivePorts.of(config), config.enableOverlay() ? Encapsulation.gue(config.overlayEncapPort()) : null,
+                table.firewalled(), table.shortCircuitEntries());
     }
 }
