@@ -112,8 +112,8 @@ public final class DsrPods implements PodReceivers {
                     sources = guards.sources();
                 }
                 // The guard first: a receiver must never exist without it.
-                guards.ensure(namespace, pod, sources, e.getValue().encapsulation(), full);
-                receivers.ensure(namespace, pod, e.getValue().vips(), e.getValue().encapsulation());
+                guards.ensure(namespace, pod, sources, e.getValue().guePorts(), full);
+                receivers.ensure(namespace, pod, e.getValue().vips(), e.getValue().guePorts());
                 applied.put(pod, e.getValue());
                 where.put(pod, ns.get());
             } catch (RuntimeException ex) {
@@ -185,7 +185,7 @@ public final class DsrPods implements PodReceivers {
         }
         AddressFamily family = AddressFamily.of(pod);
         try (NetworkNamespace namespace = ns.get().open()) {
-            return receivers.encapsulation(namespace, family).map(e -> new ReceiverSpec(receivers.vips(namespace, family), e));
+            return receivers.guePorts(namespace, family).map(ports -> new ReceiverSpec(receivers.vips(namespace, family), ports));
         }
     }
 

@@ -25,6 +25,7 @@ import io.kubedsr.netlink.route.LinkKind;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.dsr.DsrMarks;
 import io.kubedsr.proxy.dsr.DsrReconciler;
+import io.kubedsr.proxy.encap.ReceivePorts;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServiceRef;
@@ -79,7 +80,7 @@ public final class SyncEngine {
         this.ipvs = new IpvsWriter(kernel.ipvs(), new IpvsPlanner(config.ipvsGracefulTermination(), config.ipvsGracefulPeriod()),
                 kernel.conntrack(), clock);
         this.vips = new VipAddresses(kernel.routing(), () -> node.addresses());
-        this.dsr = new DsrReconciler(kernel.routing(), kernel.pods(), kernel.sloppy());
+        this.dsr = new DsrReconciler(kernel.routing(), kernel.pods(), kernel.sloppy(), ReceivePorts.receivers(config));
         this.ownership = new Ownership(config.excludedCidrs());
     }
 

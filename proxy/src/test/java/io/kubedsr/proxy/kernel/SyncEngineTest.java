@@ -267,8 +267,51 @@ class SyncEngineTest {
     }
 
     private Service dsr(String name, String externalIp) {
+        return dsr(name, externalIp, "gue");
+    }
+
+    private Service dsr(String name, String externalIp, String encap) {
         return TestObjects.annotated(TestObjects.service(name, "10.96.0.1", 80, null, externalIp),
-                Map.of("kube-router.io/service.dsr", "tunnel", "kube-dsr.io/service.dsr-encap", "gue"));
+                Map.of("kube-router.io/service.dsr", "tunnel", "kube-dsr.io/service.dsr-encap", encap));
+    }
+
+    /**
+     * Switching a DSR Service's encapsulation by annotation: each real server is edited in place (IPVS refuses
+     * every delete and add here, so one would fail the sync), its connections stay, and the receivers are not
+     * touched: they took both encapsulations before the switch and still do.
+     */
+    @Test
+    void switchingADsrServicesEncapsulationEditsItsRealServersInPlaceAndLeavesTheReceiversAlone() {
+        pods.createPod(ip("10.244.1.5"));
+        put(dsr("web", "198.51.100.10", "ipip"), TestObjects.slice("web", 80, "node1", "10.244.1.5"));
+        SyncEngine engine = engine("--overlay-encap-receive-ports=6666");
+        engine.fullResync(snapshot());
+        VirtualServerKey fwmark = ipvs.virtualServers().stream().map(s -> s.server().key())
+                .filter(k -> k instanceof VirtualServerKey.ByFwmark).findFirst().orElseThrow();
+        RealServer ipip = RealServer.of(ip("10.244.1.5"), 80, Forwarding.ipip(), 1);
+        assertThat(ipvs.realServers(fwmark)).extracting(RealServerStatus::server).containsExactly(ipip);
+        ReceiverSpec both = new ReceiverSpec(Set.of(ip("198.51.100.10")), Set.of(5555, 6666));
+        assertThat(pods.read(ip("10.244.1.5"))).as("an IPIP Service's receiver takes GUE too").contains(both);
+        String nftBefore = nftKernel.table();
+        ipvs.setConnections(fwmark, ipip.key(), 5, 1);
+        ipvs.refuse(op -> op instanceof IpvsOperation.AddRealServer || op instanceof IpvsOperation.DeleteRealServer
+                || op instanceof IpvsOperation.DeleteVirtualServer, io.kubedsr.netlink.Errno.EPERM);
+        long receiverWrites = pods.writes();
+
+        for (String encap : List.of("gue", "ipip", "gue")) {
+            put(dsr("web", "198.51.100.10", encap));
+            SyncResult r = engine.syncServices(List.of(new ServiceRef("default", "web")), snapshot());
+            assertThat(r.failures()).as("no delete or add was tried").isEmpty();
+            assertThat(r.ipvsOperations()).as("one edit").isEqualTo(1);
+            Forwarding wanted = encap.equals("gue") ? Forwarding.gue(5555) : Forwarding.ipip();
+            assertThat(ipvs.realServers(fwmark)).singleElement().satisfies(st -> {
+                assertThat(st.server().forwarding()).isEqualTo(wanted);
+                assertThat(st.activeConnections()).as("its connections stay").isEqualTo(5);
+            });
+        }
+        assertThat(pods.writes()).as("receivers untouched").isEqualTo(receiverWrites);
+        assertThat(pods.read(ip("10.244.1.5"))).contains(both);
+        assertThat(nftKernel.table()).as("the MSS clamp is GUE's for every DSR Service: nothing to rewrite").isEqualTo(nftBefore);
     }
 
     @Test
@@ -286,7 +329,7 @@ class SyncEngineTest {
                 .containsExactly(RealServer.of(ip("10.244.1.5"), 80, Forwarding.gue(5555), 1));
         assertThat(routing.rules(AddressFamily.INET)).contains(Rule.fwmark(AddressFamily.INET, DsrRouting.RULE_PRIORITY, mark, DsrRouting.TABLE));
         assertThat(routing.routes(AddressFamily.INET, DsrRouting.TABLE)).singleElement().satisfies(x -> assertThat(x.type()).isEqualTo(RouteType.LOCAL));
-        assertThat(pods.read(ip("10.244.1.5"))).contains(new ReceiverSpec(Set.of(ip("198.51.100.10")), Encapsulation.gue(5555)));
+        assertThat(pods.read(ip("10.244.1.5"))).contains(new ReceiverSpec(Set.of(ip("198.51.100.10")), Set.of(5555)));
         assertThat(new FakeNftables(nftKernel).dsrMarks()).containsValue(mark);
         assertThat(dummyVips()).as("a DSR VIP is no address of the director").doesNotContain(ip("198.51.100.10"));
 
