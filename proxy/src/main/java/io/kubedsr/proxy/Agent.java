@@ -37,6 +37,7 @@ import io.kubedsr.proxy.kernel.SyncEngine;
 import io.kubedsr.proxy.kernel.SyncResult;
 import io.kubedsr.proxy.metrics.IpvsServiceStats;
 import io.kubedsr.proxy.metrics.MetricsServer;
+import io.kubedsr.proxy.metrics.OverlayMetrics;
 import io.kubedsr.proxy.metrics.SyncMetrics;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
@@ -85,6 +86,7 @@ public final class Agent implements AutoCloseable {
     private final EventRecorder events;
     private final SyncMetrics syncMetrics = new SyncMetrics();
     private final BlockedThreads blockedThreads;
+    private final OverlayMetrics overlayMetrics = new OverlayMetrics();
     private final HealthCheckNodePorts healthChecks;
     private final ServiceSync services;
     private final OverlayController overlay;
@@ -115,6 +117,7 @@ public final class Agent implements AutoCloseable {
         this.blockedThreads = BlockedThreads.of(vertx);
         this.health = new HealthServer(vertx, config.ipvsSyncPeriod(), clock);
         this.events = new EventRecorder(client, nodeName);
+        syncMetrics.caches().watch("events_posted", events::size);
         this.healthChecks = new HealthCheckNodePorts(vertx, List.of(), nodeName, health::healthy, this::report);
         this.nodes = new NodeModel(nodeName);
         VertxTimers timers = new VertxTimers(context);
@@ -122,6 +125,7 @@ public final class Agent implements AutoCloseable {
         this.services = new ServiceSync(model, nodes, () -> engine, clock, timers, kernel, policy,
                 new ServiceSync.Observers(syncMetrics, health, healthChecks, this::report));
         this.overlay = new OverlayController(nodes, timers, kernel, policy, () -> nodeKernel.overlay());
+        this.overlay.onSync(overlayMetrics::synced);
     }
 
     public HealthCheckNodePorts healthChecks() {
@@ -260,6 +264,7 @@ public final class Agent implements AutoCloseable {
         if (config.metricsPort() > 0) {
             metrics = new MetricsServer(vertx, config.metricsPath(), out -> {
                 syncMetrics.render(out);
+                overlayMetrics.render(out);
                 blockedThreads.render(out);
             }, () -> CompletableFuture.supplyAsync(() -> engine == null ? IpvsServiceStats.EMPTY
                     : IpvsServiceStats.read(nodeKernel.services().ipvs(), engine::desired), kernel), clock);

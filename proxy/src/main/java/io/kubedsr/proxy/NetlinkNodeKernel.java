@@ -2,6 +2,8 @@ package io.kubedsr.proxy;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +17,7 @@ import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.dsr.DsrPods;
 import io.kubedsr.proxy.dsr.PodNamespaces;
 import io.kubedsr.proxy.encap.EncapGuard;
-import io.kubedsr.proxy.encap.EncapGuards;
+import io.kubedsr.proxy.encap.ReceivePorts;
 import io.kubedsr.proxy.kernel.IpvsSysctls;
 import io.kubedsr.proxy.kernel.Modules;
 import io.kubedsr.proxy.kernel.ServiceKernel;
@@ -75,11 +77,16 @@ public final class NetlinkNodeKernel implements NodeKernel {
             UdpConntrackFlusher conntrack = UdpConntrackFlusher.open(namespace);
             opened.add(conntrack);
             DsrPods pods = new DsrPods(PodNamespaces.standard(node.id()), node);
-            ServiceKernel services = new ServiceKernel(ipvs, rtnl, new NftTable(namespace), pods, conntrack,
-                    new SloppySysctls(Sysctls.of(node)));
-            OverlayEngine overlay = new OverlayEngine(OverlaySettings.from(config), config.overlayEncapPort(), rtnl,
-                    new NodeTunnels(rtnl, overlayGeneric));
-            EncapGuard guard = new EncapGuard(new NftTable(namespace, EncapGuardRules.NODE_TABLE), EncapGuards.guePorts(config));
+            NftTable nft = new NftTable(namespace);
+            // The receive ports are this agent's and those the agent before it listed (a port moved away from): the
+            // overlay closes the ones nothing wants any more. Read before the first service sync rewrites the table.
+            Set<Integer> managedPorts = new TreeSet<>(ReceivePorts.of(config));
+            managedPorts.addAll(nft.guePorts());
+            ServiceKernel services = new ServiceKernel(ipvs, rtnl, nft, pods, conntrack, new SloppySysctls(Sysctls.of(node)));
+            OverlayEngine overlay = new OverlayEngine(OverlaySettings.from(config), ReceivePorts.node(config), managedPorts,
+                    rtnl, new NodeTunnels(rtnl, overlayGeneric));
+            EncapGuard guard = new EncapGuard(new NftTable(namespace, EncapGuardRules.NODE_TABLE),
+                    ReceivePorts.nodePortNumbers(config));
             IpvsSysctls.apply(node);
             return new NetlinkNodeKernel(opened, services, overlay, guard);
         } catch (RuntimeException e) {

@@ -52,12 +52,12 @@ public final class FakeNodeKernel implements NodeKernel {
         return new OverlayWriter() {
             @Override
             public OverlaySyncResult fullSync(String self, Collection<Node> nodes) {
-                return new OverlaySyncResult(true, nodes.size(), 0, 0, 0, 0, Duration.ZERO);
+                return new OverlaySyncResult(true, nodes.size(), 0, 0, 0, 0, Duration.ZERO, 0, Map.of(), List.of());
             }
 
             @Override
             public OverlaySyncResult syncNodes(Collection<String> changed, Map<String, Node> current) {
-                return new OverlaySyncResult(false, changed.size(), 0, 0, 0, 0, Duration.ZERO);
+                return new OverlaySyncResult(false, changed.size(), 0, 0, 0, 0, Duration.ZERO, 0, Map.of(), List.of());
             }
         };
     }

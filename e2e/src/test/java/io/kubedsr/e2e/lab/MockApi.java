@@ -76,10 +76,16 @@ public final class MockApi implements AutoCloseable {
         return writeKubeconfig(url());
     }
 
-    /** Writes a kubeconfig file pointing at {@code url}, with the token "test". */
+    /** Writes a kubeconfig file pointing at the API server at {@code url} (token "test"). */
     public static Path writeKubeconfig(String url) throws IOException {
         Path file = Files.createTempFile("kubeconfig", ".yaml");
-        Files.writeString(file, """
+        Files.writeString(file, kubeconfig(url));
+        return file;
+    }
+
+    /** A kubeconfig's text pointing at the API server at {@code url} (token "test", which the stand-ins accept). */
+    public static String kubeconfig(String url) {
+        return """
                 apiVersion: v1
                 kind: Config
                 clusters:
@@ -92,8 +98,7 @@ public final class MockApi implements AutoCloseable {
                 - name: test
                   context: {cluster: test, user: test}
                 current-context: test
-                """.formatted(url));
-        return file;
+                """.formatted(url);
     }
 
     /** Stops the server only: from now on the API does not answer. */
