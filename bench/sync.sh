@@ -5,8 +5,10 @@
 # Usage: bench/sync.sh [services=10000]   (as root; BENCH_JVM_OPTS replaces the JVM options, e.g. "-Xmx154m -Dkubedsr.bench.nft=false" leaves nftables out)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q -pl proxy -am install -DskipTests
-mvn -B -q -pl proxy dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
+# package, not install: the reactor resolves the sibling modules from their target/ directories (nothing is
+# written to ~/.m2, and the benchmark runs this checkout's code, not whatever was installed last).
+mvn -o -B -q -pl proxy -am package dependency:build-classpath -DskipTests -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/bench.classpath
 cp="proxy/target/test-classes:proxy/target/classes:$(cat proxy/target/bench.classpath)"
 # The JVM options of the DaemonSets (deploy/*.yaml), the heap fixed at their 50% of 384Mi.
 opts=${BENCH_JVM_OPTS:--Xss512k -Xmx192m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=32m -XX:TieredStopAtLevel=1}

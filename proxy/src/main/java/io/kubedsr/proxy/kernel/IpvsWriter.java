@@ -47,8 +47,8 @@ final class IpvsWriter {
     private Map<VirtualServerKey, RealizedVirtualServer> realized = new HashMap<>();
     private Map<DrainKey, Instant> draining = new HashMap<>();
 
-    /** One write's outcome: operations issued, failures, and its phases in milliseconds. */
-    record Written(int operations, List<IpvsFailure> failures, long diffMillis, long writeMillis) {
+    /** One write's outcome: operations issued, failures, and its phases in nanoseconds. */
+    record Written(int operations, List<IpvsFailure> failures, long diffNanos, long writeNanos) {
     }
 
     IpvsWriter(IpvsTable ipvs, IpvsPlanner planner, UdpConntrack conntrack, Clock clock) {
@@ -123,17 +123,17 @@ final class IpvsWriter {
             List<Problem> problems) {
         long diffStart = System.nanoTime();
         IpvsPlan plan = planner.plan(want, have, draining, clock.instant());
-        long diffMillis = (System.nanoTime() - diffStart) / 1_000_000;
+        long diffNanos = System.nanoTime() - diffStart;
         Map<DrainKey, Instant> nextDraining = new HashMap<>(draining);
         nextDraining.keySet().removeIf(dk -> want.containsKey(dk.service()) || have.containsKey(dk.service()));
         nextDraining.putAll(plan.draining());
         draining = nextDraining;
         long writeStart = System.nanoTime();
         List<IpvsFailure> failures = plan.operations().isEmpty() ? List.of() : ipvs.apply(plan.operations());
-        long writeMillis = (System.nanoTime() - writeStart) / 1_000_000;
         if (!plan.removedUdp().isEmpty()) {
             conntrack.flush(plan.removedUdp());
         }
+        long writeNanos = System.nanoTime() - writeStart;
         for (IpvsFailure f : failures) {
             LOG.warn("ipvs operation failed op=\"{}\" errno={} reason={} message=\"{}\"", f.operation(), f.error().errno(),
                     f.error().reason(), f.error().kernelMessage());
@@ -147,7 +147,7 @@ final class IpvsWriter {
             }
         }
         remember(want, have, plan);
-        return new Written(plan.operations().size(), failures, diffMillis, writeMillis);
+        return new Written(plan.operations().size(), failures, diffNanos, writeNanos);
     }
 
     /** The cache follows what was asked for; a failed write makes it wrong until the next full resync dumps. */

@@ -15,7 +15,6 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.fabric8.kubernetes.api.model.Service;
 import io.kubedsr.ipvs.IpvsTimeouts;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.AddressFamily;
@@ -28,6 +27,7 @@ import io.kubedsr.proxy.dsr.DsrReconciler;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.model.ServiceView;
 import io.kubedsr.proxy.nft.NftInputs;
 import io.kubedsr.proxy.nft.NftRules;
 import io.kubedsr.proxy.plan.DesiredVirtualServer;
@@ -43,7 +43,7 @@ import io.kubedsr.proxy.watch.ServiceSnapshot;
  * Turns Services into kernel state. A sync puts the re-planned Services into the {@link ServiceTable}, which says
  * what that touched, then runs the same steps for every kind of sync:
  * <ol>
- * <li>VIPs on kube-dummy-if ({@link VipAddresses}) for the touched VIPs;</li>
+ * <li>VIPs: their local routes through kube-dummy-if ({@link VipRoutes}), for the touched VIPs;</li>
  * <li>DSR before IPVS ({@link DsrReconciler#before}: receivers, rules);</li>
  * <li>nftables, when its inputs changed;</li>
  * <li>IPVS ({@link IpvsWriter}: diff of the touched virtual servers against what the kernel holds);</li>
@@ -61,7 +61,7 @@ public final class SyncEngine {
     private final ServiceKernel kernel;
     private final ServiceTable table = new ServiceTable(new DsrMarks());
     private final IpvsWriter ipvs;
-    private final VipAddresses vips;
+    private final VipRoutes vips;
     private final DsrReconciler dsr;
     private final Ownership ownership;
     /** Every address NodePorts were served on by this agent: those on an old address stay ours until removed. */
@@ -78,7 +78,7 @@ public final class SyncEngine {
         this.kernel = kernel;
         this.ipvs = new IpvsWriter(kernel.ipvs(), new IpvsPlanner(config.ipvsGracefulTermination(), config.ipvsGracefulPeriod()),
                 kernel.conntrack(), clock);
-        this.vips = new VipAddresses(kernel.routing(), () -> node.addresses());
+        this.vips = new VipRoutes(kernel.routing(), () -> node.addresses());
         this.dsr = new DsrReconciler(kernel.routing(), kernel.pods());
         this.ownership = new Ownership(config.excludedCidrs());
     }
@@ -139,14 +139,16 @@ public final class SyncEngine {
         inputs(snapshot.node(), snapshot.clusterNodeAddresses());
         TableChange change = new TableChange();
         for (ServiceRef ref : changed) {
-            Service svc = snapshot.model().service(ref).orElse(null);
+            ServiceView svc = snapshot.model().service(ref).orElse(null);
             change.absorb(svc == null ? table.remove(ref) : table.put(plan(ref, svc, snapshot, table.plan(ref))));
         }
         if (change.dsr()) {
             dsr.changed(false);
         }
         nftDirty |= change.nft() || change.dsr();
+        long planned = System.nanoTime();
         int addressOps = vips.sync(change.vips(), this::wantsVip);
+        long vipsDone = System.nanoTime();
         Map<VirtualServerKey, DesiredVirtualServer> want = new LinkedHashMap<>();
         for (VirtualServerKey k : change.keys()) {
             DesiredVirtualServer d = table.winner(k);
@@ -154,7 +156,8 @@ public final class SyncEngine {
                 want.put(k, d);
             }
         }
-        return apply(want, ipvs.realizedOf(change.keys()), change.problems(), addressOps, t0).result();
+        return apply(want, ipvs.realizedOf(change.keys()), change.problems(), addressOps, t0,
+                new SyncPhases(0, planned - t0, 0, vipsDone - planned, 0, 0, 0, 0));
     }
 
     /** Re-plans everything, dumps what kube-dsr owns and repairs drift. */
@@ -184,12 +187,11 @@ public final class SyncEngine {
         long vipsDone = System.nanoTime();
         dsr.changed(true);
         nftDirty = true;
-        Applied a = apply(new LinkedHashMap<>(table.winners()), ipvs.realizedAll(), change.problems(), addressOps, t0);
-        LOG.info("full resync phases: marks_ms={} plan_ms={} dump_ms={} vips_ms={} nft_ms={} diff_ms={} ipvs_ms={} total_ms={}"
-                + " (services={} virtual_servers={})", ms(recovered - t0), ms(planned - recovered), ms(dumped - planned),
-                ms(vipsDone - dumped), a.nftMillis(), a.written().diffMillis(), a.written().writeMillis(), ms(System.nanoTime() - t0),
-                table.plans().size(), table.winners().size());
-        return a.result();
+        SyncResult r = apply(new LinkedHashMap<>(table.winners()), ipvs.realizedAll(), change.problems(), addressOps, t0,
+                new SyncPhases(recovered - t0, planned - recovered, dumped - planned, vipsDone - dumped, 0, 0, 0, 0));
+        LOG.info("full resync phases: {} total_ms={} (services={} virtual_servers={})", r.phases().describe(),
+                r.elapsed().toMillis(), table.plans().size(), table.winners().size());
+        return r;
     }
 
     /**
@@ -199,6 +201,7 @@ public final class SyncEngine {
     public SyncResult refreshDraining() {
         long t0 = System.nanoTime();
         Map<VirtualServerKey, RealizedVirtualServer> have = ipvs.drainingNow();
+        long read = System.nanoTime();
         Map<VirtualServerKey, DesiredVirtualServer> want = new LinkedHashMap<>();
         have.keySet().forEach(k -> {
             DesiredVirtualServer d = table.winner(k);
@@ -209,17 +212,14 @@ public final class SyncEngine {
         List<Problem> problems = new ArrayList<>();
         IpvsWriter.Written w = ipvs.write(want, have, problems);
         return new SyncResult(w.operations(), 0, w.failures(), problems, Duration.ofNanos(System.nanoTime() - t0),
-                ipvs.draining(), table.hasDsrServices());
+                new SyncPhases(0, 0, read - t0, 0, 0, 0, w.diffNanos(), w.writeNanos()), ipvs.draining(), table.hasDsrServices());
     }
 
-    /** A sync's result and its phases (for the full resync's log line). */
-    private record Applied(SyncResult result, long nftMillis, IpvsWriter.Written written) {
-    }
-
-    /** DSR before IPVS, nftables, IPVS, DSR after IPVS: the steps every sync runs. */
-    private Applied apply(Map<VirtualServerKey, DesiredVirtualServer> want, Map<VirtualServerKey, RealizedVirtualServer> have,
-            List<Problem> found, int addressOps, long t0) {
+    /** DSR before IPVS, nftables, IPVS, DSR after IPVS: the steps every sync runs; {@code before}: the phases so far. */
+    private SyncResult apply(Map<VirtualServerKey, DesiredVirtualServer> want, Map<VirtualServerKey, RealizedVirtualServer> have,
+            List<Problem> found, int addressOps, long t0, SyncPhases before) {
         List<Problem> problems = new ArrayList<>(found);
+        long dsrStart = System.nanoTime();
         DsrReconciler.Pass pass = dsr.before(table, want, problems);
         addressOps += pass.writes();
         RuntimeException nftError = null;
@@ -235,14 +235,18 @@ public final class SyncEngine {
                 nftError = e; // IPVS is still programmed; the sync fails afterwards and is retried
             }
         }
-        long nftMillis = ms(System.nanoTime() - nftStart);
+        long nftNanos = System.nanoTime() - nftStart;
         IpvsWriter.Written written = ipvs.write(want, have, problems);
+        long dsrAfter = System.nanoTime();
         addressOps += dsr.after(table, pass);
+        long end = System.nanoTime();
         if (nftError != null) {
             throw new IllegalStateException("nftables not updated (IPVS was): " + nftError.getMessage(), nftError);
         }
-        return new Applied(new SyncResult(written.operations(), addressOps, written.failures(), problems,
-                Duration.ofNanos(System.nanoTime() - t0), ipvs.draining(), table.hasDsrServices()), nftMillis, written);
+        SyncPhases phases = new SyncPhases(before.marks(), before.plan(), before.dump(), before.vips(),
+                nftStart - dsrStart + end - dsrAfter, nftNanos, written.diffNanos(), written.writeNanos());
+        return new SyncResult(written.operations(), addressOps, written.failures(), problems, Duration.ofNanos(end - t0), phases,
+                ipvs.draining(), table.hasDsrServices());
     }
 
     /**
@@ -250,7 +254,7 @@ public final class SyncEngine {
      * Event) and it keeps the plan it had, so the kernel state it is served by is not lost; the others are planned
      * as usual. {@code previous}: its plan before this sync, or null.
      */
-    private ServicePlan plan(ServiceRef ref, Service svc, ServiceSnapshot snapshot, ServicePlan previous) {
+    private ServicePlan plan(ServiceRef ref, ServiceView svc, ServiceSnapshot snapshot, ServicePlan previous) {
         try {
             return planner.plan(svc, snapshot.model().slices(ref));
         } catch (RuntimeException e) {
@@ -289,10 +293,6 @@ public final class SyncEngine {
 
     private boolean wantsVip(InetAddress vip) {
         return table.wantsVip(vip) && !ownership.excluded(vip);
-    }
-
-    private static long ms(long nanos) {
-        return nanos / 1_000_000;
     }
 
     /** The desired virtual server of this key and the Service port it serves, or null (metrics; kernel thread). */

@@ -9,18 +9,9 @@ import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
 
-import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
-import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServicePort;
-import io.fabric8.kubernetes.api.model.ServiceSpec;
-import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.kubedsr.ipvs.Forwarding;
 import io.kubedsr.ipvs.Protocol;
 import io.kubedsr.ipvs.RealServer;
@@ -36,10 +27,13 @@ import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServicePortKey;
 import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.model.ServiceView;
+import io.kubedsr.proxy.model.SliceView;
 import io.kubedsr.tunnel.Encapsulation;
 
 /**
- * Plans one Service: a pure function of the Service, its EndpointSlices, this node and the configuration.
+ * Plans one Service: a pure function of the Service, its EndpointSlices (as the agent keeps them: {@link ServiceView},
+ * {@link SliceView}), this node and the configuration.
  * No I/O; problems are collected, never thrown, so one bad Service cannot stop the others.
  */
 public final class ServicePlanner {
@@ -66,61 +60,60 @@ public final class ServicePlanner {
         this.nodeAddress = nodeAddress;
     }
 
-    public ServicePlan plan(Service service, List<EndpointSlice> slices) {
-        ServiceRef ref = new ServiceRef(service.getMetadata().getNamespace(), service.getMetadata().getName());
-        ServiceSpec spec = service.getSpec();
-        if (spec == null || skipped(service)) {
+    public ServicePlan plan(ServiceView service, List<SliceView> slices) {
+        ServiceRef ref = service.ref();
+        if (skipped(service)) {
             return ServicePlan.empty(ref);
         }
         List<Problem> problems = new ArrayList<>();
-        Map<String, String> annotations = orEmpty(service.getMetadata().getAnnotations());
+        Map<String, String> annotations = service.annotations();
         Scheduler scheduler = scheduler(ref, annotations, problems);
         Set<ServiceFlag> flags = schedulerFlags(ref, annotations, problems);
-        int affinity = affinitySeconds(spec);
+        int affinity = affinitySeconds(service);
         boolean annotatedLocal = "true".equalsIgnoreCase(annotations.get(Annotations.LOCAL));
-        boolean externalLocal = annotatedLocal || "Local".equals(spec.getExternalTrafficPolicy());
-        boolean internalLocal = annotatedLocal || "Local".equals(spec.getInternalTrafficPolicy());
+        boolean externalLocal = annotatedLocal || "Local".equals(service.externalTrafficPolicy());
+        boolean internalLocal = annotatedLocal || "Local".equals(service.internalTrafficPolicy());
 
-        List<InetAddress> clusterIps = addresses(ref, clusterIpsOf(spec), "ClusterIP", problems);
-        List<InetAddress> externalIps = validatedExternal(ref, orEmpty(spec.getExternalIPs()),
+        List<InetAddress> clusterIps = addresses(ref, clusterIpsOf(service), "ClusterIP", problems);
+        List<InetAddress> externalIps = validatedExternal(ref, service.externalIps(),
                 config.serviceExternalIpRange(), "externalIP", problems);
         List<InetAddress> lbIps = "true".equalsIgnoreCase(annotations.get(Annotations.SKIP_LB_IPS)) ? List.of()
                 : validatedExternal(ref, loadBalancerIps(service), config.loadBalancerIpRange(), "LoadBalancer IP", problems);
-        boolean nodePorts = "NodePort".equals(spec.getType()) || "LoadBalancer".equals(spec.getType());
+        boolean nodePorts = "NodePort".equals(service.type()) || "LoadBalancer".equals(service.type());
         List<InetAddress> nodeAddresses = enabled(config.nodePortBindOnAllIp() ? node.allLocalAddresses() : node.addresses());
 
         Encapsulation dsr = DsrAnnotations.requested(ref, annotations, config.overlayEncap(), problems);
 
         List<DesiredVirtualServer> out = new ArrayList<>();
-        for (ServicePort port : orEmpty(spec.getPorts())) {
+        for (ServiceView.Port port : service.ports()) {
             Protocol protocol;
             try {
-                protocol = Protocol.valueOf(port.getProtocol() == null ? "TCP" : port.getProtocol());
+                protocol = Protocol.valueOf(port.protocol() == null ? "TCP" : port.protocol());
             } catch (IllegalArgumentException e) {
-                problems.add(new Problem(ref, "UnsupportedProtocol", "port " + port.getPort() + " uses protocol "
-                        + port.getProtocol() + ", which IPVS cannot balance; that port is not served"));
+                problems.add(new Problem(ref, "UnsupportedProtocol", "port " + port.port() + " uses protocol "
+                        + port.protocol() + ", which IPVS cannot balance; that port is not served"));
                 continue;
             }
-            String name = port.getName() == null ? "" : port.getName();
+            String name = port.name() == null ? "" : port.name();
             ServicePortKey key = new ServicePortKey(ref, name, protocol);
             List<EndpointView> endpoints = endpoints(slices, name, protocol);
             List<EndpointView> internal = usable(endpoints, internalLocal ? node.name() : null);
             List<EndpointView> external = usable(endpoints, externalLocal ? node.name() : null);
             for (InetAddress ip : clusterIps) {
-                out.add(virtualServer(key, Role.CLUSTER_IP, ip, protocol, port.getPort(), scheduler, flags, affinity, internal));
+                out.add(virtualServer(key, Role.CLUSTER_IP, ip, protocol, port.port(), scheduler, flags, affinity, internal));
             }
-            if (nodePorts && port.getNodePort() != null && port.getNodePort() > 0) {
+            if (nodePorts && port.nodePort() != null && port.nodePort() > 0) {
                 for (InetAddress ip : nodeAddresses) {
-                    out.add(virtualServer(key, Role.NODE_PORT, ip, protocol, port.getNodePort(), scheduler, flags, affinity, external));
+                    out.add(virtualServer(key, Role.NODE_PORT, ip, protocol, port.nodePort(), scheduler, flags, affinity, external));
                 }
             }
             Encapsulation portDsr = dsr == null ? null : dsrUsable(ref, port, endpoints, external, problems) ? dsr : null;
             for (InetAddress ip : externalIps) {
-                out.add(external(key, Role.EXTERNAL_IP, ip, protocol, port.getPort(), scheduler, flags, affinity, external,
+                out.add(external(key, Role.EXTERNAL_IP, ip, protocol, port.port(), scheduler, flags, affinity, external,
                         portDsr, endpoints));
             }
             for (InetAddress ip : lbIps) {
-                out.add(external(key, Role.LOAD_BALANCER, ip, protocol, port.getPort(), scheduler, flags, affinity, external,
+                out.add(external(key, Role.LOAD_BALANCER, ip, protocol, port.port(), scheduler, flags, affinity, external,
                         portDsr, endpoints));
             }
         }
@@ -133,7 +126,7 @@ public final class ServicePlanner {
                 vips.add(a.address());
             }
         }
-        if (orEmpty(spec.getPorts()).isEmpty()) {
+        if (service.ports().isEmpty()) {
             vips.addAll(externalIps);
             vips.addAll(lbIps);
         }
@@ -176,11 +169,11 @@ public final class ServicePlanner {
      * Whether a DSR Service's port can be served by DSR: IPVS tunnel mode cannot remap ports, and a hostNetwork
      * pod has no namespace of its own to hold the VIP. Otherwise a problem, and the port stays masquerade.
      */
-    private boolean dsrUsable(ServiceRef ref, ServicePort port, List<EndpointView> endpoints, List<EndpointView> usable,
+    private boolean dsrUsable(ServiceRef ref, ServiceView.Port port, List<EndpointView> endpoints, List<EndpointView> usable,
             List<Problem> problems) {
         for (EndpointView e : endpoints) {
-            if (e.port() != port.getPort()) {
-                problems.add(new Problem(ref, "DsrPortRemap", "port " + port.getPort() + " targets port " + e.port()
+            if (e.port() != port.port()) {
+                problems.add(new Problem(ref, "DsrPortRemap", "port " + port.port() + " targets port " + e.port()
                         + "; IPVS tunnel mode cannot remap ports, so this port is served without DSR"));
                 return false;
             }
@@ -189,7 +182,7 @@ public final class ServicePlanner {
             if (nodeAddress.test(e.address()) || node.addresses().contains(e.address())
                     || node.allLocalAddresses().contains(e.address())) {
                 problems.add(new Problem(ref, "DsrHostNetwork", "endpoint " + IpPrefix.format(e.address())
-                        + " is a hostNetwork pod, which cannot receive DSR; port " + port.getPort() + " is served without DSR"));
+                        + " is a hostNetwork pod, which cannot receive DSR; port " + port.port() + " is served without DSR"));
                 return false;
             }
         }
@@ -197,8 +190,8 @@ public final class ServicePlanner {
     }
 
     /** metadata.creationTimestamp (RFC 3339), or unknown when it is missing or unreadable. */
-    private static Instant creationOf(Service service) {
-        String text = service.getMetadata().getCreationTimestamp();
+    private static Instant creationOf(ServiceView service) {
+        String text = service.creationTimestamp();
         if (text == null || text.isEmpty()) {
             return ServicePlan.UNKNOWN_CREATION;
         }
@@ -210,10 +203,9 @@ public final class ServicePlanner {
     }
 
     /** ExternalName, headless, and Services another proxy owns are not programmed. */
-    static boolean skipped(Service service) {
-        ServiceSpec spec = service.getSpec();
-        Map<String, String> labels = orEmpty(service.getMetadata().getLabels());
-        return "ExternalName".equals(spec.getType()) || "None".equals(spec.getClusterIP())
+    static boolean skipped(ServiceView service) {
+        Map<String, String> labels = service.labels();
+        return "ExternalName".equals(service.type()) || "None".equals(service.clusterIp())
                 || labels.containsKey(Annotations.LABEL_HEADLESS) || labels.containsKey(Annotations.LABEL_PROXY_NAME);
     }
 
@@ -254,42 +246,26 @@ public final class ServicePlanner {
         return ready.isEmpty() ? terminating : ready;
     }
 
-    private List<EndpointView> endpoints(List<EndpointSlice> slices, String portName, Protocol protocol) {
+    private List<EndpointView> endpoints(List<SliceView> slices, String portName, Protocol protocol) {
         List<EndpointView> out = new ArrayList<>();
-        for (EndpointSlice slice : slices) {
-            AddressFamily family = switch (Objects.toString(slice.getAddressType(), "")) {
-                case "IPv4" -> AddressFamily.INET;
-                case "IPv6" -> AddressFamily.INET6;
-                default -> null; // FQDN slices are not for proxies
-            };
-            if (family == null || !familyEnabled(family)) {
-                continue;
+        for (SliceView slice : slices) {
+            if (slice.family() == null || !familyEnabled(slice.family())) {
+                continue; // FQDN slices are not for proxies
             }
             Integer portNumber = null;
-            for (EndpointPort p : orEmpty(slice.getPorts())) {
-                String n = p.getName() == null ? "" : p.getName();
-                String proto = p.getProtocol() == null ? "TCP" : p.getProtocol();
-                if (n.equals(portName) && proto.equals(protocol.name()) && p.getPort() != null) {
-                    portNumber = p.getPort();
+            for (SliceView.Port p : slice.ports()) {
+                String n = p.name() == null ? "" : p.name();
+                String proto = p.protocol() == null ? "TCP" : p.protocol();
+                if (n.equals(portName) && proto.equals(protocol.name()) && p.port() != null) {
+                    portNumber = p.port();
                 }
             }
             if (portNumber == null) {
                 continue;
             }
-            for (Endpoint e : orEmpty(slice.getEndpoints())) {
-                EndpointConditions c = e.getConditions();
-                boolean ready = c == null || c.getReady() == null || c.getReady();
-                boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
-                boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
-                for (String a : orEmpty(e.getAddresses())) {
-                    try {
-                        InetAddress address = IpPrefix.parseAddress(a);
-                        if (AddressFamily.of(address) == family) {
-                            out.add(new EndpointView(address, portNumber, e.getNodeName(), ready, serving, terminating));
-                        }
-                    } catch (IllegalArgumentException ignored) {
-                        // not an IP: skipped (the API server validates addresses; this is belt and braces)
-                    }
+            for (SliceView.Endpoint e : slice.endpoints()) {
+                for (InetAddress address : e.addresses()) {
+                    out.add(new EndpointView(address, portNumber, e.nodeName(), e.ready(), e.serving(), e.terminating()));
                 }
             }
         }
@@ -331,32 +307,26 @@ public final class ServicePlanner {
         return flags;
     }
 
-    private static int affinitySeconds(ServiceSpec spec) {
-        if (!"ClientIP".equals(spec.getSessionAffinity())) {
+    private static int affinitySeconds(ServiceView service) {
+        if (!"ClientIP".equals(service.sessionAffinity())) {
             return 0;
         }
-        if (spec.getSessionAffinityConfig() != null && spec.getSessionAffinityConfig().getClientIP() != null
-                && spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds() != null) {
-            return spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds();
-        }
-        return DEFAULT_AFFINITY_SECONDS;
+        return service.affinityTimeoutSeconds() != null ? service.affinityTimeoutSeconds() : DEFAULT_AFFINITY_SECONDS;
     }
 
-    private static List<String> clusterIpsOf(ServiceSpec spec) {
-        if (spec.getClusterIPs() != null && !spec.getClusterIPs().isEmpty()) {
-            return spec.getClusterIPs();
+    private static List<String> clusterIpsOf(ServiceView service) {
+        if (!service.clusterIps().isEmpty()) {
+            return service.clusterIps();
         }
-        return spec.getClusterIP() == null || spec.getClusterIP().isEmpty() ? List.of() : List.of(spec.getClusterIP());
+        return service.clusterIp() == null || service.clusterIp().isEmpty() ? List.of() : List.of(service.clusterIp());
     }
 
-    private static List<String> loadBalancerIps(Service service) {
+    private static List<String> loadBalancerIps(ServiceView service) {
         List<String> out = new ArrayList<>();
-        if (service.getStatus() != null && service.getStatus().getLoadBalancer() != null) {
-            for (LoadBalancerIngress ing : orEmpty(service.getStatus().getLoadBalancer().getIngress())) {
-                // ipMode Proxy: the load balancer proxies, traffic never arrives addressed to this IP.
-                if (ing.getIp() != null && !"Proxy".equals(ing.getIpMode())) {
-                    out.add(ing.getIp());
-                }
+        for (ServiceView.Ingress ing : service.loadBalancerIngress()) {
+            // ipMode Proxy: the load balancer proxies, traffic never arrives addressed to this IP.
+            if (!"Proxy".equals(ing.ipMode())) {
+                out.add(ing.ip());
             }
         }
         return out;
@@ -405,13 +375,5 @@ public final class ServicePlanner {
 
     private List<InetAddress> enabled(List<InetAddress> in) {
         return in.stream().filter(a -> familyEnabled(AddressFamily.of(a))).toList();
-    }
-
-    private static <T> List<T> orEmpty(List<T> list) {
-        return list == null ? List.of() : list;
-    }
-
-    private static Map<String, String> orEmpty(Map<String, String> map) {
-        return map == null ? Map.of() : map;
     }
 }

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,7 +17,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceSpec;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.kubedsr.ipvs.FakeIpvsTable;
 import io.kubedsr.ipvs.Forwarding;
 import io.kubedsr.ipvs.IpvsOperation;
@@ -34,6 +36,7 @@ import io.kubedsr.netlink.route.FakeRouting;
 import io.kubedsr.netlink.route.Link;
 import io.kubedsr.netlink.route.LinkKind;
 import io.kubedsr.netlink.route.Route;
+import io.kubedsr.netlink.route.RouteScope;
 import io.kubedsr.netlink.route.RouteType;
 import io.kubedsr.netlink.route.Rule;
 import io.kubedsr.proxy.TestObjects;
@@ -121,7 +124,7 @@ class SyncEngineTest {
             if (o instanceof Service s) {
                 model.putService(s);
             } else {
-                model.putSlice((io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice) o);
+                model.putSlice((EndpointSlice) o);
             }
         }
     }
@@ -130,10 +133,19 @@ class SyncEngineTest {
         return ipvs.realServers(key).stream().map(s -> s.server().address()).toList();
     }
 
+    /** The VIPs made local through kube-dummy-if: its local routes (it holds no address). */
     private Set<InetAddress> dummyVips() {
         int dummy = routing.link(SyncEngine.DUMMY_LINK).orElseThrow().index();
-        return Set.copyOf(routing.addresses(AddressFamily.UNSPEC).stream().filter(a -> a.linkIndex() == dummy)
-                .map(Address::address).toList());
+        assertThat(routing.addresses(AddressFamily.UNSPEC)).as("no address on the dummy link").noneMatch(a -> a.linkIndex() == dummy);
+        return Set.copyOf(localRoutesThrough(dummy).stream().map(r -> r.destination().address()).toList());
+    }
+
+    private List<Route> localRoutesThrough(int link) {
+        List<Route> out = new ArrayList<>();
+        for (AddressFamily f : List.of(AddressFamily.INET, AddressFamily.INET6)) {
+            out.addAll(routing.routes(f, Route.TABLE_LOCAL).stream().filter(r -> r.outputLink() == link && r.type() == RouteType.LOCAL).toList());
+        }
+        return out;
     }
 
     private void oldAndYoungShareAnExternalIp() {
@@ -231,13 +243,9 @@ class SyncEngineTest {
                 TestObjects.service("other", "10.96.0.2", 80, null));
         SyncEngine engine = engine();
         engine.fullResync(snapshot());
+        // A port without a number (the API server never sends one): planning it throws, as a bug would.
         Service broken = TestObjects.service("web", "10.96.0.1", 80, null);
-        broken.setSpec(new ServiceSpec() {
-            @Override
-            public String getType() {
-                throw new IllegalStateException("a bug in planning");
-            }
-        });
+        broken.getSpec().getPorts().get(0).setPort(null);
         put(broken, TestObjects.service("other", "10.96.0.2", 80, null), TestObjects.slice("other", 8080, "node2", "10.244.2.2"));
         SyncResult r = engine.syncServices(List.of(new ServiceRef("default", "web"), new ServiceRef("default", "other")), snapshot());
         assertThat(r.problems()).extracting(Problem::service, Problem::reason)
@@ -259,6 +267,66 @@ class SyncEngineTest {
         engine.syncServices(List.of(new ServiceRef("default", "web")), snapshot());
         assertThat(routing.routes(AddressFamily.INET, Route.TABLE_LOCAL)).noneMatch(r -> r.destination().equals(IpPrefix.host(ip("10.96.0.1"))));
         assertThat(dummyVips()).containsExactly(ip("10.96.0.2"));
+    }
+
+    @Test
+    void kubeRoutersVipAddressesGiveWayToRoutesAndTheirStaleVirtualServersAreRemoved() {
+        // What kube-router leaves: the dummy link with VIP addresses, their routes given the node's source, and the
+        // virtual server of a Service deleted since.
+        Link dummy = routing.addLink(SyncEngine.DUMMY_LINK, new LinkKind.Dummy());
+        routing.setUp(dummy.index());
+        for (String vip : List.of("10.96.0.1", "10.96.0.9")) {
+            routing.addAddresses(List.of(Address.of(dummy.index(), IpPrefix.host(ip(vip))))).throwIfFailed();
+            routing.replaceRoutes(List.of(Route.to(IpPrefix.host(ip(vip))).withTable(Route.TABLE_LOCAL).withType(RouteType.LOCAL)
+                    .withScope(RouteScope.HOST).withProtocol(2).withOutputLink(dummy.index()).withSource(NODE_IP))).throwIfFailed();
+        }
+        VirtualServerKey gone = VirtualServerKey.of(ip("10.96.0.9"), Protocol.TCP, 80);
+        ipvs.apply(List.of(new IpvsOperation.AddVirtualServer(VirtualServer.of(gone, Scheduler.RR))));
+        put(TestObjects.service("web", "10.96.0.1", 80, null), TestObjects.slice("web", 8080, "node2", "10.244.1.1"));
+
+        SyncResult r = engine().fullResync(snapshot());
+        assertThat(r.failures()).isEmpty();
+        assertThat(dummyVips()).containsExactly(ip("10.96.0.1"));
+        assertThat(localRoutesThrough(dummy.index())).singleElement().satisfies(route -> assertThat(route.source()).isEqualTo(NODE_IP));
+        assertThat(ipvs.virtualServers()).extracting(v -> v.server().key()).as("kube-router's VIP made it ours").doesNotContain(gone);
+        assertThat(engine().fullResync(snapshot()).kernelWrites()).as("and a restart adopts the routes").isZero();
+    }
+
+    @Test
+    void aVipThatIsAlreadyLocalThroughAnotherLinkIsLeftToThatRoute() {
+        Link eth1 = routing.addLink("eth1", new LinkKind.Other("veth"));
+        routing.setUp(eth1.index());
+        routing.addAddresses(List.of(Address.of(eth1.index(), IpPrefix.parse("198.51.100.9/24")))).throwIfFailed();
+        put(TestObjects.service("web", "10.96.0.1", 80, null, "198.51.100.9"), TestObjects.slice("web", 8080, "node2", "10.244.1.1"));
+        SyncEngine engine = engine();
+        assertThat(engine.fullResync(snapshot()).failures()).isEmpty();
+        assertThat(dummyVips()).containsExactly(ip("10.96.0.1"));
+        assertThat(ipvs.virtualServers()).extracting(v -> v.server().key()).contains(VirtualServerKey.of(ip("198.51.100.9"), Protocol.TCP, 80));
+        assertThat(engine.fullResync(snapshot()).kernelWrites()).isZero();
+        model.removeService(TestObjects.service("web", "10.96.0.1", 80, null));
+        engine.syncServices(List.of(new ServiceRef("default", "web")), snapshot());
+        assertThat(localRoutesThrough(eth1.index())).as("the address's own route stays")
+                .anySatisfy(route -> assertThat(route.destination()).isEqualTo(IpPrefix.host(ip("198.51.100.9"))));
+    }
+
+    @Test
+    void anIpv6VipIsALocalRouteWithTheNodesIpv6Source() {
+        InetAddress node6 = ip("fd00:1::1");
+        int eth0 = routing.link("eth0").orElseThrow().index();
+        routing.addAddresses(List.of(new Address(eth0, IpPrefix.parse("fd00:1::1/64"), RouteScope.UNIVERSE, true))).throwIfFailed();
+        NodeInfo dual = new NodeInfo("node1", List.of(NODE_IP, node6), List.of(NODE_IP, node6));
+        put(new ServiceBuilder(TestObjects.service("web", "10.96.0.1", 80, null)).editSpec()
+                .withClusterIPs("10.96.0.1", "fd00:96::1").endSpec().build());
+        SyncEngine e = new SyncEngine(AgentFlags.parse(new String[] {"--enable-ipv6=true"}),
+                new ServiceKernel(ipvs, routing, new FakeNftables(nftKernel), pods, UdpConntrack.NONE), clock);
+        e.start(dual);
+        e.fullResync(new ServiceSnapshot(model, dual, Set.of()));
+        int dummy = routing.link(SyncEngine.DUMMY_LINK).orElseThrow().index();
+        assertThat(localRoutesThrough(dummy)).filteredOn(r -> r.family() == AddressFamily.INET6).singleElement().satisfies(r -> {
+            assertThat(r.destination()).isEqualTo(IpPrefix.host(ip("fd00:96::1")));
+            assertThat(r.source()).isEqualTo(node6);
+        });
+        assertThat(e.fullResync(new ServiceSnapshot(model, dual, Set.of())).kernelWrites()).isZero();
     }
 
     private Service dsr(String name, String externalIp) {
