@@ -37,8 +37,11 @@ public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceSync.class);
     private static final Duration DRAIN_CHECK = Duration.ofSeconds(1);
 
-    /** One sync as it ran: its kind, the changes it carried (with when each was seen), its result, its write's end. */
-    public record Ran(SyncMetrics.Kind kind, Map<ServiceRef, Instant> changes, SyncResult result, Instant writtenAt) {
+    /**
+     * One sync as it ran: its kind, the changes it carried (with when each was seen), when it took them (after
+     * coalescing, and waiting for the sync before it), its result, and its write's end.
+     */
+    public record Ran(SyncMetrics.Kind kind, Map<ServiceRef, Instant> changes, Instant takenAt, SyncResult result, Instant writtenAt) {
     }
 
     /** What a finished sync is reported to (all on the agent's context). */
@@ -53,7 +56,7 @@ public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
     private final Clock clock;
     private final LoopTimers timers;
     private final Observers observers;
-    private final List<Consumer<SyncResult>> listeners = new ArrayList<>();
+    private final List<Consumer<Ran>> listeners = new ArrayList<>();
     private final SyncLoop<Ran> loop;
     private boolean drainCheckWanted;
     private boolean drainCheckArmed;
@@ -73,6 +76,11 @@ public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
 
     /** Observes every completed sync (tests). Called on the agent's context. */
     public void onSync(Consumer<SyncResult> listener) {
+        listeners.add(ran -> listener.accept(ran.result()));
+    }
+
+    /** Observes every completed sync as it ran (the churn benchmark's timings). Called on the agent's context. */
+    public void onRan(Consumer<Ran> listener) {
         listeners.add(listener);
     }
 
@@ -115,23 +123,24 @@ public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
 
     @Override
     public Callable<Ran> take(boolean full) {
+        Instant taken = clock.instant();
         if (full) {
             Map<ServiceRef, Instant> changes = tracker.drain();
             ServiceSnapshot snapshot = new ServiceSnapshot(model.copy(), nodes.selfInfo(), nodes.clusterAddresses());
-            return () -> written(SyncMetrics.Kind.FULL, changes, engine.get().fullResync(snapshot));
+            return () -> written(SyncMetrics.Kind.FULL, changes, taken, engine.get().fullResync(snapshot));
         }
         if (tracker.isEmpty()) {
             drainCheckWanted = false;
-            return () -> written(SyncMetrics.Kind.DRAIN, Map.of(), engine.get().refreshDraining());
+            return () -> written(SyncMetrics.Kind.DRAIN, Map.of(), taken, engine.get().refreshDraining());
         }
         Map<ServiceRef, Instant> changes = tracker.drain();
         ServiceSnapshot snapshot = new ServiceSnapshot(model.subset(changes.keySet()), nodes.selfInfo(), nodes.clusterAddresses());
-        return () -> written(SyncMetrics.Kind.INCREMENTAL, changes, engine.get().syncServices(changes.keySet(), snapshot));
+        return () -> written(SyncMetrics.Kind.INCREMENTAL, changes, taken, engine.get().syncServices(changes.keySet(), snapshot));
     }
 
     /** The instant the kernel thread finished writing is the end of network programming. */
-    private Ran written(SyncMetrics.Kind kind, Map<ServiceRef, Instant> changes, SyncResult result) {
-        return new Ran(kind, changes, result, clock.instant());
+    private Ran written(SyncMetrics.Kind kind, Map<ServiceRef, Instant> changes, Instant taken, SyncResult result) {
+        return new Ran(kind, changes, taken, result, clock.instant());
     }
 
     @Override
@@ -152,7 +161,7 @@ public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
         LOG.info("sync done kind={} ipvs_ops={} address_ops={} failures={} took_ms={}", ran.kind(), result.ipvsOperations(),
                 result.addressOperations(), result.failures().size(), result.elapsed().toMillis());
         result.problems().forEach(observers.problems());
-        listeners.forEach(l -> l.accept(result));
+        listeners.forEach(l -> l.accept(ran));
         dsrServices = result.dsrServices();
         if (result.draining() > 0 && !drainCheckArmed) {
             // Graceful termination: look at the draining real servers' connections again in a second.
