@@ -11,7 +11,9 @@ import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.proxy.model.Annotations;
+import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.ServiceRef;
 
 /**
@@ -26,6 +28,11 @@ final class BenchObjects {
     static final int TARGET_PORT = 8080;
 
     private BenchObjects() {
+    }
+
+    /** This node: node1, 192.168.1.1 (the benchmarks give their namespace that address). */
+    static NodeInfo node() {
+        return new NodeInfo("node1", List.of(IpPrefix.parseAddress("192.168.1.1")), List.of());
     }
 
     static ServiceRef ref(int i) {

@@ -9,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
+import javax.management.JMException;
+import javax.management.ObjectName;
+
 /** This JVM's memory as the benchmarks report it: resident set (from /proc), heap and what lies outside it. */
 final class Memory {
     private Memory() {
@@ -48,6 +51,17 @@ final class Memory {
         }
         sb.append(" threads ").append(Thread.activeCount());
         return sb.toString();
+    }
+
+    /** The first lines of the live heap's class histogram (jcmd GC.class_histogram), for -Dkubedsr.bench.histogram=N. */
+    static String histogram(int lines) {
+        try {
+            Object out = ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName("com.sun.management:type=DiagnosticCommand"),
+                    "gcClassHistogram", new Object[] {new String[0]}, new String[] {String[].class.getName()});
+            return String.join("\n", ((String) out).lines().limit(lines + 3L).toList());
+        } catch (JMException e) {
+            return "no histogram: " + e;
+        }
     }
 
     private static long status(String field) {

@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.kubedsr.ipvs.IpvsClient;
 import io.kubedsr.ipvs.VirtualServerKey;
-import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.TestNamespace;
 import io.kubedsr.netlink.route.Rtnetlink;
@@ -85,7 +84,7 @@ public final class SyncBenchmark {
         Files.writeString(file, rules);
         rules = null;
         double modelMb = (Memory.heapUsedAfterGc() - heap0) / 1e6;
-        NodeInfo node = new NodeInfo("node1", List.of(IpPrefix.parseAddress("192.168.1.1")), List.of());
+        NodeInfo node = BenchObjects.node();
         try (TestNamespace ns = TestNamespace.create();
                 IpvsClient ipvs = new IpvsClient(ns.namespace().openConnection(NetlinkProtocol.GENERIC));
                 Rtnetlink rtnl = ns.namespace().openRtnetlink()) {
@@ -114,6 +113,10 @@ public final class SyncBenchmark {
             long rssAsSynced = Memory.rssKilobytes();
             long heapAfter = Memory.heapUsedAfterGc();
             long rss = Memory.rssKilobytes();
+            int histogram = Integer.getInteger("kubedsr.bench.histogram", 0);
+            if (histogram > 0) {
+                System.out.println("live heap after the full sync:\n" + Memory.histogram(histogram));
+            }
 
             // The periodic full resync (--ipvs-sync-period) with nothing changed, then a restarted agent (a new
             // engine) adopting the kernel state: both dump and compare, and must write nothing.
