@@ -3,11 +3,13 @@ package io.kubedsr.proxy.kernel;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.kubedsr.ipvs.IpvsTimeouts;
+import io.kubedsr.ipvs.VirtualServer;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.route.Address;
@@ -55,6 +58,8 @@ import io.kubedsr.proxy.watch.ServiceSnapshot;
  */
 public final class SyncEngine {
     public static final String DUMMY_LINK = "kube-dummy-if";
+    /** Virtual servers read per batch of a verification step (the step's budget is checked between batches). */
+    private static final int VERIFY_BATCH = 32;
     private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
 
     private final AgentConfig config;
@@ -69,6 +74,9 @@ public final class SyncEngine {
     private NodeInfo node = new NodeInfo("", List.of(), List.of());
     private Set<InetAddress> clusterNodeAddresses = Set.of();
     private ServicePlanner planner;
+    /** A verification in progress: the virtual servers it has yet to read, and the kernel's list it started from. */
+    private final ArrayDeque<VirtualServerKey> toVerify = new ArrayDeque<>();
+    private Map<VirtualServerKey, VirtualServer> listed = Map.of();
     /** The nftables table must be rendered again: virtual servers, VIPs or hairpin endpoints changed. */
     private boolean nftDirty = true;
     private int linkMtu = 1500;
@@ -146,6 +154,9 @@ public final class SyncEngine {
             dsr.changed(false);
         }
         nftDirty |= change.nft() || change.dsr();
+        if (!toVerify.isEmpty()) {
+            toVerify.removeIf(change.keys()::contains); // written just now, against the cache: nothing to read back
+        }
         long planned = System.nanoTime();
         int addressOps = vips.sync(change.vips(), this::wantsVip);
         long vipsDone = System.nanoTime();
@@ -164,6 +175,7 @@ public final class SyncEngine {
     public SyncResult fullResync(ServiceSnapshot snapshot) {
         long t0 = System.nanoTime();
         inputs(snapshot.node(), snapshot.clusterNodeAddresses());
+        toVerify.clear(); // a full resync reads everything
         dsr.recoverMarks(table, kernel.nft());
         long recovered = System.nanoTime();
         Map<ServiceRef, ServicePlan> before = table.plansByService();
@@ -195,6 +207,64 @@ public final class SyncEngine {
     }
 
     /**
+     * The periodic resync, in steps that leave room for incremental syncs between them (a full resync reads all
+     * 10,000 virtual servers' real servers in one go: 12 s in the emulated VM, during which no change is programmed).
+     * The first step ({@code start}) lists the kernel's virtual servers (one dump), repairs the VIPs' routes, DSR's rules
+     * and receivers and the nftables table, and queues every virtual server that the kernel, the table or the cache
+     * has; each step then reads the real servers of the next ones until {@code budget} is spent, and writes what
+     * differs from the table. A virtual server an incremental sync writes meanwhile leaves the queue. The table is not
+     * re-planned: incremental syncs keep it current (a change of this node or of the flags asks for a full resync).
+     * {@link SyncResult#verificationLeft()} says how many virtual servers are left.
+     */
+    public SyncResult verify(boolean start, Duration budget) {
+        long t0 = System.nanoTime();
+        long listedAt = t0;
+        long vipsAt = t0;
+        int addressOps = 0;
+        if (start) {
+            toVerify.clear();
+            vips.reload();
+            Ownership.Evidence evidence = evidence();
+            listed = ipvs.listOwned(key -> ownership.owns(key, evidence));
+            Set<VirtualServerKey> keys = new LinkedHashSet<>(listed.keySet());
+            keys.addAll(table.winners().keySet());
+            keys.addAll(ipvs.cachedKeys());
+            toVerify.addAll(keys);
+            listedAt = System.nanoTime();
+            Set<InetAddress> everyVip = new HashSet<>(vips.held());
+            everyVip.addAll(table.vips());
+            addressOps = vips.sync(everyVip, this::wantsVip);
+            vipsAt = System.nanoTime();
+            dsr.changed(true);
+            nftDirty = true;
+        }
+        Map<VirtualServerKey, DesiredVirtualServer> want = new LinkedHashMap<>();
+        Map<VirtualServerKey, RealizedVirtualServer> have = new LinkedHashMap<>();
+        long deadline = System.nanoTime() + budget.toNanos();
+        boolean first = true; // every step reads one batch at least
+        while (!toVerify.isEmpty() && (first || System.nanoTime() < deadline)) {
+            first = false;
+            List<VirtualServerKey> batch = new ArrayList<>();
+            while (!toVerify.isEmpty() && batch.size() < VERIFY_BATCH) {
+                batch.add(toVerify.poll());
+            }
+            have.putAll(ipvs.reread(batch, listed));
+            for (VirtualServerKey k : batch) {
+                DesiredVirtualServer d = table.winner(k);
+                if (d != null) {
+                    want.put(k, d);
+                }
+            }
+        }
+        long readAt = System.nanoTime();
+        if (toVerify.isEmpty()) {
+            listed = Map.of();
+        }
+        return apply(want, have, List.of(), addressOps, t0,
+                new SyncPhases(0, 0, listedAt - t0 + readAt - vipsAt, vipsAt - listedAt, 0, 0, 0, 0));
+    }
+
+    /**
      * Graceful termination's follow-up: reads the connection counts of the virtual servers with draining real
      * servers and deletes those that are idle or past the grace period.
      */
@@ -212,7 +282,8 @@ public final class SyncEngine {
         List<Problem> problems = new ArrayList<>();
         IpvsWriter.Written w = ipvs.write(want, have, problems);
         return new SyncResult(w.operations(), 0, w.failures(), problems, Duration.ofNanos(System.nanoTime() - t0),
-                new SyncPhases(0, 0, read - t0, 0, 0, 0, w.diffNanos(), w.writeNanos()), ipvs.draining(), table.hasDsrServices());
+                new SyncPhases(0, 0, read - t0, 0, 0, 0, w.diffNanos(), w.writeNanos()), ipvs.draining(), table.hasDsrServices(),
+                toVerify.size());
     }
 
     /** DSR before IPVS, nftables, IPVS, DSR after IPVS: the steps every sync runs; {@code before}: the phases so far. */
@@ -246,7 +317,7 @@ public final class SyncEngine {
         SyncPhases phases = new SyncPhases(before.marks(), before.plan(), before.dump(), before.vips(),
                 nftStart - dsrStart + end - dsrAfter, nftNanos, written.diffNanos(), written.writeNanos());
         return new SyncResult(written.operations(), addressOps, written.failures(), problems, Duration.ofNanos(end - t0), phases,
-                ipvs.draining(), table.hasDsrServices());
+                ipvs.draining(), table.hasDsrServices(), toVerify.size());
     }
 
     /**

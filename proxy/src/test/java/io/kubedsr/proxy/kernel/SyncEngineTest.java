@@ -224,6 +224,71 @@ class SyncEngineTest {
         assertThat(realServersOf(web)).containsExactlyInAnyOrder(ip("10.244.1.1"), ip("10.244.1.2"));
     }
 
+    /** Runs a verification to its end, one virtual server batch per step; returns the steps' results. */
+    private static List<SyncResult> verifyAll(SyncEngine engine) {
+        List<SyncResult> steps = new ArrayList<>();
+        steps.add(engine.verify(true, Duration.ZERO));
+        while (steps.get(steps.size() - 1).verificationLeft() > 0) {
+            steps.add(engine.verify(false, Duration.ZERO));
+        }
+        return steps;
+    }
+
+    @Test
+    void theStepwiseVerificationRepairsDriftAndWritesNothingWhenThereIsNone() {
+        for (int i = 1; i <= 70; i++) { // more than one batch
+            put(TestObjects.service("s" + i, "10.96.1." + i, 80, null), TestObjects.slice("s" + i, 8080, "node2", "10.244.1." + i));
+        }
+        SyncEngine engine = engine();
+        engine.fullResync(snapshot());
+        List<SyncResult> clean = verifyAll(engine);
+        assertThat(clean).as("steps").hasSizeGreaterThan(1);
+        assertThat(clean).allSatisfy(r -> assertThat(r.kernelWrites()).isZero());
+
+        VirtualServerKey s5 = VirtualServerKey.of(ip("10.96.1.5"), Protocol.TCP, 80);
+        VirtualServerKey s69 = VirtualServerKey.of(ip("10.96.1.69"), Protocol.TCP, 80);
+        ipvs.apply(List.of(new IpvsOperation.DeleteRealServer(s5, RealServer.of(ip("10.244.1.5"), 8080, Forwarding.MASQUERADE, 1).key()),
+                new IpvsOperation.DeleteVirtualServer(s69)));
+        int dummy = routing.link(SyncEngine.DUMMY_LINK).orElseThrow().index();
+        routing.deleteRoutes(List.of(Route.to(IpPrefix.host(ip("10.96.1.7"))).withTable(Route.TABLE_LOCAL).withType(RouteType.LOCAL)
+                .withOutputLink(dummy))).throwIfFailed();
+        List<SyncResult> repair = verifyAll(engine);
+        assertThat(repair.stream().mapToInt(SyncResult::ipvsOperations).sum()).as("one real server, one virtual server with its real server")
+                .isEqualTo(3);
+        assertThat(repair.get(0).addressOperations()).as("the VIP's route, in the first step").isEqualTo(1);
+        assertThat(realServersOf(s5)).containsExactly(ip("10.244.1.5"));
+        assertThat(realServersOf(s69)).containsExactly(ip("10.244.1.69"));
+        assertThat(dummyVips()).contains(ip("10.96.1.7"));
+        assertThat(verifyAll(engine)).allSatisfy(r -> assertThat(r.kernelWrites()).isZero());
+    }
+
+    @Test
+    void aVirtualServerWrittenBetweenStepsIsNotReadBackAndAnOrphanIsRemoved() {
+        for (int i = 1; i <= 70; i++) {
+            put(TestObjects.service("s" + i, "10.96.1." + i, 80, null), TestObjects.slice("s" + i, 8080, "node2", "10.244.1." + i));
+        }
+        SyncEngine engine = engine();
+        engine.fullResync(snapshot());
+        // An orphan: a virtual server on a VIP of ours that the table does not want (its Service gone unseen).
+        VirtualServerKey orphan = VirtualServerKey.of(ip("10.96.1.1"), Protocol.TCP, 8443);
+        ipvs.apply(List.of(new IpvsOperation.AddVirtualServer(VirtualServer.of(orphan, Scheduler.RR))));
+        SyncResult first = engine.verify(true, Duration.ZERO);
+        assertThat(first.verificationLeft()).isPositive();
+        put(TestObjects.slice("s70", 8080, "node2", "10.244.1.70", "10.244.2.70"));
+        SyncResult change = engine.syncServices(List.of(new ServiceRef("default", "s70")), snapshot());
+        assertThat(change.ipvsOperations()).isEqualTo(1);
+        assertThat(change.verificationLeft()).as("s70 leaves the queue, unless the first step read it")
+                .isBetween(first.verificationLeft() - 1, first.verificationLeft());
+        List<SyncResult> rest = new ArrayList<>();
+        while (rest.isEmpty() || rest.get(rest.size() - 1).verificationLeft() > 0) {
+            rest.add(engine.verify(false, Duration.ZERO));
+        }
+        assertThat(first.ipvsOperations() + rest.stream().mapToInt(SyncResult::ipvsOperations).sum()).as("the orphan deleted, nothing else")
+                .isEqualTo(1);
+        assertThat(ipvs.virtualServers()).extracting(v -> v.server().key()).doesNotContain(orphan);
+        assertThat(realServersOf(VirtualServerKey.of(ip("10.96.1.70"), Protocol.TCP, 80))).hasSize(2);
+    }
+
     @Test
     void aSchedulerTheKernelLacksIsAProblemOfThatServiceOnly() {
         ipvs.withoutScheduler("sh");
