@@ -77,8 +77,8 @@ public final class SyncMetrics {
 
     /** Appends the sync families to {@code out}. */
     public void render(PrometheusText out) {
-        out.singleHistogram("kubeproxy_sync_proxy_rules_duration_seconds",
-                "Duration of every sync (full, partial, graceful-termination follow-ups and steps of the periodic verification) in seconds", all.snapshot());
+        out.singleHistogram("kubeproxy_sync_proxy_rules_duration_seconds", "Duration of every sync (full, partial,"
+                + " graceful-termination follow-ups and steps of the periodic verification) in seconds", all.snapshot());
         out.singleHistogram("kubeproxy_sync_full_proxy_rules_duration_seconds",
                 "Duration of full resyncs (kernel dumped, drift repaired) in seconds", full.snapshot());
         out.singleHistogram("kubeproxy_sync_partial_proxy_rules_duration_seconds",
