@@ -346,6 +346,9 @@ public final class ChurnBenchmark {
         double cpu = work.cpuSeconds() - apiThreadCpuNanos / 1e9;
         System.out.printf(Locale.ROOT, "RESULT CPU: %.2f s of the agent's threads over the churn (JVM %s, less the API server thread's"
                 + " %.2f s): %.2f ms per change; %s%n", cpu, work.cpu(), apiThreadCpuNanos / 1e9, cpu * 1e3 / done, work.jvm());
+        System.out.printf(Locale.ROOT, "RESULT memory after the churn (Vert.x, fabric8's JSON decoding and the sync loop loaded): RSS %d MB,"
+                + " peak %d MB; heap committed %.1f MB; %s%n", Memory.rssKilobytes() / 1024, Memory.peakRssKilobytes() / 1024,
+                Memory.heapCommitted() / 1e6, Memory.nonHeap());
     }
 
     private static double percentile(double[] sorted, int p) {
