@@ -31,6 +31,7 @@ import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServiceRef;
 import io.kubedsr.proxy.model.ServiceView;
+import io.kubedsr.proxy.model.SliceView;
 import io.kubedsr.proxy.nft.NftInputs;
 import io.kubedsr.proxy.nft.NftRules;
 import io.kubedsr.proxy.plan.DesiredVirtualServer;
@@ -133,6 +134,9 @@ public final class SyncEngine {
             return;
         }
         node = self;
+        if (!cluster.equals(clusterNodeAddresses)) {
+            kernel.pods().allowEncapsulationFrom(cluster); // the receivers' guards (docs/security.md)
+        }
         clusterNodeAddresses = cluster;
         planner = new ServicePlanner(config, self, cluster::contains);
         nodePortAddresses.addAll(self.addresses());
@@ -145,11 +149,12 @@ public final class SyncEngine {
     public SyncResult syncServices(Collection<ServiceRef> changed, ServiceSnapshot snapshot) {
         long t0 = System.nanoTime();
         inputs(snapshot.node(), snapshot.clusterNodeAddresses());
-        TableChange change = new TableChange();
+        Map<ServiceRef, ServicePlan> batch = new LinkedHashMap<>();
         for (ServiceRef ref : changed) {
             ServiceView svc = snapshot.model().service(ref).orElse(null);
-            change.absorb(svc == null ? table.remove(ref) : table.put(plan(ref, svc, snapshot, table.plan(ref))));
+            batch.put(ref, svc == null ? null : plan(ref, svc, snapshot, table.plan(ref)));
         }
+        TableChange change = table.update(batch); // conflicts judged once for the batch
         if (change.dsr()) {
             dsr.changed(false);
         }
@@ -180,12 +185,13 @@ public final class SyncEngine {
         long recovered = System.nanoTime();
         Map<ServiceRef, ServicePlan> before = table.plansByService();
         table.clear();
-        TableChange change = new TableChange();
         List<ServiceRef> refs = new ArrayList<>(snapshot.model().services());
         refs.sort(null);
+        Map<ServiceRef, ServicePlan> batch = new LinkedHashMap<>();
         for (ServiceRef ref : refs) {
-            change.absorb(table.put(plan(ref, snapshot.model().service(ref).orElseThrow(), snapshot, before.get(ref))));
+            batch.put(ref, plan(ref, snapshot.model().service(ref).orElseThrow(), snapshot, before.get(ref)));
         }
+        TableChange change = table.update(batch); // conflicts judged once, not at every put
         long planned = System.nanoTime();
         vips.reload();
         // Dump before the VIPs change: a virtual server on a VIP about to leave kube-dummy-if (its Service was
@@ -327,7 +333,16 @@ public final class SyncEngine {
      */
     private ServicePlan plan(ServiceRef ref, ServiceView svc, ServiceSnapshot snapshot, ServicePlan previous) {
         try {
-            return planner.plan(svc, snapshot.model().slices(ref));
+            List<SliceView> slices = snapshot.model().slices(ref);
+            for (SliceView s : slices) {
+                if (s.unreadable() != null) {
+                    throw new IllegalStateException(s.unreadable());
+                }
+            }
+            if (svc.unreadable() != null) {
+                throw new IllegalStateException(svc.unreadable());
+            }
+            return planner.plan(svc, slices);
         } catch (RuntimeException e) {
             LOG.error("planning service={} failed; it keeps what it had", ref, e);
             Problem p = new Problem(ref, "PlanningFailed", "kube-dsr could not plan this Service (" + e

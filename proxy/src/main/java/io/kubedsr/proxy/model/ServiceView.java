@@ -1,6 +1,7 @@
 package io.kubedsr.proxy.model;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,12 +18,14 @@ import io.fabric8.kubernetes.api.model.ServiceSpec;
  * (managed fields, the last-applied annotation, status conditions), and every fabric8 object and sub-object
  * carries its own maps and lists: 10,000 Services and their slices took ~58 MB as fabric8 objects
  * (docs/performance.md). Only kube-router's and kube-dsr's annotations and the two labels that exclude a
- * Service are kept. Immutable.
+ * Service are kept. An object that could not be read (a bug here, never an API server's object) becomes a view that
+ * says why ({@code unreadable}): planning it fails as planning with a bug would, so the Service keeps what it had and
+ * gets an Event instead of the informer's handler throwing. Immutable.
  */
 public record ServiceView(ServiceRef ref, String creationTimestamp, Map<String, String> annotations, Map<String, String> labels,
         String type, String clusterIp, List<String> clusterIps, List<String> externalIps, List<Port> ports,
         String externalTrafficPolicy, String internalTrafficPolicy, String sessionAffinity, Integer affinityTimeoutSeconds,
-        List<Ingress> loadBalancerIngress, Integer healthCheckNodePort) {
+        List<Ingress> loadBalancerIngress, Integer healthCheckNodePort, String unreadable) {
 
     /** One {@code spec.ports} entry. */
     public record Port(String name, String protocol, Integer port, Integer nodePort) {
@@ -35,8 +38,9 @@ public record ServiceView(ServiceRef ref, String creationTimestamp, Map<String, 
     public ServiceView {
         annotations = Map.copyOf(annotations);
         labels = Map.copyOf(labels);
-        clusterIps = List.copyOf(clusterIps);
-        externalIps = List.copyOf(externalIps);
+        // As the API object has them, a null entry too: the planner reports it (InvalidAddress).
+        clusterIps = Collections.unmodifiableList(new ArrayList<>(clusterIps));
+        externalIps = Collections.unmodifiableList(new ArrayList<>(externalIps));
         ports = List.copyOf(ports);
         loadBalancerIngress = List.copyOf(loadBalancerIngress);
     }
@@ -46,13 +50,24 @@ public record ServiceView(ServiceRef ref, String creationTimestamp, Map<String, 
     /** The labels the agent reads on a Service. */
     private static final List<String> LABELS = List.of(Annotations.LABEL_HEADLESS, Annotations.LABEL_PROXY_NAME);
 
+    /** The view of a Service (its metadata names it: informers deliver no object without). */
     public static ServiceView of(Service s) {
         ObjectMeta meta = s.getMetadata();
         ServiceRef ref = new ServiceRef(meta.getNamespace(), meta.getName());
+        try {
+            return read(ref, s);
+        } catch (RuntimeException e) {
+            return new ServiceView(ref, null, Map.of(), Map.of(), null, null, List.of(), List.of(), List.of(), null, null, null, null,
+                    List.of(), null, "the Service could not be read: " + e);
+        }
+    }
+
+    private static ServiceView read(ServiceRef ref, Service s) {
+        ObjectMeta meta = s.getMetadata();
         Map<String, String> annotations = new HashMap<>();
         if (meta.getAnnotations() != null) {
             meta.getAnnotations().forEach((k, v) -> {
-                if (v != null && ANNOTATION_PREFIXES.stream().anyMatch(k::startsWith)) {
+                if (k != null && v != null && ANNOTATION_PREFIXES.stream().anyMatch(k::startsWith)) {
                     annotations.put(k, v);
                 }
             });
@@ -69,21 +84,23 @@ public record ServiceView(ServiceRef ref, String creationTimestamp, Map<String, 
         ServiceSpec spec = s.getSpec() == null ? new ServiceSpec() : s.getSpec();
         List<Port> ports = new ArrayList<>();
         for (ServicePort p : orEmpty(spec.getPorts())) {
-            ports.add(new Port(p.getName(), p.getProtocol(), p.getPort(), p.getNodePort()));
+            if (p != null) {
+                ports.add(new Port(p.getName(), p.getProtocol(), p.getPort(), p.getNodePort()));
+            }
         }
         Integer timeout = spec.getSessionAffinityConfig() == null || spec.getSessionAffinityConfig().getClientIP() == null ? null
                 : spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds();
         List<Ingress> ingress = new ArrayList<>();
         if (s.getStatus() != null && s.getStatus().getLoadBalancer() != null) {
             for (LoadBalancerIngress i : orEmpty(s.getStatus().getLoadBalancer().getIngress())) {
-                if (i.getIp() != null) {
+                if (i != null && i.getIp() != null) {
                     ingress.add(new Ingress(i.getIp(), i.getIpMode()));
                 }
             }
         }
         return new ServiceView(ref, meta.getCreationTimestamp(), annotations, labels, spec.getType(), spec.getClusterIP(),
                 orEmpty(spec.getClusterIPs()), orEmpty(spec.getExternalIPs()), ports, spec.getExternalTrafficPolicy(),
-                spec.getInternalTrafficPolicy(), spec.getSessionAffinity(), timeout, ingress, spec.getHealthCheckNodePort());
+                spec.getInternalTrafficPolicy(), spec.getSessionAffinity(), timeout, ingress, spec.getHealthCheckNodePort(), null);
     }
 
     private static <T> List<T> orEmpty(List<T> list) {

@@ -15,20 +15,23 @@ import io.kubedsr.netlink.IpPrefix;
  * What kube-dsr reads of an EndpointSlice, kept in place of the API object (see {@link ServiceView}): its name,
  * address family ({@code null} for FQDN slices, which are not for proxies), ports, and per endpoint the parsed
  * addresses of the slice's family, the node and the conditions with the API's defaults applied (an unset
- * {@code ready} means ready; an unset {@code serving} means what {@code ready} says). Addresses that are not IP
- * literals of the slice's family are left out (the API server validates them; this is belt and braces). Node
- * names are interned: 100,000 endpoints name a handful of nodes. Immutable.
+ * {@code ready} means ready; an unset {@code serving} means what {@code ready} says). Address texts that are not IP
+ * literals of the slice's family are kept apart, as they were, for the planner to report. Node names are interned:
+ * 100,000 endpoints name a handful of nodes. A slice that could not be read says why ({@code unreadable}, as
+ * {@link ServiceView}). Immutable.
  */
-public record SliceView(String name, AddressFamily family, List<Port> ports, List<Endpoint> endpoints) {
+public record SliceView(String name, AddressFamily family, List<Port> ports, List<Endpoint> endpoints, String unreadable) {
 
     /** One {@code ports} entry. */
     public record Port(String name, String protocol, Integer port) {
     }
 
-    /** One endpoint. */
-    public record Endpoint(List<InetAddress> addresses, String nodeName, boolean ready, boolean serving, boolean terminating) {
+    /** One endpoint: its usable addresses, and the texts that are no address of the slice's family (usually none). */
+    public record Endpoint(List<InetAddress> addresses, List<String> unusable, String nodeName, boolean ready, boolean serving,
+            boolean terminating) {
         public Endpoint {
             addresses = List.copyOf(addresses);
+            unusable = List.copyOf(unusable);
         }
     }
 
@@ -38,6 +41,15 @@ public record SliceView(String name, AddressFamily family, List<Port> ports, Lis
     }
 
     public static SliceView of(EndpointSlice slice) {
+        String name = slice.getMetadata() == null ? null : slice.getMetadata().getName();
+        try {
+            return read(name, slice);
+        } catch (RuntimeException e) {
+            return new SliceView(name, null, List.of(), List.of(), "EndpointSlice " + name + " could not be read: " + e);
+        }
+    }
+
+    private static SliceView read(String name, EndpointSlice slice) {
         AddressFamily family = switch (Objects.toString(slice.getAddressType(), "")) {
             case "IPv4" -> AddressFamily.INET;
             case "IPv6" -> AddressFamily.INET6;
@@ -46,21 +58,30 @@ public record SliceView(String name, AddressFamily family, List<Port> ports, Lis
         List<Port> ports = new ArrayList<>();
         if (slice.getPorts() != null) {
             for (EndpointPort p : slice.getPorts()) {
-                ports.add(new Port(p.getName(), p.getProtocol(), p.getPort()));
+                if (p != null) {
+                    ports.add(new Port(p.getName(), p.getProtocol(), p.getPort()));
+                }
             }
         }
         List<Endpoint> endpoints = new ArrayList<>();
         if (family != null && slice.getEndpoints() != null) {
             for (io.fabric8.kubernetes.api.model.discovery.v1.Endpoint e : slice.getEndpoints()) {
+                if (e == null) {
+                    continue;
+                }
                 List<InetAddress> addresses = new ArrayList<>(1);
+                List<String> unusable = new ArrayList<>(0);
                 for (String a : e.getAddresses() == null ? List.<String>of() : e.getAddresses()) {
+                    InetAddress address = null;
                     try {
-                        InetAddress address = IpPrefix.parseAddress(a);
-                        if (AddressFamily.of(address) == family) {
-                            addresses.add(address);
-                        }
-                    } catch (IllegalArgumentException ignored) {
-                        // not an IP literal: left out
+                        address = IpPrefix.parseAddress(a == null ? "" : a);
+                    } catch (IllegalArgumentException notAnIp) {
+                        // kept as text below
+                    }
+                    if (address != null && AddressFamily.of(address) == family) {
+                        addresses.add(address);
+                    } else {
+                        unusable.add(String.valueOf(a));
                     }
                 }
                 EndpointConditions c = e.getConditions();
@@ -68,9 +89,9 @@ public record SliceView(String name, AddressFamily family, List<Port> ports, Lis
                 boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
                 boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
                 String node = e.getNodeName() == null ? null : e.getNodeName().intern();
-                endpoints.add(new Endpoint(addresses, node, ready, serving, terminating));
+                endpoints.add(new Endpoint(addresses, unusable, node, ready, serving, terminating));
             }
         }
-        return new SliceView(slice.getMetadata().getName(), family, ports, endpoints);
+        return new SliceView(name, family, ports, endpoints, null);
     }
 }

@@ -160,7 +160,7 @@ public final class ChurnBenchmark {
                 requestsPerJob.add(ipvs.connection().requestsSent() + rtnl.connection().requestsSent() - before);
             });
             SyncMetrics metrics = new SyncMetrics();
-            HealthCheckNodePorts healthChecks = new HealthCheckNodePorts(vertx, "127.0.0.1", "node1", () -> true, p -> {
+            HealthCheckNodePorts healthChecks = new HealthCheckNodePorts(vertx, List.of("127.0.0.1"), "node1", () -> true, p -> {
             });
             ServiceSync sync = new ServiceSync(model, nodes, () -> engine[0], clock, new VertxTimers(context), countingKernel,
                     SyncPolicy.withPeriod(config.ipvsSyncPeriod()), new ServiceSync.Observers(metrics,

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceSpec;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.kubedsr.ipvs.FakeIpvsTable;
 import io.kubedsr.ipvs.Forwarding;
@@ -308,9 +309,13 @@ class SyncEngineTest {
                 TestObjects.service("other", "10.96.0.2", 80, null));
         SyncEngine engine = engine();
         engine.fullResync(snapshot());
-        // A port without a number (the API server never sends one): planning it throws, as a bug would.
         Service broken = TestObjects.service("web", "10.96.0.1", 80, null);
-        broken.getSpec().getPorts().get(0).setPort(null);
+        broken.setSpec(new ServiceSpec() {
+            @Override
+            public String getType() {
+                throw new IllegalStateException("a bug in reading the Service");
+            }
+        });
         put(broken, TestObjects.service("other", "10.96.0.2", 80, null), TestObjects.slice("other", 8080, "node2", "10.244.2.2"));
         SyncResult r = engine.syncServices(List.of(new ServiceRef("default", "web"), new ServiceRef("default", "other")), snapshot());
         assertThat(r.problems()).extracting(Problem::service, Problem::reason)

@@ -74,7 +74,7 @@ class ServiceSyncTest {
         Executor kernel = Runnable::run; // jobs run at once; their results come back through the timers
         sync = new ServiceSync(model, nodes, () -> engine, clock, timers, kernel, SyncPolicy.withPeriod(config.ipvsSyncPeriod()),
                 new ServiceSync.Observers(new SyncMetrics(), new HealthServer(vertx, config.ipvsSyncPeriod(), clock),
-                        new HealthCheckNodePorts(vertx, "127.0.0.1", "node1", () -> true, p -> {
+                        new HealthCheckNodePorts(vertx, List.of("127.0.0.1"), "node1", () -> true, p -> {
                         }), p -> {
                         }));
         sync.onRan(runs::add);

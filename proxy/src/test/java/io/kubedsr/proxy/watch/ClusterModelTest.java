@@ -43,11 +43,11 @@ class ClusterModelTest {
                 Map.of(Annotations.SCHEDULER, "sh", "kube-dsr.io/service.dsr-encap", "gue"), Map.of(Annotations.LABEL_PROXY_NAME, "other"),
                 "ClusterIP", "10.96.0.10", List.of("10.96.0.10"), List.of("198.51.100.7"),
                 List.of(new ServiceView.Port("http", "TCP", 80, null)), "Local", null, "ClientIP", 60,
-                List.of(new ServiceView.Ingress("203.0.113.9", "Proxy")), 31000));
+                List.of(new ServiceView.Ingress("203.0.113.9", "Proxy")), 31000, null));
     }
 
     @Test
-    void aSliceKeepsParsedAddressesOfItsFamilyAndConditionsWithTheirDefaults() {
+    void aSliceKeepsParsedAddressesOfItsFamilyApartFromTheRestAndConditionsWithTheirDefaults() {
         EndpointSlice slice = new EndpointSliceBuilder().withNewMetadata().withNamespace("default").withName("web-abc")
                 .withLabels(Map.of(Annotations.LABEL_SERVICE_NAME, "web")).endMetadata().withAddressType("IPv4")
                 .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()
@@ -62,9 +62,10 @@ class ClusterModelTest {
         assertThat(model.putSlice(slice)).hasValue(WEB);
         assertThat(model.slices(WEB)).containsExactly(new SliceView("web-abc", AddressFamily.INET,
                 List.of(new SliceView.Port("http", "TCP", 8080)), List.of(
-                        new SliceView.Endpoint(List.of(IpPrefix.parseAddress("10.244.1.2")), "node1", true, true, false),
-                        new SliceView.Endpoint(List.of(IpPrefix.parseAddress("10.244.1.3")), "node1", false, false, true),
-                        new SliceView.Endpoint(List.of(IpPrefix.parseAddress("10.244.2.4")), null, false, true, false))));
+                        new SliceView.Endpoint(List.of(IpPrefix.parseAddress("10.244.1.2")), List.of(), "node1", true, true, false),
+                        new SliceView.Endpoint(List.of(IpPrefix.parseAddress("10.244.1.3")), List.of("fd00::3", "not-an-ip"), "node1",
+                                false, false, true),
+                        new SliceView.Endpoint(List.of(IpPrefix.parseAddress("10.244.2.4")), List.of(), null, false, true, false)), null));
         assertThat(model.slices(WEB).get(0).endpoints().get(0).nodeName()).as("node names are shared").isSameAs("node1");
     }
 
