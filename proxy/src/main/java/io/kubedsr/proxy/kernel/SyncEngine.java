@@ -246,6 +246,17 @@ public final class SyncEngine {
         }
         Map<VirtualServerKey, DesiredVirtualServer> want = new LinkedHashMap<>();
         Map<VirtualServerKey, RealizedVirtualServer> have = new LinkedHashMap<>();
+        if (start) {
+            // The DSR virtual servers in the first step, whatever their number: its DSR pass takes a pod whose
+            // receiver failed out of the virtual servers it is given, as a full resync's does for all.
+            List<VirtualServerKey> dsrKeys = new ArrayList<>();
+            for (DesiredVirtualServer d : table.dsrWinners()) {
+                dsrKeys.add(d.server().key());
+                want.put(d.server().key(), d);
+            }
+            toVerify.removeAll(new HashSet<>(dsrKeys));
+            have.putAll(ipvs.reread(dsrKeys, listed));
+        }
         long deadline = System.nanoTime() + budget.toNanos();
         boolean first = true; // every step reads one batch at least
         while (!toVerify.isEmpty() && (first || System.nanoTime() < deadline)) {

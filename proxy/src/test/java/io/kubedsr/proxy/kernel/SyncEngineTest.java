@@ -422,6 +422,8 @@ class SyncEngineTest {
         assertThat(pods.read(ip("10.244.1.5"))).contains(new ReceiverSpec(Set.of(ip("198.51.100.10")), Encapsulation.gue(5555)));
         assertThat(new FakeNftables(nftKernel).dsrMarks()).containsValue(mark);
         assertThat(dummyVips()).as("a DSR VIP is no address of the director").doesNotContain(ip("198.51.100.10"));
+        assertThat(verifyAll(engine)).as("a verification finds it all in place").allSatisfy(v -> assertThat(v.kernelWrites()).isZero());
+        assertThat(pods.read(ip("10.244.1.5"))).isNotEmpty();
 
         model = new ClusterModel();
         engine.syncServices(List.of(new ServiceRef("default", "web")), snapshot());
@@ -436,10 +438,16 @@ class SyncEngineTest {
     void aPodWhoseReceiverFailsGetsNoDsrTrafficAndItsServiceAProblem() {
         pods.createPod(ip("10.244.1.5")); // 10.244.1.6 has no namespace on this node
         put(dsr("web", "198.51.100.10"), TestObjects.slice("web", 80, "node1", "10.244.1.5", "10.244.1.6"));
-        SyncResult r = engine().fullResync(snapshot());
+        SyncEngine engine = engine();
+        SyncResult r = engine.fullResync(snapshot());
         assertThat(r.problems()).extracting(Problem::reason).contains("DsrReceiverFailed");
         VirtualServerKey fwmark = ipvs.virtualServers().stream().map(s -> s.server().key())
                 .filter(k -> k instanceof VirtualServerKey.ByFwmark).findFirst().orElseThrow();
+        assertThat(realServersOf(fwmark)).containsExactly(ip("10.244.1.5"));
+        List<SyncResult> verified = verifyAll(engine);
+        assertThat(verified.get(0).problems()).as("the verification's DSR pass, as a full resync's").extracting(Problem::reason)
+                .contains("DsrReceiverFailed");
+        assertThat(verified).allSatisfy(v -> assertThat(v.ipvsOperations()).isZero());
         assertThat(realServersOf(fwmark)).containsExactly(ip("10.244.1.5"));
     }
 
