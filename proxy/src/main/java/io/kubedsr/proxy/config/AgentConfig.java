@@ -2,7 +2,10 @@ package io.kubedsr.proxy.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
+import io.kubedsr.ipvs.Scheduler;
+import io.kubedsr.ipvs.ServiceFlag;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.tunnel.Encapsulation;
 
@@ -38,7 +41,9 @@ public record AgentConfig(
         String overlayType,
         Encapsulation overlayEncap,
         int overlayEncapPort,
-        List<IpPrefix> clusterCidr) {
+        List<IpPrefix> clusterCidr,
+        Scheduler dsrScheduler,
+        Set<ServiceFlag> dsrSchedulerFlags) {
 
     public AgentConfig {
         serviceClusterIpRange = List.copyOf(serviceClusterIpRange);
@@ -46,6 +51,7 @@ public record AgentConfig(
         loadBalancerIpRange = List.copyOf(loadBalancerIpRange);
         excludedCidrs = List.copyOf(excludedCidrs);
         clusterCidr = List.copyOf(clusterCidr);
+        dsrSchedulerFlags = Set.copyOf(dsrSchedulerFlags);
     }
 
     /** The defaults, as if started with no flags. */
