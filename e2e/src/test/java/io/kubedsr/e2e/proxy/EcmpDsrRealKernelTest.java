@@ -56,6 +56,7 @@ import io.kubedsr.proxy.config.AgentFlags;
 class EcmpDsrRealKernelTest {
     static final String VIP = "198.51.100.10";
     static final int STREAMS = 64;
+    static final int PHASE_LIMIT_SECONDS = 60;
     private static final Pattern SET_ELEMENTS = Pattern.compile("elements = \\{([^}]*)}");
 
     private EcmpLab lab;
@@ -173,20 +174,17 @@ class EcmpDsrRealKernelTest {
     /**
      * Lets the streams run for a while, then reads the probes: the nodes each stream's packets reached since
      * {@link #newPhase} (emptied before the router changes, so a stream's first packet at its new node counts even
-     * when it is its last, and its old node may appear too).
+     * when it is its last, and its old node may appear too). A stalled stream sends only its retransmissions, whose
+     * interval doubles (up to tens of seconds by the time node 3 is back), so the phase lasts until every stream has
+     * been seen somewhere, or {@value #PHASE_LIMIT_SECONDS} s.
      */
     private Phase phase(Map<Integer, Integer> before) throws InterruptedException {
         Thread.sleep(4000);
-        Map<Integer, Set<Integer>> seen = new TreeMap<>();
-        for (int n = 1; n <= EcmpLab.NODES; n++) {
-            Matcher m = SET_ELEMENTS.matcher(lab.node(n).exec("nft", "list", "set", "ip", "ecmpprobe", "ports"));
-            if (m.find()) {
-                for (String port : m.group(1).split(",")) {
-                    if (!port.isBlank()) {
-                        seen.computeIfAbsent(Integer.parseInt(port.trim()), p -> new TreeSet<>()).add(n);
-                    }
-                }
-            }
+        Map<Integer, Set<Integer>> seen = probes();
+        long limit = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(PHASE_LIMIT_SECONDS);
+        while (seen.size() < STREAMS && System.nanoTime() < limit) {
+            Thread.sleep(1000);
+            seen = probes();
         }
         Map<Integer, Integer> directors = new TreeMap<>();
         Set<Integer> moved = new TreeSet<>();
@@ -202,6 +200,22 @@ class EcmpDsrRealKernelTest {
             directors.put(port, elsewhere.isEmpty() ? old : elsewhere.iterator().next());
         });
         return new Phase(seen, directors, moved);
+    }
+
+    /** The nodes each stream's packets reached since {@link #newPhase}, by client port. */
+    private Map<Integer, Set<Integer>> probes() {
+        Map<Integer, Set<Integer>> seen = new TreeMap<>();
+        for (int n = 1; n <= EcmpLab.NODES; n++) {
+            Matcher m = SET_ELEMENTS.matcher(lab.node(n).exec("nft", "list", "set", "ip", "ecmpprobe", "ports"));
+            if (m.find()) {
+                for (String port : m.group(1).split(",")) {
+                    if (!port.isBlank()) {
+                        seen.computeIfAbsent(Integer.parseInt(port.trim()), p -> new TreeSet<>()).add(n);
+                    }
+                }
+            }
+        }
+        return seen;
     }
 
     /** One stream as the client saw it. */
