@@ -18,14 +18,14 @@ import io.fabric8.kubernetes.api.model.ServiceSpec;
  * (managed fields, the last-applied annotation, status conditions), and every fabric8 object and sub-object
  * carries its own maps and lists: 10,000 Services and their slices took ~58 MB as fabric8 objects
  * (docs/performance.md). Only kube-router's and kube-dsr's annotations and the two labels that exclude a
- * Service are kept. An object that could not be read (a bug here, never an API server's object) becomes a view that
+ * Service are kept; the usual {@code spec.ipFamilies} lists are shared constants. An object that could not be read (a bug here, never an API server's object) becomes a view that
  * says why ({@code unreadable}): planning it fails as planning with a bug would, so the Service keeps what it had and
  * gets an Event instead of the informer's handler throwing. Immutable.
  */
 public record ServiceView(ServiceRef ref, String creationTimestamp, Map<String, String> annotations, Map<String, String> labels,
-        String type, String clusterIp, List<String> clusterIps, List<String> externalIps, List<Port> ports,
+        String type, String clusterIp, List<String> clusterIps, List<String> ipFamilies, List<String> externalIps, List<Port> ports,
         String externalTrafficPolicy, String internalTrafficPolicy, String sessionAffinity, Integer affinityTimeoutSeconds,
-        List<Ingress> loadBalancerIngress, Integer healthCheckNodePort, String unreadable) {
+        List<Ingress> loadBalancerIngress, List<String> loadBalancerSourceRanges, Integer healthCheckNodePort, String unreadable) {
 
     /** One {@code spec.ports} entry. */
     public record Port(String name, String protocol, Integer port, Integer nodePort) {
@@ -39,10 +39,22 @@ public record ServiceView(ServiceRef ref, String creationTimestamp, Map<String, 
         annotations = Map.copyOf(annotations);
         labels = Map.copyOf(labels);
         // As the API object has them, a null entry too: the planner reports it (InvalidAddress).
-        clusterIps = Collections.unmodifiableList(new ArrayList<>(clusterIps));
-        externalIps = Collections.unmodifiableList(new ArrayList<>(externalIps));
+        clusterIps = asGiven(clusterIps);
+        ipFamilies = FAMILY_LISTS.getOrDefault(ipFamilies, asGiven(ipFamilies));
+        externalIps = asGiven(externalIps);
         ports = List.copyOf(ports);
         loadBalancerIngress = List.copyOf(loadBalancerIngress);
+        loadBalancerSourceRanges = asGiven(loadBalancerSourceRanges);
+    }
+
+    /** The {@code spec.ipFamilies} lists nearly every Service has, one shared copy each. */
+    private static final Map<List<String>, List<String>> FAMILY_LISTS = Map.of(List.of("IPv4"), List.of("IPv4"),
+            List.of("IPv6"), List.of("IPv6"), List.of("IPv4", "IPv6"), List.of("IPv4", "IPv6"), List.of("IPv6", "IPv4"),
+            List.of("IPv6", "IPv4"));
+
+    /** An unmodifiable copy that keeps null entries (the planner reports them); the shared empty list for none. */
+    private static List<String> asGiven(List<String> list) {
+        return list.isEmpty() ? List.of() : Collections.unmodifiableList(new ArrayList<>(list));
     }
 
     /** The prefixes of the annotations the agent reads (Annotations). */
@@ -57,8 +69,8 @@ public record ServiceView(ServiceRef ref, String creationTimestamp, Map<String, 
         try {
             return read(ref, s);
         } catch (RuntimeException e) {
-            return new ServiceView(ref, null, Map.of(), Map.of(), null, null, List.of(), List.of(), List.of(), null, null, null, null,
-                    List.of(), null, "the Service could not be read: " + e);
+            return new ServiceView(ref, null, Map.of(), Map.of(), null, null, List.of(), List.of(), List.of(), List.of(), null, null,
+                    null, null, List.of(), List.of(), null, "the Service could not be read: " + e);
         }
     }
 
@@ -99,8 +111,9 @@ public record ServiceView(ServiceRef ref, String creationTimestamp, Map<String, 
             }
         }
         return new ServiceView(ref, meta.getCreationTimestamp(), annotations, labels, spec.getType(), spec.getClusterIP(),
-                orEmpty(spec.getClusterIPs()), orEmpty(spec.getExternalIPs()), ports, spec.getExternalTrafficPolicy(),
-                spec.getInternalTrafficPolicy(), spec.getSessionAffinity(), timeout, ingress, spec.getHealthCheckNodePort(), null);
+                orEmpty(spec.getClusterIPs()), orEmpty(spec.getIpFamilies()), orEmpty(spec.getExternalIPs()), ports,
+                spec.getExternalTrafficPolicy(), spec.getInternalTrafficPolicy(), spec.getSessionAffinity(), timeout, ingress,
+                orEmpty(spec.getLoadBalancerSourceRanges()), spec.getHealthCheckNodePort(), null);
     }
 
     private static <T> List<T> orEmpty(List<T> list) {

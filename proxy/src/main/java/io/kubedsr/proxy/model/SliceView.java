@@ -4,10 +4,13 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.ForNode;
+import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
 
@@ -15,9 +18,10 @@ import io.kubedsr.netlink.IpPrefix;
  * What kube-dsr reads of an EndpointSlice, kept in place of the API object (see {@link ServiceView}): its name,
  * address family ({@code null} for FQDN slices, which are not for proxies), ports, and per endpoint the parsed
  * addresses of the slice's family, the node and the conditions with the API's defaults applied (an unset
- * {@code ready} means ready; an unset {@code serving} means what {@code ready} says). Address texts that are not IP
- * literals of the slice's family are kept apart, as they were, for the planner to report. Node names are interned:
- * 100,000 endpoints name a handful of nodes. A slice that could not be read says why ({@code unreadable}, as
+ * {@code ready} means ready; an unset {@code serving} means what {@code ready} says), and the names its topology hints give
+ * ({@code hints.forZones}, {@code hints.forNodes}; a hint without a name is none). Address texts that are not IP
+ * literals of the slice's family are kept apart, as they were, for the planner to report. Node and zone names are
+ * interned: 100,000 endpoints name a handful of nodes and zones. A slice that could not be read says why ({@code unreadable}, as
  * {@link ServiceView}). Immutable.
  */
 public record SliceView(String name, AddressFamily family, List<Port> ports, List<Endpoint> endpoints, String unreadable) {
@@ -26,12 +30,17 @@ public record SliceView(String name, AddressFamily family, List<Port> ports, Lis
     public record Port(String name, String protocol, Integer port) {
     }
 
-    /** One endpoint: its usable addresses, and the texts that are no address of the slice's family (usually none). */
+    /**
+     * One endpoint: its usable addresses, and the texts that are no address of the slice's family (usually none);
+     * {@code forZones}, {@code forNodes}: the names its topology hints give (empty without hints).
+     */
     public record Endpoint(List<InetAddress> addresses, List<String> unusable, String nodeName, boolean ready, boolean serving,
-            boolean terminating) {
+            boolean terminating, List<String> forZones, List<String> forNodes) {
         public Endpoint {
             addresses = List.copyOf(addresses);
             unusable = List.copyOf(unusable);
+            forZones = List.copyOf(forZones);
+            forNodes = List.copyOf(forNodes);
         }
     }
 
@@ -89,9 +98,30 @@ public record SliceView(String name, AddressFamily family, List<Port> ports, Lis
                 boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
                 boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
                 String node = e.getNodeName() == null ? null : e.getNodeName().intern();
-                endpoints.add(new Endpoint(addresses, unusable, node, ready, serving, terminating));
+                List<String> forZones = List.of();
+                List<String> forNodes = List.of();
+                if (e.getHints() != null) {
+                    forZones = hintNames(e.getHints().getForZones(), ForZone::getName);
+                    forNodes = hintNames(e.getHints().getForNodes(), ForNode::getName);
+                }
+                endpoints.add(new Endpoint(addresses, unusable, node, ready, serving, terminating, forZones, forNodes));
             }
         }
         return new SliceView(name, family, ports, endpoints, null);
+    }
+
+    /** The interned names of an endpoint's zone or node hints (hints without a name are none). */
+    private static <T> List<String> hintNames(List<T> hints, Function<T, String> name) {
+        if (hints == null || hints.isEmpty()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>(hints.size());
+        for (T h : hints) {
+            String n = h == null ? null : name.apply(h);
+            if (n != null && !n.isEmpty()) {
+                out.add(n.intern());
+            }
+        }
+        return out;
     }
 }

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -77,12 +78,17 @@ public final class ServicePlanner {
         boolean internalLocal = annotatedLocal || "Local".equals(service.internalTrafficPolicy());
 
         List<InetAddress> clusterIps = addresses(ref, clusterIpsOf(service), "ClusterIP", problems);
-        List<InetAddress> externalIps = validatedExternal(ref, service.externalIps(),
-                config.serviceExternalIpRange(), "externalIP", problems);
+        Set<AddressFamily> families = ServiceFamilies.of(service);
+        List<InetAddress> externalIps = ServiceFamilies.externalIps(ref, families, validatedExternal(ref,
+                service.externalIps(), config.serviceExternalIpRange(), "externalIP", problems), problems);
         List<InetAddress> lbIps = flagAnnotation(ref, annotations, Annotations.SKIP_LB_IPS, problems) ? List.of()
-                : validatedExternal(ref, loadBalancerIps(service), config.loadBalancerIpRange(), "LoadBalancer IP", problems);
+                : ServiceFamilies.loadBalancerIps(families, validatedExternal(ref, loadBalancerIps(service),
+                        config.loadBalancerIpRange(), "LoadBalancer IP", problems));
+        LoadBalancerSourceRanges sourceRanges = lbIps.isEmpty() ? null
+                : LoadBalancerSourceRanges.parse(ref, service.loadBalancerSourceRanges(), problems);
         boolean nodePorts = "NodePort".equals(service.type()) || "LoadBalancer".equals(service.type());
-        List<InetAddress> nodeAddresses = enabled(config.nodePortBindOnAllIp() ? node.allLocalAddresses() : node.addresses());
+        List<InetAddress> nodeAddresses = ServiceFamilies.only(families,
+                enabled(config.nodePortBindOnAllIp() ? node.allLocalAddresses() : node.addresses()));
 
         Encapsulation dsr = DsrAnnotations.requested(ref, annotations, config.overlayEncap(), problems);
         Integer healthCheckPort = service.healthCheckNodePort();
@@ -93,6 +99,7 @@ public final class ServicePlanner {
 
         Scheduling dsrScheduling = null; // chosen at the first port served with DSR
         List<DesiredVirtualServer> out = new ArrayList<>();
+        List<ShortCircuit> shortCircuits = new ArrayList<>();
         for (ServiceView.Port port : service.ports()) {
             Protocol protocol;
             try {
@@ -111,8 +118,11 @@ public final class ServicePlanner {
             int number = port.port();
             ServicePortKey key = new ServicePortKey(ref, name, protocol);
             List<EndpointView> endpoints = endpoints(ref, slices, name, protocol, problems);
-            List<EndpointView> internal = usable(endpoints, internalLocal ? node.name() : null);
-            List<EndpointView> external = usable(endpoints, externalLocal ? node.name() : null);
+            List<EndpointView> cluster = UsableEndpoints.cluster(endpoints, node);
+            List<EndpointView> local = internalLocal || externalLocal ? UsableEndpoints.local(endpoints, node.name()) : cluster;
+            List<EndpointView> internal = internalLocal ? local : cluster;
+            List<EndpointView> external = externalLocal ? local : cluster;
+            int first = out.size();
             for (InetAddress ip : clusterIps) {
                 out.add(virtualServer(key, Role.CLUSTER_IP, ip, protocol, number, scheduling, affinity, internal));
             }
@@ -138,8 +148,12 @@ public final class ServicePlanner {
                         portDsr, endpoints));
             }
             for (InetAddress ip : lbIps) {
-                out.add(external(key, Role.LOAD_BALANCER, ip, protocol, number, externalScheduling, affinity, external,
-                        portDsr, endpoints));
+                DesiredVirtualServer lb = external(key, Role.LOAD_BALANCER, ip, protocol, number, externalScheduling, affinity,
+                        external, portDsr, endpoints);
+                out.add(sourceRanges == null ? lb : lb.withSourceRanges(sourceRanges.forVip(ref, ip, node.addresses(), problems)));
+            }
+            if (externalLocal) {
+                shortCircuits.addAll(shortCircuits(key, out.subList(first, out.size()), cluster, scheduling, affinity));
             }
         }
         // kube-dummy-if holds every address a non-DSR virtual server uses. A DSR VIP must not be a local address
@@ -166,7 +180,25 @@ public final class ServicePlanner {
         }
         // One problem per Service, however many of its ports found it (each port reads the same slices).
         return new ServicePlan(ref, creationOf(service), out, vips, List.copyOf(new LinkedHashSet<>(problems)), hairpin,
-                keepSource);
+                keepSource, shortCircuits);
+    }
+
+    /**
+     * One short circuit per family of the port's external virtual servers: in-cluster traffic to them is served by
+     * the cluster endpoints, with the port's scheduler and affinity.
+     */
+    private static List<ShortCircuit> shortCircuits(ServicePortKey key, List<DesiredVirtualServer> port,
+            List<EndpointView> cluster, Scheduling scheduling, int affinitySeconds) {
+        List<ShortCircuit> out = new ArrayList<>();
+        EnumSet<AddressFamily> done = EnumSet.noneOf(AddressFamily.class);
+        for (DesiredVirtualServer d : port) {
+            AddressFamily family = d.server().key().family();
+            // A DSR VIP is not short-circuited: in-cluster clients reach it through its DSR virtual server.
+            if (d.role().external() && d.dsr() == null && done.add(family)) {
+                out.add(new ShortCircuit(key, family, scheduling.scheduler(), scheduling.flags(), affinitySeconds, masqueraded(cluster, family)));
+            }
+        }
+        return out;
     }
 
     private DesiredVirtualServer external(ServicePortKey key, Role role, InetAddress ip, Protocol protocol, int port,
@@ -242,35 +274,18 @@ public final class ServicePlanner {
         if (affinitySeconds > 0) {
             vs = vs.withPersistence(affinitySeconds);
         }
+        return new DesiredVirtualServer(key, role, vs, masqueraded(endpoints, AddressFamily.of(ip)));
+    }
+
+    /** The endpoints of the family as masquerading real servers of weight 1. */
+    private static Set<RealServer> masqueraded(List<EndpointView> endpoints, AddressFamily family) {
         Set<RealServer> reals = new LinkedHashSet<>();
-        AddressFamily family = AddressFamily.of(ip);
         for (EndpointView e : endpoints) {
             if (AddressFamily.of(e.address()) == family) {
                 reals.add(RealServer.of(e.address(), e.port(), Forwarding.MASQUERADE, ENDPOINT_WEIGHT));
             }
         }
-        return new DesiredVirtualServer(key, role, vs, reals);
-    }
-
-    /**
-     * Ready endpoints (on {@code onlyNode} when it is not null); if there are none, the serving and terminating
-     * ones, as Kubernetes specifies for traffic policies (KEP-1669).
-     */
-    static List<EndpointView> usable(List<EndpointView> all, String onlyNode) {
-        // Loops, not streams: planned twice per Service port, in the cold code of a first full sync.
-        List<EndpointView> ready = new ArrayList<>();
-        List<EndpointView> terminating = new ArrayList<>();
-        for (EndpointView e : all) {
-            if (onlyNode != null && !onlyNode.equals(e.nodeName())) {
-                continue;
-            }
-            if (e.ready()) {
-                ready.add(e);
-            } else if (e.serving() && e.terminating()) {
-                terminating.add(e);
-            }
-        }
-        return ready.isEmpty() ? terminating : ready;
+        return reals;
     }
 
     private List<EndpointView> endpoints(ServiceRef ref, List<SliceView> slices, String portName, Protocol protocol,
@@ -300,7 +315,8 @@ public final class ServicePlanner {
             }
             for (SliceView.Endpoint e : slice.endpoints()) {
                 for (InetAddress address : e.addresses()) {
-                    out.add(new EndpointView(address, portNumber, e.nodeName(), e.ready(), e.serving(), e.terminating()));
+                    out.add(new EndpointView(address, portNumber, e.nodeName(), e.ready(), e.serving(), e.terminating(),
+                            e.forZones(), e.forNodes()));
                 }
                 for (String a : e.unusable()) {
                     problems.add(new Problem(ref, "InvalidEndpointAddress", "EndpointSlice " + sliceName + " lists '" + a

@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.ForNode;
+import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.proxy.TestObjects;
@@ -34,16 +36,18 @@ class ClusterModelTest {
                 .addToManagedFields(new ManagedFieldsEntryBuilder().withManager("kubectl").build()).withUid("u-1")
                 .withResourceVersion("42").endMetadata()
                 .editSpec().withSessionAffinity("ClientIP").withNewSessionAffinityConfig().withNewClientIP().withTimeoutSeconds(60)
-                .endClientIP().endSessionAffinityConfig().withExternalTrafficPolicy("Local").withHealthCheckNodePort(31000).endSpec()
+                .endClientIP().endSessionAffinityConfig().withExternalTrafficPolicy("Local").withHealthCheckNodePort(31000)
+                .withIpFamilies("IPv4").withLoadBalancerSourceRanges(" 192.0.2.0/24", "garbage").withTrafficDistribution("PreferClose")
+                .endSpec()
                 .withNewStatus().withNewLoadBalancer().addNewIngress().withIp("203.0.113.9").withIpMode("Proxy").endIngress()
                 .addNewIngress().withHostname("lb.example").endIngress().endLoadBalancer().endStatus().build();
         ClusterModel model = new ClusterModel();
         assertThat(model.putService(s)).isEqualTo(WEB);
         assertThat(model.service(WEB)).hasValue(new ServiceView(WEB, "2026-01-01T00:00:00Z",
                 Map.of(Annotations.SCHEDULER, "sh", "kube-dsr.io/service.dsr-encap", "gue"), Map.of(Annotations.LABEL_PROXY_NAME, "other"),
-                "ClusterIP", "10.96.0.10", List.of("10.96.0.10"), List.of("198.51.100.7"),
+                "ClusterIP", "10.96.0.10", List.of("10.96.0.10"), List.of("IPv4"), List.of("198.51.100.7"),
                 List.of(new ServiceView.Port("http", "TCP", 80, null)), "Local", null, "ClientIP", 60,
-                List.of(new ServiceView.Ingress("203.0.113.9", "Proxy")), 31000, null));
+                List.of(new ServiceView.Ingress("203.0.113.9", "Proxy")), List.of(" 192.0.2.0/24", "garbage"), 31000, null));
     }
 
     @Test
@@ -52,7 +56,9 @@ class ClusterModelTest {
                 .withLabels(Map.of(Annotations.LABEL_SERVICE_NAME, "web")).endMetadata().withAddressType("IPv4")
                 .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()
                 .addToEndpoints(new EndpointBuilder().withAddresses("10.244.1.2").withNodeName(new String("node1"))
-                        .withNewTargetRef().withKind("Pod").withName("web-1").withUid("u-1").endTargetRef().withZone("a").build())
+                        .withNewTargetRef().withKind("Pod").withName("web-1").withUid("u-1").endTargetRef().withZone("a")
+                        .withNewHints().addToForZones(new ForZone(new String("a")), new ForZone(""))
+                        .addToForNodes(new ForNode(new String("node1"))).endHints().build())
                 .addToEndpoints(new EndpointBuilder().withAddresses("10.244.1.3", "fd00::3", "not-an-ip").withNodeName(new String("node1"))
                         .withNewConditions().withReady(false).withTerminating(true).endConditions().build())
                 .addToEndpoints(new EndpointBuilder().withAddresses("10.244.2.4").withNewConditions().withReady(false)
@@ -62,11 +68,14 @@ class ClusterModelTest {
         assertThat(model.putSlice(slice)).hasValue(WEB);
         assertThat(model.slices(WEB)).containsExactly(new SliceView("web-abc", AddressFamily.INET,
                 List.of(new SliceView.Port("http", "TCP", 8080)), List.of(
-                        new SliceView.Endpoint(List.of(IpPrefix.parseAddress("10.244.1.2")), List.of(), "node1", true, true, false),
+                        new SliceView.Endpoint(List.of(IpPrefix.parseAddress("10.244.1.2")), List.of(), "node1", true, true, false,
+                                List.of("a"), List.of("node1")),
                         new SliceView.Endpoint(List.of(IpPrefix.parseAddress("10.244.1.3")), List.of("fd00::3", "not-an-ip"), "node1",
-                                false, false, true),
-                        new SliceView.Endpoint(List.of(IpPrefix.parseAddress("10.244.2.4")), List.of(), null, false, true, false)), null));
+                                false, false, true, List.of(), List.of()),
+                        new SliceView.Endpoint(List.of(IpPrefix.parseAddress("10.244.2.4")), List.of(), null, false, true, false, List.of(), List.of())), null));
         assertThat(model.slices(WEB).get(0).endpoints().get(0).nodeName()).as("node names are shared").isSameAs("node1");
+        assertThat(model.slices(WEB).get(0).endpoints().get(0).forZones().get(0)).as("zone names are shared").isSameAs("a");
+        assertThat(model.slices(WEB).get(0).endpoints().get(0).forNodes().get(0)).as("hinted node names are shared").isSameAs("node1");
     }
 
     @Test
