@@ -68,6 +68,13 @@ final class VipRoutes {
         linkIndex = dummyIndex;
     }
 
+    /** How many VIPs it holds a route for, how many addresses it is yet to migrate, and the VIPs left to others. */
+    void cacheSizes(Map<String, Integer> out) {
+        out.put("vips_held", held.size());
+        out.put("vip_legacy_addresses", legacy.size());
+        out.put("vips_local_elsewhere", localElsewhere.size());
+    }
+
     /** The VIPs made local through the dummy link, by a route or (until the next sync) an address. Read-only. */
     Set<InetAddress> held() {
         if (legacy.isEmpty()) {

@@ -90,7 +90,7 @@ public final class ServicePlanner {
         List<InetAddress> nodeAddresses = ServiceFamilies.only(families,
                 enabled(config.nodePortBindOnAllIp() ? node.allLocalAddresses() : node.addresses()));
 
-        Encapsulation dsr = DsrAnnotations.requested(ref, annotations, config.overlayEncap(), problems);
+        Encapsulation dsr = DsrAnnotations.requested(ref, annotations, config.overlayEncap(), config.overlayEncapPort(), problems);
         Integer healthCheckPort = service.healthCheckNodePort();
         if (externalLocal && healthCheckPort != null && !ServicePorts.valid(healthCheckPort)) {
             problems.add(new Problem(ref, "InvalidHealthCheckNodePort", "healthCheckNodePort " + healthCheckPort
@@ -193,8 +193,7 @@ public final class ServicePlanner {
         EnumSet<AddressFamily> done = EnumSet.noneOf(AddressFamily.class);
         for (DesiredVirtualServer d : port) {
             AddressFamily family = d.server().key().family();
-            // A DSR VIP is not short-circuited: in-cluster clients reach it through its DSR virtual server.
-            if (d.role().external() && d.dsr() == null && done.add(family)) {
+            if (d.shortCircuitable() && done.add(family)) {
                 out.add(new ShortCircuit(key, family, scheduling.scheduler(), scheduling.flags(), affinitySeconds, masqueraded(cluster, family)));
             }
         }

@@ -265,7 +265,7 @@ public final class ServiceTable {
         for (ShortCircuit c : plan.shortCircuits()) {
             List<VirtualServerKey.ByAddress> addresses = new ArrayList<>();
             for (DesiredVirtualServer d : plan.virtualServers()) {
-                if (d.owner().equals(c.owner()) && d.role().external() && d.dsr() == null && d.server().key().family() == c.family()) {
+                if (d.owner().equals(c.owner()) && d.shortCircuitable() && d.server().key().family() == c.family()) {
                     addresses.add(d.clientKey());
                 }
             }
@@ -369,6 +369,17 @@ public final class ServiceTable {
         return out;
     }
 
+    /** How many entries the table's maps hold, by name (the agent's cache gauge). */
+    public void cacheSizes(Map<String, Integer> out) {
+        out.put("table_service_plans", plans.size());
+        out.put("table_virtual_servers", winners.size());
+        out.put("table_contested_virtual_servers", contested.size());
+        out.put("table_vips", vipRefs.size());
+        out.put("table_dsr_services", dsrServices.size());
+        out.put("table_short_circuit_services", shortCircuitServices.size());
+        out.put("dsr_marks", marks.size());
+    }
+
     /** A LoadBalancer IP's port that only some clients may reach (nftables' firewall sets). */
     public record Firewalled(VirtualServerKey.ByAddress service, SourceRanges sources) {
     }
@@ -397,7 +408,7 @@ public final class ServiceTable {
         for (ServiceRef ref : shortCircuitServices) {
             ServicePlan p = plans.get(ref);
             for (DesiredVirtualServer d : p.virtualServers()) {
-                if (!d.role().external() || d.dsr() != null || winners.get(d.server().key()) != d) {
+                if (!d.shortCircuitable() || winners.get(d.server().key()) != d) {
                     continue;
                 }
                 VirtualServerKey.ByAddress client = d.clientKey();

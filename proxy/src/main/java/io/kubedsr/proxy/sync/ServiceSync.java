@@ -41,10 +41,13 @@ public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
     static final long VERIFY_STEP_MILLIS = 100;
 
     /**
+    /**
      * One sync as it ran: its kind, the changes it carried (with when each was seen), when it took them (after
-     * coalescing, and waiting for the sync before it), its result, and its write's end.
+     * coalescing, and waiting for the sync before it), its result, its write's end, and the engine's cache sizes
+     * after it.
      */
-    public record Ran(SyncMetrics.Kind kind, Map<ServiceRef, Instant> changes, Instant takenAt, SyncResult result, Instant writtenAt) {
+    public record Ran(SyncMetrics.Kind kind, Map<ServiceRef, Instant> changes, Instant takenAt, SyncResult result, Instant writtenAt,
+            Map<String, Integer> caches) {
     }
 
     /** What a finished sync is reported to (all on the agent's context). */
@@ -160,9 +163,9 @@ public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
         return () -> written(SyncMetrics.Kind.INCREMENTAL, changes, taken, engine.get().syncServices(changes.keySet(), snapshot));
     }
 
-    /** The instant the kernel thread finished writing is the end of network programming. */
+    /** The instant the kernel thread finished writing is the end of network programming. On the kernel thread. */
     private Ran written(SyncMetrics.Kind kind, Map<ServiceRef, Instant> changes, Instant taken, SyncResult result) {
-        return new Ran(kind, changes, taken, result, clock.instant());
+        return new Ran(kind, changes, taken, result, clock.instant(), engine.get().cacheSizes());
     }
 
     @Override
@@ -187,6 +190,7 @@ public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
         }
         SyncResult result = ran.result();
         observers.metrics().synced(ran.kind(), result, ran.changes().values(), ran.writtenAt());
+        observers.metrics().caches().engine(ran.caches());
         observers.health().syncCompleted(clock.instant());
         // Full syncs at info; incremental syncs and verification steps (many a second under churn) at debug.
         if (ran.kind() == SyncMetrics.Kind.FULL || result.kernelWrites() > 0 && ran.kind() == SyncMetrics.Kind.VERIFY) {
