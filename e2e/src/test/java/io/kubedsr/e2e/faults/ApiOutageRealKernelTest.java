@@ -58,7 +58,7 @@ class ApiOutageRealKernelTest {
     private static final Duration OUTAGE = Duration.ofSeconds(Long.getLong("kube-dsr.outage.seconds", 30));
     private static final List<String> FLAGS = List.of("--health-port=0", "--cluster-cidr=10.244.0.0/16",
             "--service-external-ip-range=198.51.100.0/24",
-            "--ipvs-sync-period=10s"); // periodic full resyncs in the outage (3 in 30 s), each of which must write nothing
+            "--ipvs-sync-period=10s"); // periodic verifications (in steps) in the outage, each of which must write nothing
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private final long started = System.nanoTime();
@@ -239,7 +239,7 @@ class ApiOutageRealKernelTest {
                         + clients.tally(phase, target)).isZero();
             }
         }
-        assertThat(duringOutage).as("periodic full resyncs ran during the outage").isNotEmpty();
+        assertThat(duringOutage).as("periodic verification steps ran during the outage").isNotEmpty();
         assertThat(writesInOutage).as("kernel writes during the outage").isZero();
         assertThat(beforeReturn).as("the kernel during the outage").isEqualTo(atCut);
         assertThat(healthyThroughout).as("/healthz during the outage").isTrue();
