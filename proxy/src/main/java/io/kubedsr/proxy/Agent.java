@@ -58,6 +58,7 @@ import io.kubedsr.proxy.sync.ServiceSync;
 import io.kubedsr.proxy.sync.SyncPolicy;
 import io.kubedsr.proxy.sync.VertxTimers;
 import io.kubedsr.proxy.watch.ClusterModel;
+import io.kubedsr.proxy.watch.InformerItemStore;
 import io.kubedsr.proxy.watch.NodeModel;
 import io.kubedsr.tunnel.NodeTunnels;
 import io.vertx.core.Context;
@@ -164,10 +165,13 @@ public final class Agent implements AutoCloseable {
         healthChecks.listenOn(ListenAddresses.healthCheckNodePorts(config, addresses));
         CompletableFuture.runAsync(() -> openKernel(info), kernel).join();
         listen();
-        SharedIndexInformer<Service> serviceInformer = client.services().inAnyNamespace().runnableInformer(0);
+        // The informers keep keys and resource versions only; ClusterModel keeps what the planner reads.
+        SharedIndexInformer<Service> serviceInformer = client.services().inAnyNamespace().runnableInformer(0)
+                .itemStore(InformerItemStore.services()).removeNamespaceIndex();
         serviceInformer.addEventHandler(handler(s -> services.serviceChanged(model.putService(s)),
                 s -> services.serviceChanged(model.removeService(s))));
-        SharedIndexInformer<EndpointSlice> slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0);
+        SharedIndexInformer<EndpointSlice> slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0)
+                .itemStore(InformerItemStore.endpointSlices()).removeNamespaceIndex();
         slices.addEventHandler(handler(e -> model.putSlice(e).ifPresent(services::serviceChanged),
                 e -> model.removeSlice(e).ifPresent(services::serviceChanged)));
         SharedIndexInformer<Node> nodeInformer = client.nodes().runnableInformer(0);

@@ -13,14 +13,20 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.kubedsr.proxy.model.Annotations;
 import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.model.ServiceView;
+import io.kubedsr.proxy.model.SliceView;
 
 /**
- * The Services and EndpointSlices the agent has seen, indexed by Service. Every update returns the Service
- * it concerns so the caller can mark it changed. Confined to the agent's event loop.
+ * The Services and EndpointSlices the agent has seen, indexed by Service, as {@link ServiceView}s and
+ * {@link SliceView}s: what the planner reads of them, not the API objects (those are dropped once read; the
+ * informers keep only keys and resource versions, {@link InformerItemStore}). Every update returns the Service
+ * it concerns so the caller can mark it changed. Confined to the agent's event loop; the views are immutable, so
+ * a snapshot shares them.
  */
 public final class ClusterModel {
-    private final Map<ServiceRef, Service> services = new HashMap<>();
-    private final Map<ServiceRef, Map<String, EndpointSlice>> slices = new HashMap<>();
+    private final Map<ServiceRef, ServiceView> services = new HashMap<>();
+    /** Per Service its slices, in no particular order; a Service has one or two (one per family) in most clusters. */
+    private final Map<ServiceRef, List<SliceView>> slices = new HashMap<>();
 
     public static ServiceRef refOf(Service s) {
         return new ServiceRef(s.getMetadata().getNamespace(), s.getMetadata().getName());
@@ -34,9 +40,9 @@ public final class ClusterModel {
     }
 
     public ServiceRef putService(Service s) {
-        ServiceRef ref = refOf(s);
-        services.put(ref, s);
-        return ref;
+        ServiceView view = ServiceView.of(s);
+        services.put(view.ref(), view);
+        return view.ref();
     }
 
     public ServiceRef removeService(Service s) {
@@ -47,44 +53,52 @@ public final class ClusterModel {
 
     public Optional<ServiceRef> putSlice(EndpointSlice slice) {
         Optional<ServiceRef> owner = ownerOf(slice);
-        owner.ifPresent(ref -> slices.computeIfAbsent(ref, k -> new HashMap<>()).put(slice.getMetadata().getName(), slice));
+        owner.ifPresent(ref -> {
+            SliceView view = SliceView.of(slice);
+            List<SliceView> next = new ArrayList<>(slices.getOrDefault(ref, List.of()));
+            next.removeIf(s -> s.name().equals(view.name()));
+            next.add(view);
+            slices.put(ref, List.copyOf(next));
+        });
         return owner;
     }
 
     public Optional<ServiceRef> removeSlice(EndpointSlice slice) {
         Optional<ServiceRef> owner = ownerOf(slice);
         owner.ifPresent(ref -> {
-            Map<String, EndpointSlice> m = slices.get(ref);
+            List<SliceView> m = slices.get(ref);
             if (m != null) {
-                m.remove(slice.getMetadata().getName());
-                if (m.isEmpty()) {
+                List<SliceView> next = new ArrayList<>(m);
+                next.removeIf(s -> s.name().equals(slice.getMetadata().getName()));
+                if (next.isEmpty()) {
                     slices.remove(ref);
+                } else {
+                    slices.put(ref, List.copyOf(next));
                 }
             }
         });
         return owner;
     }
 
-    public Optional<Service> service(ServiceRef ref) {
+    public Optional<ServiceView> service(ServiceRef ref) {
         return Optional.ofNullable(services.get(ref));
     }
 
-    public List<EndpointSlice> slices(ServiceRef ref) {
-        Map<String, EndpointSlice> m = slices.get(ref);
-        return m == null ? List.of() : new ArrayList<>(m.values());
+    public List<SliceView> slices(ServiceRef ref) {
+        return slices.getOrDefault(ref, List.of());
     }
 
     /** A copy holding only the given Services and their slices: what a sync on another thread may read. */
     public ClusterModel subset(Collection<ServiceRef> refs) {
         ClusterModel copy = new ClusterModel();
         for (ServiceRef ref : refs) {
-            Service s = services.get(ref);
+            ServiceView s = services.get(ref);
             if (s != null) {
                 copy.services.put(ref, s);
             }
-            Map<String, EndpointSlice> m = slices.get(ref);
+            List<SliceView> m = slices.get(ref);
             if (m != null) {
-                copy.slices.put(ref, new HashMap<>(m));
+                copy.slices.put(ref, m);
             }
         }
         return copy;
