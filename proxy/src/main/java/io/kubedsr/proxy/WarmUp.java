@@ -30,12 +30,15 @@ import io.kubedsr.proxy.metrics.PrometheusText;
 import io.kubedsr.proxy.metrics.SyncMetrics;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.NodeInfos;
+import io.kubedsr.proxy.model.ServiceRef;
 import io.kubedsr.proxy.nft.NftInputs;
 import io.kubedsr.proxy.nft.NftRules;
 import io.kubedsr.proxy.plan.ServicePlanner;
 import io.kubedsr.proxy.plan.ServiceTable;
 import io.kubedsr.proxy.process.BlockedThreads;
 import io.kubedsr.proxy.process.NettyDefaults;
+import io.kubedsr.proxy.watch.ClusterModel;
+import io.kubedsr.proxy.watch.InformerItemStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -93,8 +96,11 @@ final class WarmUp {
             }).listen(0, "127.0.0.1").await();
             Config apiConfig = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + api.actualPort()).build();
             try (KubernetesClient client = ApiClients.create(apiConfig, vertx)) {
-                List<SharedIndexInformer<?>> informers = List.of(client.services().inAnyNamespace().runnableInformer(0),
-                        client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0),
+                // As the agent makes them: the Services' and EndpointSlices' with their slim item stores.
+                List<SharedIndexInformer<?>> informers = List.of(client.services().inAnyNamespace().runnableInformer(0)
+                                .itemStore(InformerItemStore.services()).removeNamespaceIndex(),
+                        client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0)
+                                .itemStore(InformerItemStore.endpointSlices()).removeNamespaceIndex(),
                         client.nodes().runnableInformer(0));
                 CompletableFuture.allOf(informers.stream().map(i -> i.start().toCompletableFuture()).toArray(CompletableFuture[]::new))
                         .get(60, TimeUnit.SECONDS);
@@ -112,7 +118,11 @@ final class WarmUp {
         List<InetAddress> addresses = NodeInfos.nodeAddresses(node);
         ServicePlanner planner = new ServicePlanner(config, new NodeInfo(NODE, addresses, addresses), Set.copyOf(addresses)::contains);
         ServiceTable table = new ServiceTable(new DsrMarks());
-        table.put(planner.plan(service, List.of(slice)));
+        ClusterModel model = new ClusterModel();
+        model.putService(service);
+        model.putSlice(slice);
+        ServiceRef ref = ClusterModel.refOf(service);
+        table.put(planner.plan(model.service(ref).orElseThrow(), model.slices(ref)));
         NftRules.render(NftInputs.of(config, table, table.vips(), 1500));
         PrometheusText out = new PrometheusText();
         new SyncMetrics().render(out);

@@ -60,7 +60,8 @@ import io.kubedsr.proxy.watch.ServiceSnapshot;
  * three runs on the host in SyncEngineTest. And a node without the fou module: DSR over IPIP served, GUE a problem.
  */
 @Order(9)
-@VmTest(modules = {"ip_vs", "ip_vs_rr", "ipip", "fou", "nf_conntrack_netlink"}, timeoutSeconds = 300)
+// dummy at boot: two cases point the module loader at nothing before the agent makes kube-dummy-if
+@VmTest(modules = {"ip_vs", "ip_vs_rr", "ipip", "fou", "nf_conntrack_netlink", "dummy"}, timeoutSeconds = 300)
 class KernelRefusalsRealKernelTest {
     private static final Path MODPROBE = Path.of("/proc/sys/kernel/modprobe");
     private static final String VIP = "198.51.100.10";
