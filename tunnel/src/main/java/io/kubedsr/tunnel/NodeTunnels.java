@@ -72,6 +72,27 @@ public final class NodeTunnels {
     }
 
     /**
+     * As {@link #ensure(TunnelSpec)}, comparing with {@code snapshot} instead of reading the link and the GUE ports
+     * (a full sync's many tunnels: no request for an unchanged one). What it writes is recorded there.
+     */
+    public EnsuredTunnel ensure(TunnelSpec spec, TunnelSnapshot snapshot) {
+        String name = spec.linkName();
+        LinkKind.IpTunnel wanted = spec.linkKind();
+        if (spec.encapsulation() instanceof Encapsulation.Gue g) {
+            ensurePorts(List.of(new FouPort(spec.family(), g.port())), snapshot);
+        }
+        TunnelLinks.Ensured ensured = TunnelLinks.ensure(rtnl, name, snapshot.link(name).orElse(null), wanted, writes,
+                () -> removeOtherLinksWithEndpoints(name, wanted));
+        snapshot.wrote(ensured.link());
+        return new EnsuredTunnel(spec, ensured.link().index(), ensured.outcome());
+    }
+
+    /** One dump of the links now; the GUE ports are dumped when the sync first needs them. */
+    public TunnelSnapshot snapshot() {
+        return new TunnelSnapshot(rtnl.links(), () -> fou().ports());
+    }
+
+    /**
      * The kernel refuses a second ipip link with the same local and remote (EEXIST), so a link of ours under
      * another name with those endpoints (an older naming scheme, a half-finished conversion) goes first.
      */
@@ -221,6 +242,16 @@ public final class NodeTunnels {
      * of this node sends to it. Returns the names of the links removed.
      */
     public List<String> collectGarbage(Collection<TunnelSpec> desired, Collection<FouPort> receivePorts, Set<Integer> managedPorts) {
+        return collectGarbage(desired, receivePorts, managedPorts, snapshot());
+    }
+
+    /**
+     * As {@link #collectGarbage(Collection, Collection, Set)}, from {@code snapshot} (the full sync's, taken before
+     * it ensured the desired tunnels: a link created since is desired, so the snapshot lists every orphan). Links
+     * are deleted by name, so one the sync deleted already (still listed) costs a harmless ENODEV.
+     */
+    public List<String> collectGarbage(Collection<TunnelSpec> desired, Collection<FouPort> receivePorts, Set<Integer> managedPorts,
+            TunnelSnapshot snapshot) {
         Set<String> keep = new HashSet<>();
         Set<FouPort> neededPorts = new HashSet<>(receivePorts);
         for (TunnelSpec s : desired) {
@@ -234,29 +265,23 @@ public final class NodeTunnels {
             ours.add(p.port());
         }
         List<String> removed = new ArrayList<>();
-        for (Link l : existing().values()) {
+        for (Link l : snapshot.ours()) {
             LinkKind.IpTunnel t = (LinkKind.IpTunnel) l.kind();
             if (t.encap().type() != TunnelEncap.Type.NONE) {
                 ours.add(t.encap().destinationPort());
             }
-            if (!keep.contains(l.name())) {
-                try {
-                    rtnl.deleteLink(l.index());
-                    writes.one();
-                    removed.add(l.name());
-                } catch (NetlinkException e) {
-                    if (!e.isNotFound()) {
-                        throw e;
-                    }
-                }
+            if (!keep.contains(l.name()) && rtnl.deleteLinkIfPresent(l.name())) {
+                writes.one();
+                removed.add(l.name());
             }
         }
         if (!ours.isEmpty()) {
-            for (FouPort p : fou().ports()) {
+            for (FouPort p : List.copyOf(snapshot.ports())) {
                 if (ours.contains(p.port()) && !neededPorts.contains(p)) {
                     if (fou().delete(p)) {
                         writes.one();
                     }
+                    snapshot.closed(p);
                 }
             }
         }
@@ -269,13 +294,22 @@ public final class NodeTunnels {
      * while this node still sends IPIP: receiving does not depend on the link's own encapsulation.
      */
     public void ensureReceivePorts(Collection<FouPort> ports) {
+        if (!ports.isEmpty()) {
+            ensurePorts(ports, new TunnelSnapshot(List.of(), () -> fou().ports()));
+        }
+    }
+
+    /** As {@link #ensureReceivePorts(Collection)}, with the ports known to {@code snapshot} (dumped there once per sync). */
+    public void ensurePorts(Collection<FouPort> ports, TunnelSnapshot snapshot) {
         if (ports.isEmpty()) {
             return;
         }
-        List<FouPort> open = fou().ports();
         for (FouPort p : ports) {
-            if (!open.contains(p) && fou().add(p)) {
-                writes.one();
+            if (!snapshot.ports().contains(p)) {
+                if (fou().add(p)) {
+                    writes.one();
+                }
+                snapshot.opened(p);
             }
         }
     }

@@ -26,7 +26,16 @@ final class TunnelLinks {
      * ours; the write is then tried once more. (Running it only then keeps a write free of a dump of all links.)
      */
     static Ensured ensure(Rtnetlink rtnl, String name, LinkKind.IpTunnel wanted, WriteCounter writes, Runnable beforeCreate) {
-        Link link = rtnl.link(name).orElse(null);
+        return ensure(rtnl, name, rtnl.link(name).orElse(null), wanted, writes, beforeCreate);
+    }
+
+    /**
+     * As {@link #ensure(Rtnetlink, String, LinkKind.IpTunnel, WriteCounter, Runnable)}, with the link as the caller
+     * last read it ({@code existing}, null if there is none; e.g. from one dump of all links) instead of a GET.
+     */
+    static Ensured ensure(Rtnetlink rtnl, String name, Link existing, LinkKind.IpTunnel wanted, WriteCounter writes,
+            Runnable beforeCreate) {
+        Link link = existing;
         TunnelOutcome outcome = TunnelOutcome.UNCHANGED;
         if (link != null && !link.kind().equals(wanted) && link.kind() instanceof LinkKind.IpTunnel have
                 && changesInPlace(have, wanted)) {
@@ -42,7 +51,8 @@ final class TunnelLinks {
                 writes.one();
             }
             // EEXIST for a free name: another link has these endpoints (the kernel allows one per pair).
-            link = retryOnceIfExists(() -> rtnl.addLink(name, wanted), beforeCreate);
+            // Created up: IFF_UP in the same RTM_NEWLINK, so no set-up request follows.
+            link = retryOnceIfExists(() -> rtnl.addLink(name, wanted, 0, true), beforeCreate);
             writes.one();
         }
         if (!link.isUp()) {

@@ -80,7 +80,15 @@ public final class Rtnetlink implements Routing, AutoCloseable {
     }
 
     public Link addLink(String name, LinkKind kind, int mtu) {
-        connection.execute(RtnlRequests.addLink(name, kind, mtu));
+        return addLink(name, kind, mtu, false);
+    }
+
+    /**
+     * Creates a link, up if {@code up} (in the same request), and returns it as the kernel reports it (one GET
+     * after the creation: kernels before 6.2 do not echo a created link, NLM_F_ECHO or not).
+     */
+    public Link addLink(String name, LinkKind kind, int mtu, boolean up) {
+        connection.execute(RtnlRequests.addLink(name, kind, mtu, up));
         return link(name).orElseThrow(() -> new IllegalStateException("link " + name + " vanished after creation"));
     }
 

@@ -40,9 +40,19 @@ public final class RtnlRequests {
 
     /** RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL; {@code mtu} 0 keeps the kind's default. */
     public static NetlinkRequest addLink(String name, LinkKind kind, int mtu) {
+        return addLink(name, kind, mtu, false);
+    }
+
+    /**
+     * As {@link #addLink(String, LinkKind, int)}; {@code up} sets IFF_UP in ifi_flags and ifi_change: the kernel
+     * applies the ifinfomsg flags to a link it has just created (rtnl_newlink_create -> rtnl_configure_link), so
+     * the link is created up without a second RTM_NEWLINK.
+     */
+    public static NetlinkRequest addLink(String name, LinkKind kind, int mtu, boolean up) {
         validateName(name);
-        MessageBuilder b = ifinfo(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, "add link " + name + " (" + kind.kind() + ")",
-                0, 0, 0, 0);
+        int flags = up ? IFF_UP : 0;
+        MessageBuilder b = ifinfo(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+                "add link " + name + " (" + kind.kind() + ")" + (up ? " up" : ""), 0, 0, flags, flags);
         b.string(IFLA_IFNAME, name);
         if (mtu > 0) {
             b.u32(IFLA_MTU, mtu);

@@ -75,6 +75,16 @@ class LinkHostKernelTest {
     }
 
     @Test
+    void aLinkCreatedUpIsUpWithoutASecondRequest() {
+        long before = rtnl.connection().requestsSent();
+        Link created = rtnl.addLink("kube-up", new LinkKind.Bridge(), 0, true);
+        assertThat(rtnl.connection().requestsSent() - before).as("the creation and the GET that reports it").isEqualTo(2);
+        assertThat(created.isUp()).isTrue();
+        assertThat(ns.exec("ip", "-o", "link", "show", "kube-up")).contains(",UP");
+        assertThat(rtnl.addLink("kube-down", new LinkKind.Bridge(), 0, false).isUp()).isFalse();
+    }
+
+    @Test
     void createsVethPairAndBridgeAndEnslavesOneEnd() {
         Link v0 = rtnl.addLink("veth-a", new LinkKind.Veth("veth-b"));
         Link v1 = rtnl.link("veth-b").orElseThrow();

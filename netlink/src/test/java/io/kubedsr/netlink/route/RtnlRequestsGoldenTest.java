@@ -83,6 +83,23 @@ class RtnlRequestsGoldenTest {
     }
 
     @Test
+    void addIpipLinkUpSetsIffUpInFlagsAndChange() {
+        LinkKind kind = LinkKind.IpTunnel.ipip(ip("10.0.0.1"), ip("10.0.0.2"), 225, TunnelEncap.NONE);
+        assertGolden(RtnlRequests.addLink("tun0", kind, 0, true), """
+                60000000 1000 0106 00000000 00000000  # len 96, RTM_NEWLINK, REQUEST|EXCL|CREATE
+                00 00 0000 00000000 01000000 01000000 # ifinfomsg: index 0, flags IFF_UP, change IFF_UP
+                0900 0300 74756e30 00000000            # IFLA_IFNAME "tun0"
+                3400 1280                              # IFLA_LINKINFO, len 52
+                0900 0100 69706970 00000000            #   IFLA_INFO_KIND "ipip"
+                2400 0280                              #   IFLA_INFO_DATA, len 36
+                0800 0200 0a000001                     #     IFLA_IPTUN_LOCAL 10.0.0.1
+                0800 0300 0a000002                     #     IFLA_IPTUN_REMOTE 10.0.0.2
+                0500 0400 e1000000                     #     IFLA_IPTUN_TTL 225
+                0500 0a00 01000000                     #     IFLA_IPTUN_PMTUDISC 1
+                """);
+    }
+
+    @Test
     void changeIpipLinkInPlaceToGueWithItsNewMtu() {
         LinkKind.IpTunnel kind = LinkKind.IpTunnel.ipip(ip("10.0.0.1"), ip("10.0.0.2"), 225, TunnelEncap.gue(5555));
         assertGolden(RtnlRequests.changeTunnel(7, kind, 1468), """

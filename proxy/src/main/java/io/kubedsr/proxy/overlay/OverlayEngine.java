@@ -29,6 +29,7 @@ import io.kubedsr.tunnel.EnsuredTunnel;
 import io.kubedsr.tunnel.FouPort;
 import io.kubedsr.tunnel.NodeTunnels;
 import io.kubedsr.tunnel.TunnelOutcome;
+import io.kubedsr.tunnel.TunnelSnapshot;
 import io.kubedsr.tunnel.TunnelSpec;
 
 /**
@@ -58,7 +59,7 @@ public final class OverlayEngine implements OverlayWriter {
     /** Whether the receive ports were found or made open at the last full sync (the node accepts both). */
     private boolean receivePortsOpen;
     /** The main table per family, dumped at most once per sync and only when a sync needs to compare. */
-    private final Map<AddressFamily, List<Route>> routeSnapshot = new EnumMap<>(AddressFamily.class);
+    private final Map<AddressFamily, TableRoutes> routeSnapshot = new EnumMap<>(AddressFamily.class);
 
     /**
      * {@code receivePorts}: the GUE ports kept open for peers whatever this node sends (ReceivePorts.node);
@@ -113,13 +114,15 @@ public final class OverlayEngine implements OverlayWriter {
                 wanted.put(name, planner.plan(PeerNode.of(n)));
             }
         }
-        openReceivePorts(); // make: before any tunnel sends something new
+        // One dump of the links for the whole sync (each tunnel compared with it, no GET per peer).
+        TunnelSnapshot links = tunnels.snapshot();
+        openReceivePorts(links); // make: before any tunnel sends something new
         Set<String> names = new HashSet<>(applied.keySet());
         names.addAll(wanted.keySet());
         for (String name : names) {
-            apply(name, wanted.get(name), true);
+            apply(name, wanted.get(name), links);
         }
-        collectOrphans(); // break: ports and links nothing needs any more, last
+        collectOrphans(links); // break: ports and links nothing needs any more, last
         return result(true, wanted.size(), w0, t0);
     }
 
@@ -139,7 +142,7 @@ public final class OverlayEngine implements OverlayWriter {
         converted = 0;
         for (String name : changed) {
             Node n = current.get(name);
-            apply(name, n == null ? null : planner.plan(PeerNode.of(n)), false);
+            apply(name, n == null ? null : planner.plan(PeerNode.of(n)), null);
         }
         return result(false, changed.size(), w0, t0);
     }
@@ -172,13 +175,13 @@ public final class OverlayEngine implements OverlayWriter {
      * Opens the GUE receive ports (one dump; a write only for a missing port). Without the fou module this node
      * cannot take GUE: logged, and the overlay goes on with IPIP, which it always takes.
      */
-    private void openReceivePorts() {
+    private void openReceivePorts(TunnelSnapshot links) {
         receivePortsOpen = false;
         if (receivePorts.isEmpty()) {
             return;
         }
         try {
-            tunnels.ensureReceivePorts(receivePorts);
+            tunnels.ensurePorts(receivePorts, links);
             receivePortsOpen = true;
         } catch (NetlinkException e) {
             LOG.error("overlay: GUE receive ports {} could not be opened ({}): peers sending GUE to this node are dropped; "
@@ -197,8 +200,13 @@ public final class OverlayEngine implements OverlayWriter {
         return new LocalNode(self, own.addresses(), subnets);
     }
 
-    /** Makes the kernel follow one node's new plan (null: the node is gone), adding before removing. */
-    private void apply(String name, NodePlan wanted, boolean full) {
+    /**
+     * Makes the kernel follow one node's new plan (null: the node is gone), adding before removing. {@code links}:
+     * the full sync's snapshot, which it compares everything with; null in an incremental sync, which compares
+     * with what it last applied.
+     */
+    private void apply(String name, NodePlan wanted, TunnelSnapshot links) {
+        boolean full = links != null;
         NodePlan old = applied.get(name);
         if (wanted != null && !wanted.problems().isEmpty() && (old == null || !old.problems().equals(wanted.problems()))) {
             for (String p : wanted.problems()) {
@@ -213,12 +221,12 @@ public final class OverlayEngine implements OverlayWriter {
         }
         try {
             for (NodePlan.Tunnel t : wanted.tunnels()) {
-                ensureTunnel(t, old == null ? null : tunnelFor(old, t.spec().peer()), full);
+                ensureTunnel(t, old == null ? null : tunnelFor(old, t.spec().peer()), links);
             }
             for (NodePlan.Direct d : wanted.direct()) {
                 for (IpPrefix cidr : d.podCidrs()) {
                     Route r = NodeTunnels.directRoute(cidr, d.via(), TABLE);
-                    boolean known = full ? snapshot(cidr.family()).stream().anyMatch(e -> sameDirect(e, r))
+                    boolean known = full ? snapshot(cidr.family()).to(cidr).stream().anyMatch(e -> sameDirect(e, r))
                             : old != null && hasDirect(old, cidr, d.via());
                     if (!known) {
                         tunnels.replaceDirectRoute(r);
@@ -236,11 +244,11 @@ public final class OverlayEngine implements OverlayWriter {
         }
     }
 
-    private void ensureTunnel(NodePlan.Tunnel t, NodePlan.Tunnel before, boolean full) {
-        if (!full && t.equals(before)) {
+    private void ensureTunnel(NodePlan.Tunnel t, NodePlan.Tunnel before, TunnelSnapshot links) {
+        if (links == null && t.equals(before)) {
             return; // unchanged since it was last written; a full sync checks it against the kernel
         }
-        EnsuredTunnel e = tunnels.ensure(t.spec());
+        EnsuredTunnel e = links == null ? tunnels.ensure(t.spec()) : tunnels.ensure(t.spec(), links);
         if (e.outcome() == TunnelOutcome.CONVERTED) {
             converted++;
             LOG.info("overlay: tunnel={} converted in place to {}", t.spec().linkName(), t.spec().encapsulation());
@@ -248,7 +256,7 @@ public final class OverlayEngine implements OverlayWriter {
         if (e.outcome() == TunnelOutcome.CREATED || e.outcome() == TunnelOutcome.RECREATED) {
             tunnels.ensureRoutes(e, t.podCidrs(), TABLE, List.of()); // a new link has no routes yet
         } else {
-            tunnels.ensureRoutes(e, t.podCidrs(), TABLE, snapshot(t.spec().family()));
+            tunnels.ensureRoutes(e, t.podCidrs(), TABLE, snapshot(t.spec().family()).forLink(e.linkIndex(), t.podCidrs()));
         }
     }
 
@@ -279,7 +287,7 @@ public final class OverlayEngine implements OverlayWriter {
     }
 
     /** Tunnel links, GUE ports and direct routes of ours that no node wants any more (from before a restart). */
-    private void collectOrphans() {
+    private void collectOrphans(TunnelSnapshot links) {
         List<TunnelSpec> specs = new ArrayList<>();
         Set<Route> directs = new HashSet<>();
         for (NodePlan p : applied.values()) {
@@ -289,7 +297,7 @@ public final class OverlayEngine implements OverlayWriter {
             }
         }
         try {
-            List<String> removed = tunnels.collectGarbage(specs, receivePorts, managedPorts);
+            List<String> removed = tunnels.collectGarbage(specs, receivePorts, managedPorts, links);
             if (!removed.isEmpty()) {
                 LOG.info("overlay: removed tunnels no node needs: {}", removed);
             }
@@ -301,8 +309,9 @@ public final class OverlayEngine implements OverlayWriter {
             LOG.debug("overlay: no fou family, no GUE ports to collect: {}", e.getMessage());
         }
         for (AddressFamily f : settings.families()) {
-            for (Route r : snapshot(f)) {
-                if (NodeTunnels.isDirectRoute(r) && directs.stream().noneMatch(d -> sameDirect(r, d))) {
+            for (Route r : snapshot(f).all()) {
+                // directs holds routes as NodeTunnels.directRoute makes them: equal to one made from r if wanted.
+                if (NodeTunnels.isDirectRoute(r) && !directs.contains(NodeTunnels.directRoute(r.destination(), r.gateway(), TABLE))) {
                     if (tunnels.removeDirectRoute(NodeTunnels.directRoute(r.destination(), r.gateway(), TABLE))) {
                         LOG.info("overlay: removed direct route {} no node needs", r);
                     }
@@ -311,8 +320,8 @@ public final class OverlayEngine implements OverlayWriter {
         }
     }
 
-    private List<Route> snapshot(AddressFamily family) {
-        return routeSnapshot.computeIfAbsent(family, f -> rtnl.routes(f, TABLE));
+    private TableRoutes snapshot(AddressFamily family) {
+        return routeSnapshot.computeIfAbsent(family, f -> new TableRoutes(rtnl.routes(f, TABLE)));
     }
 
     private static boolean sameDirect(Route existing, Route wanted) {
