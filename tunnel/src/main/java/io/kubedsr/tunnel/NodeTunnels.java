@@ -5,12 +5,15 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 
 import io.kubedsr.netlink.AddressFamily;
+import io.kubedsr.netlink.BatchResult;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.NetlinkConnection;
 import io.kubedsr.netlink.NetlinkException;
@@ -84,7 +87,47 @@ public final class NodeTunnels {
         TunnelLinks.Ensured ensured = TunnelLinks.ensure(rtnl, name, snapshot.link(name).orElse(null), wanted, writes,
                 () -> removeOtherLinksWithEndpoints(name, wanted));
         snapshot.wrote(ensured.link());
-        return new EnsuredTunnel(spec, ensured.link().index(), ensured.outcome());
+        TunnelOutcome outcome = ensured.outcome() == TunnelOutcome.UNCHANGED && snapshot.wasCreated(name)
+                ? TunnelOutcome.CREATED : ensured.outcome();
+        return new EnsuredTunnel(spec, ensured.link().index(), outcome);
+    }
+
+    /**
+     * Creates every tunnel of {@code specs} that {@code snapshot} lacks, up, in pipelined batches (after opening the
+     * GUE ports they send to), then learns their indexes from one dump of the links: a full sync's new peers cost
+     * no round trip each. A creation the kernel refuses (EEXIST: another link has those endpoints) is left out,
+     * for {@link #ensure(TunnelSpec, TunnelSnapshot)} to try alone, with the clash handling, for its node.
+     * Returns how many were created.
+     */
+    public int createMissing(Collection<TunnelSpec> specs, TunnelSnapshot snapshot) {
+        Map<String, TunnelSpec> missing = new LinkedHashMap<>();
+        Set<FouPort> ports = new HashSet<>();
+        for (TunnelSpec s : specs) {
+            if (snapshot.link(s.linkName()).isEmpty()) {
+                missing.putIfAbsent(s.linkName(), s);
+                if (s.encapsulation() instanceof Encapsulation.Gue g) {
+                    ports.add(new FouPort(s.family(), g.port()));
+                }
+            }
+        }
+        if (missing.isEmpty()) {
+            return 0;
+        }
+        ensurePorts(ports, snapshot);
+        List<Map.Entry<String, ? extends LinkKind>> links = new ArrayList<>();
+        for (TunnelSpec s : missing.values()) {
+            links.add(Map.entry(s.linkName(), s.linkKind()));
+        }
+        BatchResult result = rtnl.addLinks(links, true);
+        Set<String> created = new HashSet<>(missing.keySet());
+        for (BatchResult.Failure f : result.failures()) {
+            created.remove(links.get(f.index()).getKey());
+        }
+        writes.add(created.size());
+        if (!created.isEmpty()) {
+            snapshot.created(created, rtnl.links());
+        }
+        return created.size();
     }
 
     /** One dump of the links now; the GUE ports are dumped when the sync first needs them. */
@@ -122,6 +165,18 @@ public final class NodeTunnels {
      * created, which has no routes yet).
      */
     public void ensureRoutes(EnsuredTunnel tunnel, Collection<IpPrefix> destinations, int table, Collection<Route> existing) {
+        ensureRoutes(tunnel, destinations, table, existing, r -> {
+            rtnl.replaceRoute(r);
+            writes.one();
+        });
+    }
+
+    /**
+     * As {@link #ensureRoutes(EnsuredTunnel, Collection, int, Collection)}, but the routes to add or replace go to
+     * {@code replace} (e.g. a full sync's batch, sent with {@link #replaceRoutes}); the deletes are written here.
+     */
+    public void ensureRoutes(EnsuredTunnel tunnel, Collection<IpPrefix> destinations, int table, Collection<Route> existing,
+            Consumer<Route> replace) {
         TunnelSpec spec = tunnel.spec();
         Map<IpPrefix, Route> wanted = new HashMap<>();
         for (IpPrefix d : destinations) {
@@ -137,10 +192,14 @@ public final class NodeTunnels {
             rtnl.deleteRoute(r);
             writes.one();
         }
-        for (Route r : plan.toReplace()) {
-            rtnl.replaceRoute(r);
-            writes.one();
-        }
+        plan.toReplace().forEach(replace);
+    }
+
+    /** Replaces many routes in pipelined batches; counts those written and returns the failures, by position. */
+    public BatchResult replaceRoutes(List<Route> routes) {
+        BatchResult result = rtnl.replaceRoutes(routes);
+        writes.add(result.requests() - result.failures().size());
+        return result;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.kubedsr.tunnel;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -21,6 +22,7 @@ import io.kubedsr.netlink.route.Link;
  */
 public final class TunnelSnapshot {
     private final Map<String, Link> links = new HashMap<>();
+    private final Set<String> created = new HashSet<>();
     private final Supplier<List<FouPort>> readPorts;
     private Set<FouPort> ports;
 
@@ -38,6 +40,21 @@ public final class TunnelSnapshot {
 
     void wrote(Link link) {
         links.put(link.name(), link);
+    }
+
+    /** Links created in one batch by this sync, as a dump after it reports them. */
+    void created(Collection<String> names, List<Link> dump) {
+        for (Link l : dump) {
+            if (names.contains(l.name())) {
+                links.put(l.name(), l);
+                created.add(l.name());
+            }
+        }
+    }
+
+    /** Whether this sync created the link in a batch (its ensure then reports it as created, not unchanged). */
+    boolean wasCreated(String name) {
+        return created.contains(name);
     }
 
     /** The tunnel links of ours (by {@link TunnelNames#isOurs}). */

@@ -3,6 +3,7 @@ package io.kubedsr.netlink.route;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -90,6 +91,14 @@ public final class Rtnetlink implements Routing, AutoCloseable {
     public Link addLink(String name, LinkKind kind, int mtu, boolean up) {
         connection.execute(RtnlRequests.addLink(name, kind, mtu, up));
         return link(name).orElseThrow(() -> new IllegalStateException("link " + name + " vanished after creation"));
+    }
+
+    /**
+     * Creates many links, each up if {@code up}, in pipelined batches (one datagram per batch, no GET after each);
+     * returns the failures, by position in {@code links}. Their indexes come from a {@link #links()} dump after.
+     */
+    public BatchResult addLinks(List<Map.Entry<String, ? extends LinkKind>> links, boolean up) {
+        return batch(links, e -> RtnlRequests.addLink(e.getKey(), e.getValue(), 0, up));
     }
 
     /**

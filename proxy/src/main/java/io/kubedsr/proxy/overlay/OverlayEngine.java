@@ -54,7 +54,8 @@ public final class OverlayEngine implements OverlayWriter {
     private final NodeTunnels tunnels;
     private final Map<String, NodePlan> applied = new HashMap<>();
     private OverlayPlanner planner;
-    private int failedNodes;
+    /** The nodes that failed in the current sync. */
+    private final Set<String> failedNodes = new HashSet<>();
     private int converted;
     /** Whether the receive ports were found or made open at the last full sync (the node accepts both). */
     private boolean receivePortsOpen;
@@ -94,7 +95,7 @@ public final class OverlayEngine implements OverlayWriter {
         long t0 = System.nanoTime();
         long w0 = tunnels.writes().total();
         routeSnapshot.clear();
-        failedNodes = 0;
+        failedNodes.clear();
         converted = 0;
         Node own = null;
         for (Node n : nodes) {
@@ -117,11 +118,13 @@ public final class OverlayEngine implements OverlayWriter {
         // One dump of the links for the whole sync (each tunnel compared with it, no GET per peer).
         TunnelSnapshot links = tunnels.snapshot();
         openReceivePorts(links); // make: before any tunnel sends something new
-        Set<String> names = new HashSet<>(applied.keySet());
-        names.addAll(wanted.keySet());
-        for (String name : names) {
-            apply(name, wanted.get(name), links);
+        createMissingTunnels(wanted.values(), links);
+        Map<String, NodePlan> plans = new HashMap<>();
+        for (String name : applied.keySet()) {
+            plans.put(name, null);
         }
+        plans.putAll(wanted);
+        apply(plans, links);
         collectOrphans(links); // break: ports and links nothing needs any more, last
         return result(true, wanted.size(), w0, t0);
     }
@@ -138,12 +141,14 @@ public final class OverlayEngine implements OverlayWriter {
         long t0 = System.nanoTime();
         long w0 = tunnels.writes().total();
         routeSnapshot.clear();
-        failedNodes = 0;
+        failedNodes.clear();
         converted = 0;
+        Map<String, NodePlan> plans = new HashMap<>();
         for (String name : changed) {
             Node n = current.get(name);
-            apply(name, n == null ? null : planner.plan(PeerNode.of(n)), null);
+            plans.put(name, n == null ? null : planner.plan(PeerNode.of(n)));
         }
+        apply(plans, null);
         return result(false, changed.size(), w0, t0);
     }
 
@@ -156,7 +161,7 @@ public final class OverlayEngine implements OverlayWriter {
                 directCount += d.podCidrs().size();
             }
         }
-        return new OverlaySyncResult(full, planned, tunnels.writes().total() - w0, tunnelCount, directCount, failedNodes,
+        return new OverlaySyncResult(full, planned, tunnels.writes().total() - w0, tunnelCount, directCount, failedNodes.size(),
                 Duration.ofNanos(System.nanoTime() - t0), converted, tunnelsByEncapsulation(), receivePortsOpen ? receivePorts : List.of());
     }
 
@@ -201,11 +206,57 @@ public final class OverlayEngine implements OverlayWriter {
     }
 
     /**
-     * Makes the kernel follow one node's new plan (null: the node is gone), adding before removing. {@code links}:
-     * the full sync's snapshot, which it compares everything with; null in an incremental sync, which compares
-     * with what it last applied.
+     * The full sync's new tunnels, created up in pipelined batches before the nodes are applied (which then find
+     * them). Only a shortcut: what it cannot create, each node's own ensure tries again and reports for its node.
      */
-    private void apply(String name, NodePlan wanted, TunnelSnapshot links) {
+    private void createMissingTunnels(Collection<NodePlan> plans, TunnelSnapshot links) {
+        List<TunnelSpec> specs = new ArrayList<>();
+        for (NodePlan p : plans) {
+            p.tunnels().forEach(t -> specs.add(t.spec()));
+        }
+        try {
+            tunnels.createMissing(specs, links);
+        } catch (NetlinkException e) {
+            LOG.debug("overlay: batch creation of the new tunnels failed ({}); each node creates its own", e.getMessage());
+        }
+    }
+
+    /**
+     * Makes the kernel follow the nodes' new plans (a null plan: the node is gone), adding before removing: first
+     * every node's links and route deletes, then all their added or replaced routes in pipelined batches, then
+     * what the nodes no longer want. {@code links}: the full sync's snapshot, which it compares everything with;
+     * null in an incremental sync, which compares with what it last applied.
+     */
+    private void apply(Map<String, NodePlan> plans, TunnelSnapshot links) {
+        Map<String, NodePlan> before = new HashMap<>();
+        PendingRoutes routes = new PendingRoutes();
+        for (Map.Entry<String, NodePlan> e : plans.entrySet()) {
+            before.put(e.getKey(), applied.get(e.getKey()));
+            write(e.getKey(), e.getValue(), links, routes);
+        }
+        routes.send(tunnels).forEach(this::failed);
+        for (String name : plans.keySet()) {
+            NodePlan old = before.get(name);
+            NodePlan now = applied.get(name);
+            if (old != null && (now != null || plans.get(name) == null)) { // a node that failed keeps what it had
+                try {
+                    removeUnwanted(old, now == null ? NodePlan.empty(name) : now);
+                } catch (NetlinkException e) {
+                    failed(name, e);
+                }
+            }
+        }
+    }
+
+    /** One node failed: the others go on; the next full sync tries it again. */
+    private void failed(String name, NetlinkException e) {
+        LOG.error("overlay: node={} could not be written: {}", name, e.getMessage());
+        applied.remove(name);
+        failedNodes.add(name);
+    }
+
+    /** Writes one node's links and route deletes; its routes to add or replace go to {@code routes}. */
+    private void write(String name, NodePlan wanted, TunnelSnapshot links, PendingRoutes routes) {
         boolean full = links != null;
         NodePlan old = applied.get(name);
         if (wanted != null && !wanted.problems().isEmpty() && (old == null || !old.problems().equals(wanted.problems()))) {
@@ -221,7 +272,7 @@ public final class OverlayEngine implements OverlayWriter {
         }
         try {
             for (NodePlan.Tunnel t : wanted.tunnels()) {
-                ensureTunnel(t, old == null ? null : tunnelFor(old, t.spec().peer()), links);
+                ensureTunnel(name, t, old == null ? null : tunnelFor(old, t.spec().peer()), links, routes);
             }
             for (NodePlan.Direct d : wanted.direct()) {
                 for (IpPrefix cidr : d.podCidrs()) {
@@ -229,22 +280,16 @@ public final class OverlayEngine implements OverlayWriter {
                     boolean known = full ? snapshot(cidr.family()).to(cidr).stream().anyMatch(e -> sameDirect(e, r))
                             : old != null && hasDirect(old, cidr, d.via());
                     if (!known) {
-                        tunnels.replaceDirectRoute(r);
+                        routes.add(name, r);
                     }
                 }
             }
-            if (old != null) {
-                removeUnwanted(old, wanted);
-            }
         } catch (NetlinkException e) {
-            // One node's failure must not stop the others; the next full sync tries it again.
-            LOG.error("overlay: node={} could not be written: {}", name, e.getMessage());
-            applied.remove(name);
-            failedNodes++;
+            failed(name, e);
         }
     }
 
-    private void ensureTunnel(NodePlan.Tunnel t, NodePlan.Tunnel before, TunnelSnapshot links) {
+    private void ensureTunnel(String node, NodePlan.Tunnel t, NodePlan.Tunnel before, TunnelSnapshot links, PendingRoutes routes) {
         if (links == null && t.equals(before)) {
             return; // unchanged since it was last written; a full sync checks it against the kernel
         }
@@ -253,11 +298,10 @@ public final class OverlayEngine implements OverlayWriter {
             converted++;
             LOG.info("overlay: tunnel={} converted in place to {}", t.spec().linkName(), t.spec().encapsulation());
         }
-        if (e.outcome() == TunnelOutcome.CREATED || e.outcome() == TunnelOutcome.RECREATED) {
-            tunnels.ensureRoutes(e, t.podCidrs(), TABLE, List.of()); // a new link has no routes yet
-        } else {
-            tunnels.ensureRoutes(e, t.podCidrs(), TABLE, snapshot(t.spec().family()).forLink(e.linkIndex(), t.podCidrs()));
-        }
+        List<Route> existing = e.outcome() == TunnelOutcome.CREATED || e.outcome() == TunnelOutcome.RECREATED
+                ? List.of() // a new link has no routes yet
+                : snapshot(t.spec().family()).forLink(e.linkIndex(), t.podCidrs());
+        tunnels.ensureRoutes(e, t.podCidrs(), TABLE, existing, r -> routes.add(node, r));
     }
 
     private void removeUnwanted(NodePlan old, NodePlan wanted) {

@@ -110,6 +110,45 @@ class OverlayEngineDirectRoutesTest {
         assertThat(routes()).contains("10.244.6.0/24 via 192.168.1.6");
     }
 
+    @Test
+    void aRouteTheKernelRefusesFailsOnlyItsNodeInTheBatch() {
+        // A Node whose address is the subnet's broadcast: the kernel refuses it as a gateway (EINVAL, "Nexthop has
+        // invalid gateway"), the planner does not know broadcast addresses.
+        Node impostor = Nodes.node("node7", "192.168.1.255", "10.244.7.0/24");
+        Node good = Nodes.node("node6", "192.168.1.6", "10.244.6.0/24");
+        OverlayEngine engine = engine();
+        OverlaySyncResult r = engine.fullSync("node1", List.of(SELF, impostor, good));
+        assertThat(r.failedNodes()).isEqualTo(1);
+        assertThat(r.writes()).isEqualTo(1);
+        assertThat(engine.applied("node7")).as("tried again at the next full sync").isNull();
+        assertThat(engine.applied("node6")).isNotNull();
+        assertThat(routes()).contains("10.244.6.0/24 via 192.168.1.6").doesNotContain("10.244.7.");
+    }
+
+    /** The netlink requests of a full sync with nothing changed do not grow with the peers. */
+    @Test
+    void anUnchangedFullSyncCostsTheSameRequestsForTwentyPeersAsForTwo() {
+        OverlayEngine engine = engine();
+        assertThat(engine.fullSync("node1", peers(2)).writes()).isEqualTo(2);
+        long two = unchangedFullSyncRequests(engine, peers(2));
+        assertThat(engine.fullSync("node1", peers(20)).writes()).isEqualTo(18);
+        assertThat(unchangedFullSyncRequests(engine, peers(20))).isEqualTo(two);
+    }
+
+    private static List<Node> peers(int n) {
+        List<Node> nodes = new java.util.ArrayList<>(List.of(SELF));
+        for (int i = 2; i < 2 + n; i++) {
+            nodes.add(Nodes.node("node" + i, "192.168.1." + i, "10.244." + i + ".0/24"));
+        }
+        return nodes;
+    }
+
+    private long unchangedFullSyncRequests(OverlayEngine engine, List<Node> nodes) {
+        long before = node.rtnl().connection().requestsSent() + generic.requestsSent();
+        assertThat(engine.fullSync("node1", nodes).writes()).isZero();
+        return node.rtnl().connection().requestsSent() + generic.requestsSent() - before;
+    }
+
     /** --cleanup-config's overlay part: our direct routes go (no fou module here: no port to look for), others stay. */
     @Test
     void cleanupRemovesOurRoutesOnly() {
