@@ -99,9 +99,10 @@ public final class OverlayBenchmark {
             check(ns, n, engine.fullSync("node1", nodes.values()));
 
             double batch = ipBatch(n, encap);
+            double converge = full.elapsed().toNanos() / 1e9;
             System.out.printf(Locale.ROOT, "RESULT overlay %s: %d peers converge from nothing in %.2f s, %d writes, %d netlink requests;"
-                    + " ip -batch of the same links and routes %.2f s%n", encap, n, full.elapsed().toNanos() / 1e9, full.writes(),
-                    fullRequests, batch);
+                    + " ip -batch of the same links and routes %.2f s; ratio %.2f (target <= 1.0)%n", encap, n, converge, full.writes(),
+                    fullRequests, batch, converge / batch);
             System.out.printf(Locale.ROOT, "RESULT overlay %s: full sync of %d unchanged peers %.2f s, 0 writes, %d netlink requests%n",
                     encap, n, again.elapsed().toNanos() / 1e9, againRequests);
             System.out.printf(Locale.ROOT, "RESULT overlay %s: one node's pod CIDR changed beside %d: 1 node planned, %d writes, "
