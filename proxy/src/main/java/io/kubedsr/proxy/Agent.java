@@ -64,7 +64,8 @@ public final class Agent implements AutoCloseable {
     private static final long COALESCE_MILLIS = 10;
 
     private final AgentConfig config;
-    private final KubernetesClient client;
+    /** Every API call goes through it: ApiAccess is also the list the ClusterRole grants. */
+    private final ApiAccess api;
     private final Vertx vertx;
     private final Context context;
     private final NetworkNamespace kernelNamespace;
@@ -109,13 +110,13 @@ public final class Agent implements AutoCloseable {
     /** {@code kernelNamespace} is where IPVS and links are programmed: the node's (null: this thread's). */
     public Agent(AgentConfig config, KubernetesClient client, Vertx vertx, String nodeName, NetworkNamespace kernelNamespace) {
         this.config = config;
-        this.client = client;
         this.vertx = vertx;
         this.context = vertx.getOrCreateContext();
         this.nodeName = nodeName;
         this.kernelNamespace = kernelNamespace;
         this.health = new HealthServer(vertx, config.ipvsSyncPeriod(), clock);
-        this.events = new EventRecorder(client, nodeName);
+        this.api = new ApiAccess(client);
+        this.events = new EventRecorder(api, nodeName);
         this.healthChecks = new HealthCheckNodePorts(vertx, config.enableIpv6() ? "::" : "0.0.0.0", nodeName, health::healthy,
                 this::report);
         this.overlay = new OverlayController(nodeName, vertx, context, kernel, () -> overlayEngine);
@@ -147,7 +148,7 @@ public final class Agent implements AutoCloseable {
 
     /** Reads this node, opens the kernel sockets, starts the informers; completes once the first full sync is done. */
     public CompletableFuture<SyncResult> start() {
-        Node node = client.nodes().withName(nodeName).get();
+        Node node = api.node(nodeName);
         List<InetAddress> addresses = node == null ? List.of() : NodeInfos.nodeAddresses(node);
         if (node == null) {
             LOG.warn("node={} not found in the API: NodePorts are served on no address until it is", nodeName);
@@ -188,15 +189,15 @@ public final class Agent implements AutoCloseable {
             metrics.listen(config.metricsAddr(), config.metricsPort()).onFailure(e -> LOG.error(
                     "metrics server could not listen on {}:{} ({})", config.metricsAddr(), config.metricsPort(), e.getMessage()));
         }
-        SharedIndexInformer<Service> services = client.services().inAnyNamespace().runnableInformer(0);
+        SharedIndexInformer<Service> services = api.servicesInformer();
         services.addEventHandler(handler(s -> onContext(() -> tracker.changed(model.putService(s), clock.instant())),
                 s -> onContext(() -> tracker.changed(model.removeService(s), clock.instant()))));
-        SharedIndexInformer<EndpointSlice> slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0);
+        SharedIndexInformer<EndpointSlice> slices = api.endpointSlicesInformer();
         slices.addEventHandler(handler(e -> onContext(() -> model.putSlice(e).ifPresent(r -> tracker.changed(r, clock.instant()))),
                 e -> onContext(() -> model.removeSlice(e).ifPresent(r -> tracker.changed(r, clock.instant())))));
         informers.add(services);
         informers.add(slices);
-        SharedIndexInformer<Node> nodes = client.nodes().runnableInformer(0);
+        SharedIndexInformer<Node> nodes = api.nodesInformer();
         nodes.addEventHandler(overlay.handler());
         informers.add(nodes);
         nodes.start().toCompletableFuture().thenRun(() -> context.runOnContext(v -> overlay.informerSynced()));

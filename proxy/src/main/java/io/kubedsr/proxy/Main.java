@@ -22,6 +22,7 @@ import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.config.AgentFlags;
 import io.kubedsr.proxy.config.FlagParseException;
+import io.kubedsr.proxy.kernel.Capabilities;
 import io.kubedsr.proxy.kernel.Modules;
 import io.kubedsr.proxy.kernel.SyncEngine;
 import io.kubedsr.proxy.model.NodeInfo;
@@ -51,6 +52,14 @@ public final class Main {
         } catch (FlagParseException e) {
             System.err.println("kube-dsr: " + e.getMessage());
             System.exit(2);
+            return;
+        }
+        // Before anything touches the kernel: without one of its capabilities the agent would fail half way.
+        List<Capabilities.Capability> missing = Capabilities.missing(
+                Capabilities.effective(Files.readString(Path.of("/proc/self/status"))));
+        if (!missing.isEmpty()) {
+            System.err.println("kube-dsr: " + Capabilities.describe(missing));
+            System.exit(3);
             return;
         }
         // ipip/ip6_tunnel and fou/fou6: DSR receivers in pods and the overlay; fou's genetlink family has no autoload.

@@ -8,7 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubedsr.proxy.ApiAccess;
 import io.kubedsr.proxy.model.Problem;
 
 /**
@@ -17,12 +17,12 @@ import io.kubedsr.proxy.model.Problem;
  */
 public final class EventRecorder {
     private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
-    private final KubernetesClient client;
+    private final ApiAccess api;
     private final String nodeName;
     private final Set<Problem> reported = new HashSet<>();
 
-    public EventRecorder(KubernetesClient client, String nodeName) {
-        this.client = client;
+    public EventRecorder(ApiAccess api, String nodeName) {
+        this.api = api;
         this.nodeName = nodeName;
     }
 
@@ -34,7 +34,7 @@ public final class EventRecorder {
         LOG.warn("service={} reason={} message=\"{}\"", p.service(), p.reason(), p.message());
         String now = Instant.now().toString();
         try {
-            client.v1().events().inNamespace(p.service().namespace()).resource(new EventBuilder()
+            api.createEvent(new EventBuilder()
                     .withNewMetadata().withGenerateName(p.service().name() + ".kube-dsr.").withNamespace(p.service().namespace())
                     .endMetadata()
                     .withNewInvolvedObject().withApiVersion("v1").withKind("Service").withNamespace(p.service().namespace())
@@ -42,7 +42,7 @@ public final class EventRecorder {
                     .withType("Warning").withReason(p.reason()).withMessage(p.message())
                     .withNewSource().withComponent("kube-dsr").withHost(nodeName).endSource()
                     .withReportingComponent("kube-dsr").withReportingInstance(nodeName)
-                    .withFirstTimestamp(now).withLastTimestamp(now).withCount(1).build()).create();
+                    .withFirstTimestamp(now).withLastTimestamp(now).withCount(1).build());
         } catch (RuntimeException e) {
             LOG.warn("could not post the event for service={} reason={}: {}", p.service(), p.reason(), e.getMessage());
         }
