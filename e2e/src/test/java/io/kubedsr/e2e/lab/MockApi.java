@@ -26,9 +26,9 @@ public final class MockApi implements AutoCloseable {
     private final KubernetesClient client;
     private boolean serverStopped;
 
-    private MockApi(VertxOptions vertxOptions) {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
+    private MockApi(VertxOptions vertxOptions, KubernetesCrudDispatcher dispatcher, InetAddress address) {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+        server.init(address, 0);
         vertx = Vertx.vertx(vertxOptions);
         client = server.createClient(new Vertx5HttpClientFactory(vertx));
     }
@@ -40,8 +40,20 @@ public final class MockApi implements AutoCloseable {
 
     /** Starts the server, with a Vert.x of the given options. */
     public static MockApi start(VertxOptions vertxOptions) {
-        return new MockApi(vertxOptions);
+        return new MockApi(vertxOptions, new KubernetesCrudDispatcher(), InetAddress.getLoopbackAddress());
     }
+
+    /**
+     * Starts a server that authenticates and authorizes like an API server ({@link RbacDispatcher}), listening on
+     * {@code address} (port chosen by the system). {@link #client()} holds the admin token the policy allows
+     * everything ({@link #ADMIN_TOKEN}).
+     */
+    public static MockApi startWithRbac(RbacDispatcher dispatcher, InetAddress address) {
+        return new MockApi(new VertxOptions(), dispatcher, address);
+    }
+
+    /** The token of {@link #client()}: fabric8's mock client sends this one. */
+    public static final String ADMIN_TOKEN = "secret";
 
     /** The client of the server (the one to hand to an Agent, and to create objects with). */
     public KubernetesClient client() {
@@ -51,6 +63,11 @@ public final class MockApi implements AutoCloseable {
     /** The Vert.x instance the client runs on (the one to hand to an Agent). */
     public Vertx vertx() {
         return vertx;
+    }
+
+    /** The server's port. */
+    public int port() {
+        return client.getMasterUrl().getPort();
     }
 
     /** The server's URL, {@code http://localhost:<port>/}. */
