@@ -3,7 +3,6 @@ package io.kubedsr.e2e.cluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,27 +15,35 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubedsr.e2e.lab.MockApi;
 import io.kubedsr.e2e.lab.RbacDispatcher;
 import io.kubedsr.e2e.lab.RbacPolicy;
+import io.kubedsr.e2e.lab.TestCertificates;
+import io.kubedsr.e2e.lab.TlsFront;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.kubedsr.e2e.vm.VmCommands;
 import io.kubedsr.netlink.TestNamespace;
 
 /**
  * The stand-in API server of a container scenario: fabric8's mock server in CRUD mode behind RBAC
  * ({@link RbacDispatcher}) with {@code deploy/rbac.yaml}'s ClusterRoleBinding and the given ClusterRole (the
- * file's, or one with a rule taken out), on the nodes' LAN at {@value #ADDRESS}: a veth from the VM's own
- * namespace (where this JVM runs) to the router's bridge. The service account's token, which the kubelet
- * would mount into the agent's pod, is a file in {@link #tokenDir()}. It speaks plain HTTP: TLS to the API
- * server is not part of what the scenarios check.
+ * file's, or one with a rule taken out), served over HTTPS on the nodes' LAN at {@value #ADDRESS}:6443 (a veth
+ * from the VM's own namespace, where this JVM runs, to the router's bridge) with a certificate of a cluster CA.
+ * {@link #tokenDir()} holds what the kubelet mounts into a pod for its service account: token, ca.crt,
+ * namespace. Like a cluster, the API holds the {@code kubernetes} Service (10.96.0.1:443) with the server as
+ * its endpoint, which in-cluster clients ({@code kube-dsr status} in the agent's pod) reach through kube-dsr.
  */
 public final class ClusterApi implements AutoCloseable {
     public static final String ADDRESS = "192.168.1.250";
+    public static final int PORT = 6443;
     private static final Path TOKEN_DIR = Path.of("/run/kube-dsr-lab/serviceaccount");
 
     private final MockApi api;
     private final RbacDispatcher rbac;
+    private final TlsFront tls;
 
-    private ClusterApi(MockApi api, RbacDispatcher rbac) {
+    private ClusterApi(MockApi api, RbacDispatcher rbac, TlsFront tls) {
         this.api = api;
         this.rbac = rbac;
+        this.tls = tls;
     }
 
     /** Starts the server for {@code ds}'s service account, linked to {@code router}'s bridge br0. */
@@ -49,15 +56,28 @@ public final class ClusterApi implements AutoCloseable {
             VmCommands.run("ip", "route", "add", "192.168.2.0/24", "via", "192.168.1.254", "dev", "kdsr-api");
         }
         String token = "kube-dsr-" + UUID.randomUUID();
+        TestCertificates certs = TestCertificates.create(List.of(ADDRESS, "10.96.0.1"),
+                List.of("kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"));
         try {
             Files.createDirectories(TOKEN_DIR);
             Files.writeString(TOKEN_DIR.resolve("token"), token);
+            Files.writeString(TOKEN_DIR.resolve("ca.crt"), certs.caPem());
             Files.writeString(TOKEN_DIR.resolve("namespace"), ds.daemonSet().getMetadata().getNamespace());
             RbacDispatcher rbac = new RbacDispatcher(new RbacPolicy(Map.of(token, ds.serviceAccountUser()), MockApi.ADMIN_TOKEN,
                     List.of(role), List.of(DaemonSetManifest.clusterRoleBinding())));
-            return new ClusterApi(MockApi.startWithRbac(rbac, InetAddress.getByName("0.0.0.0")), rbac);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
+            MockApi api = MockApi.startWithRbac(rbac, InetAddress.getLoopbackAddress());
+            TlsFront tls = TlsFront.start(api.vertx(), certs, ADDRESS, PORT, api.port());
+            KubernetesClient k = api.client();
+            k.services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withName("kubernetes")
+                    .withNamespace("default").endMetadata().withNewSpec().withType("ClusterIP").withClusterIP("10.96.0.1")
+                    .withClusterIPs("10.96.0.1").addNewPort().withName("https").withProtocol("TCP").withPort(443)
+                    .withNewTargetPort(PORT).endPort().endSpec().build()).create();
+            k.discovery().v1().endpointSlices().inNamespace("default").resource(new EndpointSliceBuilder().withNewMetadata()
+                    .withName("kubernetes").withNamespace("default").withLabels(Map.of("kubernetes.io/service-name", "kubernetes"))
+                    .endMetadata().withAddressType("IPv4").addNewEndpoint().withAddresses(ADDRESS).withNewConditions().withReady(true)
+                    .endConditions().endEndpoint().addNewPort().withName("https").withProtocol("TCP").withPort(PORT).endPort().build())
+                    .create();
+            return new ClusterApi(api, rbac, tls);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -68,8 +88,9 @@ public final class ClusterApi implements AutoCloseable {
         return api.client();
     }
 
+    /** The API server's address for the agent's --master. */
     public String url() {
-        return "http://" + ADDRESS + ":" + api.port();
+        return "https://" + ADDRESS + ":" + PORT;
     }
 
     public Path tokenDir() {
@@ -96,6 +117,7 @@ public final class ClusterApi implements AutoCloseable {
 
     @Override
     public void close() {
+        tls.close();
         api.close();
         VmCommands.tryRun("ip", "link", "del", "kdsr-api");
     }
