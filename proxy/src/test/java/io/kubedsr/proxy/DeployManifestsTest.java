@@ -289,6 +289,7 @@ class DeployManifestsTest {
         assertThat(pod.getHostNetwork()).isTrue();
         assertThat(pod.getHostPID()).isTrue();
         assertThat(pod.getPriorityClassName()).isEqualTo("system-node-critical");
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
         assertThat(pod.getTolerations()).anySatisfy(t -> {
             assertThat(t.getOperator()).isEqualTo("Exists");
             assertThat(t.getKey()).isNull();

@@ -16,7 +16,10 @@ final class Containers {
     private Containers() {
     }
 
-    /** A container created as {@code spec} says; {@code runsToCompletion}: started means it has exited. */
+    /**
+     * A container created as {@code spec} says. {@code runsToCompletion}: start() returns once it has exited;
+     * otherwise once it has started, even if it exited at once (the caller judges a pod's exit).
+     */
     static GenericContainer<?> of(ContainerSpec spec, boolean runsToCompletion) {
         GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(spec.image()))
                 .withEnv(spec.env())
@@ -38,10 +41,17 @@ final class Containers {
                         h.withCpuShares(spec.cpuShares());
                     }
                 });
-        if (runsToCompletion) {
-            c.withStartupCheckStrategy(new Exited());
+        return c.withStartupCheckStrategy(runsToCompletion ? new Exited() : new Started());
+    }
+
+    /** Started once the container runs or has run. */
+    private static final class Started extends StartupCheckStrategy {
+        @Override
+        public StartupStatus checkStartupState(DockerClient docker, String containerId) {
+            var state = getCurrentState(docker, containerId);
+            return Boolean.TRUE.equals(state.getRunning()) || state.getStartedAt() != null && !state.getStartedAt().startsWith("0001")
+                    ? StartupStatus.SUCCESSFUL : StartupStatus.NOT_YET_KNOWN;
         }
-        return c;
     }
 
     /** Started once the container has exited, whatever its exit code (the caller judges it). */

@@ -42,7 +42,7 @@ class DaemonSetToDockerTest {
         assertThat(s.capDrop()).containsExactly("ALL");
         assertThat(s.capAdd()).containsExactlyInAnyOrder("NET_ADMIN", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE");
         assertThat(s.privileged()).isFalse();
-        assertThat(s.securityOpts()).containsExactlyInAnyOrder("no-new-privileges", "seccomp=unconfined");
+        assertThat(s.securityOpts()).as("RuntimeDefault: docker's default seccomp profile").containsExactly("no-new-privileges");
         assertThat(s.memoryBytes()).isEqualTo(384L * 1024 * 1024);
         assertThat(s.cpuShares()).isEqualTo(102);
         assertThat(s.binds()).containsExactlyInAnyOrder("/vm/node1/netns:/run/netns:rslave", "/vm/node1/proc:/host/proc:ro",
@@ -60,6 +60,15 @@ class DaemonSetToDockerTest {
         assertThat(s.entrypoint()).containsExactly("/bin/sh", "-ec", init.getCommand().get(2));
         assertThat(s.capAdd()).containsExactly("SYS_MODULE");
         assertThat(s.binds()).contains("/vm/modules:/lib/modules:ro", "/vm/node1/proc/sys:/host/proc/sys");
+    }
+
+    @Test
+    void aPodWithoutASeccompProfileRunsUnconfinedAsTheKubeletRunsIt() {
+        DaemonSetManifest unconfined = new DaemonSetManifest(ds.file(), new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder(
+                ds.daemonSet()).editSpec().editTemplate().editSpec().withSecurityContext(null).endSpec().endTemplate().endSpec().build());
+        ContainerSpec s = DaemonSetToDocker.container(unconfined, unconfined.agent(), "node1", "kdsr-node1",
+                DaemonSetToDockerTest::node, "/vm/token", UnaryOperator.identity());
+        assertThat(s.securityOpts()).containsExactlyInAnyOrder("no-new-privileges", "seccomp=unconfined");
     }
 
     @Test
