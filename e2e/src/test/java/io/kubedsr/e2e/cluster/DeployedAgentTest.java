@@ -84,8 +84,9 @@ class DeployedAgentTest {
         System.out.println("kube-dsr status in node1's agent pod:\n" + status.getStdout());
         assertThat(lab.api.refusals()).as("requests the ClusterRole refused").isEmpty();
         assertThat(agent1.running() && agent2.running()).isTrue();
-        System.out.printf(Locale.ROOT, "node1's agent after the scenario: %s; node2's: %s%n", mib(agent1.memoryCurrent()),
-                mib(agent2.memoryCurrent()));
+        System.out.printf(Locale.ROOT, "node1's agent after the scenario: %s; node2's: %s; the VM's MemAvailable: %s%n",
+                mib(agent1.memoryCurrent()), mib(agent2.memoryCurrent()), java.nio.file.Files.readAllLines(
+                        java.nio.file.Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemAvailable")).findFirst().orElse("?"));
     }
 
     @Test
