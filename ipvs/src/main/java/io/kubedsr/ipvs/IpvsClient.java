@@ -19,7 +19,7 @@ import io.kubedsr.netlink.genl.GenlFamily;
  * IPVS over generic netlink, for the network namespace its connection lives in. Single writes throw
  * {@link IpvsException}; {@link #apply} pipelines many operations and returns their failures. Not thread-safe.
  */
-public final class IpvsClient implements AutoCloseable {
+public final class IpvsClient implements IpvsTable, AutoCloseable {
     /** Operations encoded per round of {@link #apply}: a few of the connection's 256-message datagrams. */
     private static final int ENCODE_CHUNK = 1024;
     private final NetlinkConnection connection;
@@ -97,6 +97,7 @@ public final class IpvsClient implements AutoCloseable {
         }
     }
 
+    @Override
     public List<VirtualServerStatus> virtualServers() {
         List<VirtualServerStatus> out = new ArrayList<>();
         for (NetlinkMessage m : connection.dump(IpvsRequests.dumpVirtualServers(familyId))) {
@@ -120,6 +121,7 @@ public final class IpvsClient implements AutoCloseable {
     }
 
     /** The real servers of a virtual server; a missing virtual server throws VIRTUAL_SERVER_NOT_FOUND. */
+    @Override
     public List<RealServerStatus> realServers(VirtualServerKey service) {
         List<NetlinkMessage> replies;
         try {
@@ -144,6 +146,7 @@ public final class IpvsClient implements AutoCloseable {
      * Applies many operations with pipelining (hundreds per datagram), in order. Every operation is attempted;
      * the failures come back typed and indexed. ENOBUFS (lost ACKs) throws: the outcome is then unknown.
      */
+    @Override
     public List<IpvsFailure> apply(List<? extends IpvsOperation> operations) {
         List<IpvsFailure> failures = new ArrayList<>();
         // Encoded a chunk at a time: a full sync's 110,000 encoded requests at once would be tens of MB of heap.
@@ -164,6 +167,7 @@ public final class IpvsClient implements AutoCloseable {
 
     // ---- global ----
 
+    @Override
     public IpvsTimeouts timeouts() {
         List<NetlinkMessage> replies = execute(IpvsRequests.getTimeouts(familyId), false);
         if (replies.isEmpty()) {
@@ -173,6 +177,7 @@ public final class IpvsClient implements AutoCloseable {
     }
 
     /** Sets the global timeouts; a 0 leaves that timeout unchanged (the kernel's rule). */
+    @Override
     public void setTimeouts(IpvsTimeouts timeouts) {
         execute(IpvsRequests.setTimeouts(familyId, timeouts), false);
     }

@@ -5,6 +5,7 @@ import static io.kubedsr.ipvs.IpvsConstants.*;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.function.Supplier;
 
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.MessageBuilder;
@@ -25,7 +26,7 @@ public final class IpvsRequests {
     }
 
     /** For the writes a full sync issues by the 100,000: their descriptions are built only for an error. */
-    private static MessageBuilder start(int familyId, int command, java.util.function.Supplier<String> what) {
+    private static MessageBuilder start(int familyId, int command, Supplier<String> what) {
         return GenericNetlink.request(familyId, command, GENL_VERSION, 0, what);
     }
 

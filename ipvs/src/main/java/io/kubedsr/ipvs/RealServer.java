@@ -1,10 +1,9 @@
 package io.kubedsr.ipvs;
 
-import io.kubedsr.netlink.IpPrefix;
-
 import java.net.InetAddress;
 
 import io.kubedsr.netlink.AddressFamily;
+import io.kubedsr.netlink.IpPrefix;
 
 /**
  * A real server (destination) of a virtual server: its address (its own family, which may differ from a

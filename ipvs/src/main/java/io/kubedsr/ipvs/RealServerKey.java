@@ -1,8 +1,8 @@
 package io.kubedsr.ipvs;
 
-import io.kubedsr.netlink.IpPrefix;
-
 import java.net.InetAddress;
+
+import io.kubedsr.netlink.IpPrefix;
 
 /** Address and port: what identifies a real server within its virtual server. */
 public record RealServerKey(InetAddress address, int port) {

@@ -1,10 +1,9 @@
 package io.kubedsr.ipvs;
 
-import io.kubedsr.netlink.IpPrefix;
-
 import java.net.InetAddress;
 
 import io.kubedsr.netlink.AddressFamily;
+import io.kubedsr.netlink.IpPrefix;
 
 /** What identifies an IPVS virtual server: an address, protocol and port, or a firewall mark in a family. */
 public sealed interface VirtualServerKey {

@@ -3,6 +3,7 @@ package io.kubedsr.netlink;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 
 /** Address families as netlink numbers them (AF_* in sys/socket.h). */
 public enum AddressFamily {
@@ -55,7 +56,7 @@ public enum AddressFamily {
     public InetAddress anyAddress() {
         try {
             return InetAddress.getByAddress(new byte[addressLength]);
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -2,6 +2,7 @@ package io.kubedsr.netlink;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.regex.Pattern;
 
 /**
  * An address with a prefix length, such as 10.244.1.0/24 or fd00::/64. The address is kept as given; use
@@ -62,7 +63,7 @@ public record IpPrefix(InetAddress address, int length) {
         }
     }
 
-    private static final java.util.regex.Pattern IPV6_CHARS = java.util.regex.Pattern.compile("[0-9A-Fa-f:.]+");
+    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
 
     /** Dotted-quad IPv4 (1-3 digits per part, each at most 255), or null. No regex, no allocation but the result. */
     private static byte[] parseIpv4(String s) {

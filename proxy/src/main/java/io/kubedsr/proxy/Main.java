@@ -3,10 +3,9 @@ package io.kubedsr.proxy;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,18 +15,23 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
 import io.kubedsr.ipvs.IpvsClient;
-import io.kubedsr.netlink.AddressFamily;
-import io.kubedsr.netlink.route.Address;
+import io.kubedsr.netlink.NetlinkConnection;
+import io.kubedsr.netlink.NetlinkProtocol;
+import io.kubedsr.netlink.netns.NetworkNamespace;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.config.AgentFlags;
 import io.kubedsr.proxy.config.FlagParseException;
+import io.kubedsr.proxy.dsr.DsrPods;
+import io.kubedsr.proxy.dsr.PodNamespaces;
 import io.kubedsr.proxy.kernel.Capabilities;
+import io.kubedsr.proxy.kernel.Cleanup;
 import io.kubedsr.proxy.kernel.Modules;
-import io.kubedsr.proxy.kernel.SyncEngine;
-import io.kubedsr.proxy.model.NodeInfo;
+import io.kubedsr.proxy.kernel.ServiceKernel;
+import io.kubedsr.proxy.kernel.UdpConntrack;
 import io.kubedsr.proxy.nft.NftTable;
 import io.kubedsr.proxy.status.StatusCommand;
+import io.kubedsr.tunnel.NodeTunnels;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 
@@ -105,25 +109,16 @@ public final class Main {
 
     /**
      * --cleanup-config: removes kube-dsr's virtual servers (DSR fwmark services too), its nftables table, DSR
-     * policy rules and table 78 routes, the DSR receivers in this node's pods, kube-dummy-if, and the overlay's
-     * tunnels, direct routes and GUE port; nothing else.
+     * policy rules and table 78 routes, the DSR receivers in this node's pods, kube-dummy-if ({@link Cleanup}),
+     * and the overlay's tunnels, direct routes and GUE port; nothing else.
      */
     static int cleanup(AgentConfig config) {
-        try (IpvsClient ipvs = IpvsClient.open(); Rtnetlink rtnl = Rtnetlink.open()) {
-            List<InetAddress> local = new ArrayList<>();
-            for (Address a : rtnl.addresses(AddressFamily.UNSPEC)) {
-                local.add(a.address());
-            }
-            io.kubedsr.proxy.dsr.DsrPods pods;
-            try (io.kubedsr.netlink.netns.NetworkNamespace here = io.kubedsr.netlink.netns.NetworkNamespace.current()) {
-                pods = new io.kubedsr.proxy.dsr.DsrPods(io.kubedsr.proxy.dsr.PodNamespaces.standard(here.id()), null);
-            }
-            int removed = new SyncEngine(config, new NodeInfo("", local, local), ipvs, rtnl, new NftTable(null), Clock.systemUTC(),
-                    pods).cleanup();
-            try (io.kubedsr.netlink.NetlinkConnection generic = io.kubedsr.netlink.NetlinkConnection.open(
-                    io.kubedsr.netlink.NetlinkProtocol.GENERIC)) {
-                removed += (int) new io.kubedsr.tunnel.NodeTunnels(rtnl, generic).removeAll(java.util.Set.of(config.overlayEncapPort()));
-            }
+        try (IpvsClient ipvs = IpvsClient.open(); Rtnetlink rtnl = Rtnetlink.open();
+                NetlinkConnection generic = NetlinkConnection.open(NetlinkProtocol.GENERIC);
+                NetworkNamespace here = NetworkNamespace.current()) {
+            DsrPods pods = new DsrPods(PodNamespaces.standard(here.id()), null);
+            int removed = Cleanup.run(config, new ServiceKernel(ipvs, rtnl, new NftTable(null), pods, UdpConntrack.NONE));
+            removed += (int) new NodeTunnels(rtnl, generic).removeAll(Set.of(config.overlayEncapPort()));
             LOG.info("cleanup removed {} objects", removed);
             return 0;
         } catch (RuntimeException e) {

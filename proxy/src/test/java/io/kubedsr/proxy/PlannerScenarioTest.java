@@ -21,16 +21,16 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.config.AgentFlags;
+import io.kubedsr.proxy.dsr.DsrMarks;
 import io.kubedsr.proxy.model.Annotations;
 import io.kubedsr.proxy.model.NodeInfo;
-import io.kubedsr.proxy.plan.DesiredState;
-import io.kubedsr.proxy.plan.ServicePlan;
 import io.kubedsr.proxy.plan.ServicePlanner;
+import io.kubedsr.proxy.plan.ServiceTable;
 
 /**
  * Desired-state scenarios: {@code scenarios/NAME/input.yaml} (Services and EndpointSlices), optional
  * {@code flags.txt}, and {@code expected.txt}, the sorted text dump of the planned kernel state. This node
- * is node1 with addresses 192.168.1.1 and fd00:1::1 (and 10.0.0.7 among all local addresses).
+ * (the service table's dump, so conflicts and DSR marks are as the agent has them) is node1 with addresses 192.168.1.1 and fd00:1::1 (and 10.0.0.7 among all local addresses).
  * Set -Dkubedsr.scenarios.update=true to rewrite expected.txt after a deliberate change, then review the diff.
  */
 class PlannerScenarioTest {
@@ -45,7 +45,8 @@ class PlannerScenarioTest {
         }
     }
 
-    static DesiredState plan(Path dir) throws IOException {
+    /** Plans every Service and puts the plans into a service table, as the agent's syncs do. */
+    static ServiceTable plan(Path dir) throws IOException {
         List<String> flags = new ArrayList<>();
         Path flagFile = dir.resolve("flags.txt");
         if (Files.exists(flagFile)) {
@@ -68,15 +69,15 @@ class PlannerScenarioTest {
             }
         }
         ServicePlanner planner = new ServicePlanner(config, NODE);
-        List<ServicePlan> plans = new ArrayList<>();
+        ServiceTable table = new ServiceTable(new DsrMarks());
         for (Service s : services) {
             List<EndpointSlice> own = slices.stream()
                     .filter(e -> e.getMetadata().getNamespace().equals(s.getMetadata().getNamespace())
                             && s.getMetadata().getName().equals(e.getMetadata().getLabels().get(Annotations.LABEL_SERVICE_NAME)))
                     .toList();
-            plans.add(planner.plan(s, own));
+            table.put(planner.plan(s, own));
         }
-        return DesiredState.merge(plans);
+        return table;
     }
 
     @ParameterizedTest(name = "{0}")

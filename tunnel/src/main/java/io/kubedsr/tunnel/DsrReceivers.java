@@ -2,11 +2,13 @@ package io.kubedsr.tunnel;
 
 import java.net.InetAddress;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.NetlinkConnection;
+import io.kubedsr.netlink.NetlinkException;
 import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.netns.NetworkNamespace;
 import io.kubedsr.netlink.route.Address;
@@ -103,6 +105,30 @@ public final class DsrReceivers {
         }
     }
 
+    /**
+     * The encapsulation the pod's receiver takes now: GUE on its FOU port when one of the family is open, else
+     * IPIP (empty when the pod has no receiver of the family).
+     */
+    public Optional<Encapsulation> encapsulation(NetworkNamespace pod, AddressFamily family) {
+        try (Rtnetlink rtnl = pod.openRtnetlink()) {
+            if (rtnl.link(linkName(family)).isEmpty()) {
+                return Optional.empty();
+            }
+        }
+        try (NetlinkConnection generic = pod.openConnection(NetlinkProtocol.GENERIC)) {
+            for (FouPort p : new FouClient(generic).ports()) {
+                if (p.family() == family) {
+                    return Optional.of(Encapsulation.gue(p.port()));
+                }
+            }
+        } catch (NetlinkException e) {
+            if (!e.isNotFound()) {
+                throw e;
+            } // not found: no fou module, so no port
+        }
+        return Optional.of(Encapsulation.IPIP);
+    }
+
     private void removeLinkAndPort(NetworkNamespace pod, Rtnetlink rtnl, Link link, AddressFamily family) {
         if (link != null) {
             rtnl.deleteLink(link.index());
@@ -169,7 +195,7 @@ public final class DsrReceivers {
             FouClient fou;
             try {
                 fou = new FouClient(generic);
-            } catch (io.kubedsr.netlink.NetlinkException e) {
+            } catch (NetlinkException e) {
                 if (e.isNotFound() && wantedPort == null) {
                     return; // no fou module: there can be no port to remove
                 }

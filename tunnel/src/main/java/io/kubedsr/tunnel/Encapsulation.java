@@ -1,4 +1,5 @@
 package io.kubedsr.tunnel;
+import java.util.Locale;
 
 /** How tunnelled packets travel: plain IP-in-IP, or IP-in-IP inside GUE (UDP) to a destination port. */
 public sealed interface Encapsulation {
@@ -12,7 +13,7 @@ public sealed interface Encapsulation {
 
     /** Parses {@code ipip}, {@code gue} or {@code fou} (kube-router's name for GUE) with the given port. */
     static Encapsulation parse(String name, int guePort) {
-        return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+        return switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "ipip" -> IPIP;
             case "gue", "fou" -> new Gue(guePort);
             default -> throw new IllegalArgumentException("unknown encapsulation '" + name + "' (ipip, gue or fou)");

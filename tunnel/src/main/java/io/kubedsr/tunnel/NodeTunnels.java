@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 import io.kubedsr.netlink.AddressFamily;
@@ -17,6 +18,7 @@ import io.kubedsr.netlink.route.Link;
 import io.kubedsr.netlink.route.LinkKind;
 import io.kubedsr.netlink.route.Route;
 import io.kubedsr.netlink.route.RouteScope;
+import io.kubedsr.netlink.route.RouteType;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.netlink.route.TunnelEncap;
 
@@ -73,7 +75,7 @@ public final class NodeTunnels {
     private void removeOtherLinksWithEndpoints(String name, LinkKind.IpTunnel wanted) {
         for (Link l : rtnl.links()) {
             if (!l.name().equals(name) && l.kind() instanceof LinkKind.IpTunnel t && t.family() == wanted.family()
-                    && java.util.Objects.equals(t.local(), wanted.local()) && java.util.Objects.equals(t.remote(), wanted.remote())
+                    && Objects.equals(t.local(), wanted.local()) && Objects.equals(t.remote(), wanted.remote())
                     && TunnelNames.isTunnelName(l.name())) {
                 rtnl.deleteLink(l.index());
                 writes.one();
@@ -128,7 +130,7 @@ public final class NodeTunnels {
 
     /** Whether a route from a dump is a direct route of ours (our protocol, a gateway). */
     public static boolean isDirectRoute(Route r) {
-        return r.protocol() == DIRECT_ROUTE_PROTOCOL && r.gateway() != null && r.type() == io.kubedsr.netlink.route.RouteType.UNICAST;
+        return r.protocol() == DIRECT_ROUTE_PROTOCOL && r.gateway() != null && r.type() == RouteType.UNICAST;
     }
 
     /** Replaces whatever route {@code route}'s destination has (a tunnel route before) with the direct route. */

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.route.Route;
@@ -47,7 +48,7 @@ public record RoutePlan(List<Route> toReplace, List<Route> toDelete) {
 
     private static boolean sameForwarding(Route a, Route b) {
         return a.outputLink() == b.outputLink() && a.table() == b.table() && a.type() == b.type()
-                && java.util.Objects.equals(a.source(), b.source()) && java.util.Objects.equals(a.gateway(), b.gateway());
+                && Objects.equals(a.source(), b.source()) && Objects.equals(a.gateway(), b.gateway());
     }
 
     public boolean isEmpty() {

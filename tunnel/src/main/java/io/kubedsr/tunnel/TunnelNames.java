@@ -7,6 +7,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
+import io.kubedsr.netlink.route.Link;
+import io.kubedsr.netlink.route.LinkKind;
+
 /**
  * Names of node-to-node tunnel links: {@code tun-} then, for an IPv4 peer, its 32 bits as 8 hex digits
  * (tun-0a000105 for 10.0.1.5: one name per address and back, 12 characters); for an IPv6 peer 11 base-32
@@ -57,8 +60,8 @@ public final class TunnelNames {
      * gives a tunnel to its remote address. The name pattern alone is not enough: kube-router names its tunnels
      * {@code tun-} plus 11 hex digits, and about one in 24 of those also fits the IPv6 pattern here.
      */
-    public static boolean isOurs(io.kubedsr.netlink.route.Link link) {
-        return isTunnelName(link.name()) && link.kind() instanceof io.kubedsr.netlink.route.LinkKind.IpTunnel t
+    public static boolean isOurs(Link link) {
+        return isTunnelName(link.name()) && link.kind() instanceof LinkKind.IpTunnel t
                 && t.remote() != null && forPeer(t.remote()).equals(link.name());
     }
 

@@ -1,10 +1,9 @@
 package io.kubedsr.tunnel;
 
-import io.kubedsr.netlink.IpPrefix;
-
 import java.net.InetAddress;
 
 import io.kubedsr.netlink.AddressFamily;
+import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.route.LinkKind;
 import io.kubedsr.netlink.route.TunnelEncap;
 

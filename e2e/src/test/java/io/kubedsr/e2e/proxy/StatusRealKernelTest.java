@@ -33,14 +33,18 @@ import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.route.Route;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.config.AgentFlags;
+import io.kubedsr.proxy.dsr.PodReceivers;
 import io.kubedsr.proxy.kernel.IpvsSysctls;
+import io.kubedsr.proxy.kernel.ServiceKernel;
 import io.kubedsr.proxy.kernel.SyncEngine;
+import io.kubedsr.proxy.kernel.UdpConntrack;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.nft.NftTable;
 import io.kubedsr.proxy.status.JsonRenderer;
 import io.kubedsr.proxy.status.NodeStatus;
 import io.kubedsr.proxy.status.StatusCommand;
 import io.kubedsr.proxy.watch.ClusterModel;
+import io.kubedsr.proxy.watch.ServiceSnapshot;
 import io.kubedsr.tunnel.DsrReceivers;
 import io.kubedsr.tunnel.Encapsulation;
 import io.kubedsr.tunnel.EnsuredTunnel;
@@ -93,10 +97,11 @@ class StatusRealKernelTest {
         model.putSlice(SyncEngineRealKernelTest.slice("10.244.1.2", "10.244.2.2"));
         IpvsSysctls.apply(lab.node1.namespace());
         NodeInfo node = new NodeInfo("node1", List.of(ip("192.168.1.1")), List.of(ip("192.168.1.1")));
-        SyncEngine engine = new SyncEngine(AgentFlags.parse(new String[] {"--cluster-cidr=10.244.0.0/16"}), node, ipvs, rtnl,
-                new NftTable(lab.node1.namespace()), Clock.systemUTC());
-        engine.start();
-        assertThat(engine.fullResync(model).failures()).isEmpty();
+        SyncEngine engine = new SyncEngine(AgentFlags.parse(new String[] {"--cluster-cidr=10.244.0.0/16"}),
+                new ServiceKernel(ipvs, rtnl, new NftTable(lab.node1.namespace()), PodReceivers.NONE, UdpConntrack.NONE),
+                Clock.systemUTC());
+        engine.start(node);
+        assertThat(engine.fullResync(new ServiceSnapshot(model, node, Set.of())).failures()).isEmpty();
         for (int i = 0; i < 4; i++) { // closed connections stay in IPVS as inactive ones for a while
             lab.client.exec("curl", "-sS", "--max-time", "10", "http://10.96.0.10/");
         }

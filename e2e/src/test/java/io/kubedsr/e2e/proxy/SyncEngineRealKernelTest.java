@@ -29,13 +29,18 @@ import io.kubedsr.netlink.TestNamespace;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.config.AgentFlags;
+import io.kubedsr.proxy.dsr.PodReceivers;
+import io.kubedsr.proxy.kernel.Cleanup;
 import io.kubedsr.proxy.kernel.IpvsSysctls;
+import io.kubedsr.proxy.kernel.ServiceKernel;
 import io.kubedsr.proxy.kernel.SyncEngine;
 import io.kubedsr.proxy.kernel.SyncResult;
-import io.kubedsr.proxy.nft.NftTable;
+import io.kubedsr.proxy.kernel.UdpConntrack;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.nft.NftTable;
 import io.kubedsr.proxy.watch.ClusterModel;
+import io.kubedsr.proxy.watch.ServiceSnapshot;
 
 /**
  * The agent's sync engine against the VM kernel, driven with Service and EndpointSlice objects directly
@@ -55,6 +60,8 @@ class SyncEngineRealKernelTest {
     private IpvsClient ipvs;
     private Rtnetlink rtnl;
     private ClusterModel model;
+    private NodeInfo node;
+    private AgentConfig config;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -101,11 +108,21 @@ class SyncEngineRealKernelTest {
     private SyncEngine engine(NodeInfo node, String... flags) {
         List<String> all = new ArrayList<>(List.of("--cluster-cidr=10.244.0.0/16"));
         all.addAll(List.of(flags));
-        AgentConfig config = AgentFlags.parse(all.toArray(String[]::new));
+        config = AgentFlags.parse(all.toArray(String[]::new));
         IpvsSysctls.apply(lab.node1.namespace()); // as the agent does at start: conntrack=1 lets nft masquerade IPVS traffic
-        SyncEngine engine = new SyncEngine(config, node, ipvs, rtnl, new NftTable(lab.node1.namespace()), Clock.systemUTC());
-        engine.start();
+        this.node = node;
+        SyncEngine engine = new SyncEngine(config, kernel(), Clock.systemUTC());
+        engine.start(node);
         return engine;
+    }
+
+    private ServiceKernel kernel() {
+        return new ServiceKernel(ipvs, rtnl, new NftTable(lab.node1.namespace()), PodReceivers.NONE, UdpConntrack.NONE);
+    }
+
+    /** What the agent hands the engine: the model, this node, every node's addresses. */
+    private ServiceSnapshot snapshot() {
+        return new ServiceSnapshot(model, node, Set.of(IpPrefix.parseAddress("192.168.1.1"), IpPrefix.parseAddress("192.168.1.2")));
     }
 
     private String get(String url) {
@@ -122,7 +139,7 @@ class SyncEngineRealKernelTest {
 
     @Test
     void clusterIpAndNodePortServeTrafficFromAClient() {
-        SyncResult first = engine().fullResync(model);
+        SyncResult first = engine().fullResync(snapshot());
         // Replies from node2's pod reach the client only because the director masquerades outside traffic.
         assertThat(lab.node1.exec("nft", "list", "table", "inet", "kube-dsr")).contains("10.96.0.10 . tcp . 80")
                 .contains("192.168.1.1 . tcp . 30080").contains("10.244.0.0/16").contains("masquerade");
@@ -154,7 +171,7 @@ class SyncEngineRealKernelTest {
         model.putService(dual);
         List<java.net.InetAddress> addresses = List.of(IpPrefix.parseAddress("192.168.1.1"), IpPrefix.parseAddress("fd00:1::1"));
         NodeInfo node = new NodeInfo("node1", addresses, addresses);
-        engine(node, "--enable-ipv6=true").fullResync(model);
+        engine(node, "--enable-ipv6=true").fullResync(snapshot());
         // IPv6 keeps the kernel's route (metric 0 cannot be replaced from user space): one route, no second one.
         assertThat(lab.node1.exec("ip", "-6", "route", "show", "table", "local", "dev", "kube-dummy-if").lines()
                 .filter(l -> l.contains("fd00:96::20")).toList()).singleElement().satisfies(l -> assertThat(l).doesNotContain("src"));
@@ -162,10 +179,10 @@ class SyncEngineRealKernelTest {
                 .contains("local 10.96.0.20 proto kernel scope host src 192.168.1.1");
 
         SyncEngine restarted = engine(node, "--enable-ipv6=true");
-        assertThat(restarted.fullResync(model).kernelWrites()).as("adopted: addresses and routes as wanted").isZero();
+        assertThat(restarted.fullResync(snapshot()).kernelWrites()).as("adopted: addresses and routes as wanted").isZero();
 
         model.removeService(dual);
-        assertThat(restarted.syncServices(List.of(new ServiceRef("default", "dual")), model).addressOperations())
+        assertThat(restarted.syncServices(List.of(new ServiceRef("default", "dual")), snapshot()).addressOperations())
                 .as("two addresses, the IPv4 one's route and the nftables table").isEqualTo(4);
         assertThat(lab.node1.exec("ip", "-6", "route", "show", "table", "local", "dev", "kube-dummy-if")).doesNotContain("fd00:96::20");
         assertThat(lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if")).doesNotContain("10.96.0.20");
@@ -176,10 +193,10 @@ class SyncEngineRealKernelTest {
     @Test
     void scalingUpAndDownIsOneNetlinkOperationEach() {
         SyncEngine engine = engine();
-        engine.fullResync(model);
+        engine.fullResync(snapshot());
         long before = ipvs.connection().requestsSent();
         model.putSlice(slice("10.244.1.2", "10.244.2.2", "10.244.1.3"));
-        SyncResult up = engine.syncServices(List.of(WEB), model);
+        SyncResult up = engine.syncServices(List.of(WEB), snapshot());
         // one NEWDEST for the ClusterIP and one for the NodePort virtual server; no dump, nothing else
         assertThat(up.ipvsOperations()).isEqualTo(2);
         assertThat(ipvs.connection().requestsSent() - before).isEqualTo(2);
@@ -187,18 +204,18 @@ class SyncEngineRealKernelTest {
 
         before = ipvs.connection().requestsSent();
         model.putSlice(slice("10.244.1.2"));
-        SyncResult down = engine.syncServices(List.of(WEB), model);
+        SyncResult down = engine.syncServices(List.of(WEB), snapshot());
         assertThat(down.ipvsOperations()).isEqualTo(4); // two DELDEST per virtual server
         assertThat(ipvs.connection().requestsSent() - before).isEqualTo(4);
         assertThat(answers("http://10.96.0.10/", 4)).containsExactly("pod 10.244.1.2");
 
-        assertThat(engine.syncServices(List.of(WEB), model).kernelWrites()).as("nothing changed").isZero();
+        assertThat(engine.syncServices(List.of(WEB), snapshot()).kernelWrites()).as("nothing changed").isZero();
     }
 
     @Test
     void externalTrafficPolicyLocalServesNodePortsFromLocalPodsOnly() {
         model.putService(web("Local"));
-        engine().fullResync(model);
+        engine().fullResync(snapshot());
         assertThat(answers("http://192.168.1.1:30080/", 6)).containsExactly("pod 10.244.1.2");
         assertThat(answers("http://10.96.0.10/", 6)).containsExactly("pod 10.244.1.2", "pod 10.244.2.2");
     }
@@ -208,13 +225,13 @@ class SyncEngineRealKernelTest {
         lab.node1.exec("ipvsadm", "-A", "-t", "10.50.0.1:80", "-s", "wlc");
         lab.node1.exec("ipvsadm", "-a", "-t", "10.50.0.1:80", "-r", "10.244.9.9:80", "-m");
         SyncEngine engine = engine("--excluded-cidrs=10.96.0.128/25");
-        engine.fullResync(model);
+        engine.fullResync(snapshot());
         lab.node1.exec("ipvsadm", "-d", "-t", "10.96.0.10:80", "-r", "10.244.2.2:80");
         assertThat(lab.node1.exec("ipvsadm", "-S", "-n")).doesNotContain("-a -t 10.96.0.10:80 -r 10.244.2.2:80");
         // and the VIP's local route put back to the kernel's (source: the VIP itself)
         lab.node1.exec("ip", "route", "replace", "local", "10.96.0.10", "dev", "kube-dummy-if", "table", "local", "proto", "kernel",
                 "scope", "host", "src", "10.96.0.10");
-        SyncResult repaired = engine.fullResync(model);
+        SyncResult repaired = engine.fullResync(snapshot());
         assertThat(repaired.ipvsOperations()).isEqualTo(1);
         assertThat(repaired.addressOperations()).as("the local route replaced, nothing else").isEqualTo(1);
         assertThat(lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if"))
@@ -224,7 +241,7 @@ class SyncEngineRealKernelTest {
         assertThat(table).contains("-A -t 10.50.0.1:80 -s wlc").contains("-a -t 10.50.0.1:80 -r 10.244.9.9:80 -m -w 1");
 
         model.removeService(web(null));
-        engine.syncServices(List.of(WEB), model);
+        engine.syncServices(List.of(WEB), snapshot());
         table = lab.node1.exec("ipvsadm", "-S", "-n");
         assertThat(table).doesNotContain("10.96.0.10").contains("-A -t 10.50.0.1:80 -s wlc");
         assertThat(lab.node1.exec("ip", "addr", "show", "kube-dummy-if")).doesNotContain("10.96.0.10");
@@ -234,14 +251,14 @@ class SyncEngineRealKernelTest {
 
     @Test
     void aRestartedEngineAdoptsTheKernelStateWithoutWritingWhileClientsKeepGoing() throws Exception {
-        engine().fullResync(model);
+        engine().fullResync(snapshot());
         Path log = Files.createTempFile("loop", ".log");
         Process loop = new ProcessBuilder("ip", "netns", "exec", lab.client.name(), "sh", "-c",
                 "ok=0; fail=0; for i in $(seq 1 40); do if curl -s --max-time 5 -o /dev/null http://10.96.0.10/; "
                         + "then ok=$((ok+1)); else fail=$((fail+1)); fi; done; echo ok=$ok fail=$fail")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         SyncEngine restarted = engine();
-        SyncResult adopt = restarted.fullResync(model);
+        SyncResult adopt = restarted.fullResync(snapshot());
         assertThat(adopt.kernelWrites()).as("a restart with unchanged inputs writes nothing").isZero();
         assertThat(loop.waitFor()).isZero();
         assertThat(Files.readString(log).trim()).isEqualTo("ok=40 fail=0");
@@ -251,7 +268,7 @@ class SyncEngineRealKernelTest {
     void gracefulTerminationDrainsARemovedEndpointUntilItsConnectionsEndOrThePeriodPasses() throws Exception {
         model.putSlice(slice("10.244.2.2"));
         SyncEngine engine = engine("--ipvs-graceful-termination", "--ipvs-graceful-period=6s");
-        engine.fullResync(model);
+        engine.fullResync(snapshot());
         Process held = new ProcessBuilder("ip", "netns", "exec", lab.client.name(), "sh", "-c",
                 "sleep 60 | ncat 10.96.0.10 80").start();
         try {
@@ -261,7 +278,7 @@ class SyncEngineRealKernelTest {
                 Thread.sleep(200);
             }
             model.putSlice(slice("10.244.1.2"));
-            SyncResult moved = engine.syncServices(List.of(WEB), model);
+            SyncResult moved = engine.syncServices(List.of(WEB), snapshot());
             assertThat(moved.draining()).isEqualTo(2); // on the ClusterIP and the NodePort virtual server
             String saved = lab.node1.exec("ipvsadm", "-S", "-n");
             assertThat(saved).contains("-a -t 10.96.0.10:80 -r 10.244.2.2:80 -m -w 0")
@@ -284,20 +301,59 @@ class SyncEngineRealKernelTest {
     @Test
     void anIdleRemovedEndpointIsDeletedAtTheFirstDrainCheck() {
         SyncEngine engine = engine("--ipvs-graceful-termination", "--ipvs-graceful-period=60s");
-        engine.fullResync(model);
+        engine.fullResync(snapshot());
         model.putSlice(slice("10.244.1.2"));
-        engine.syncServices(List.of(WEB), model);
+        engine.syncServices(List.of(WEB), snapshot());
         assertThat(lab.node1.exec("ipvsadm", "-S", "-n")).contains("-a -t 10.96.0.10:80 -r 10.244.2.2:80 -m -w 0");
         engine.refreshDraining();
         assertThat(lab.node1.exec("ipvsadm", "-S", "-n")).doesNotContain("10.244.2.2");
+    }
+
+    /**
+     * Two Services claim one external IP and port: the older one is served; when it is deleted, the other takes the
+     * virtual server over in the same sync, and the VIP never leaves kube-dummy-if.
+     */
+    @Test
+    void whenTheHolderOfASharedExternalIpIsDeletedTheOtherServiceTakesOverAtOnce() {
+        lab.router.exec("ip", "route", "add", "198.51.100.0/24", "via", "192.168.1.1");
+        model = new ClusterModel();
+        model.putService(shared("old", "10.96.0.11", "2025-01-01T00:00:00Z"));
+        model.putSlice(sliceOf("old", "10.244.1.2"));
+        model.putService(shared("young", "10.96.0.12", "2026-01-01T00:00:00Z"));
+        model.putSlice(sliceOf("young", "10.244.2.2"));
+        SyncEngine engine = engine("--service-external-ip-range=198.51.100.0/24");
+        SyncResult first = engine.fullResync(snapshot());
+        assertThat(first.problems()).extracting(p -> p.service().name() + " " + p.reason()).contains("young VirtualServerConflict");
+        assertThat(answers("http://198.51.100.7/", 4)).containsExactly("pod 10.244.1.2");
+
+        model.removeService(shared("old", "10.96.0.11", null));
+        SyncResult handover = engine.syncServices(List.of(new ServiceRef("default", "old")), snapshot());
+        assertThat(handover.failures()).isEmpty();
+        assertThat(answers("http://198.51.100.7/", 4)).containsExactly("pod 10.244.2.2");
+        assertThat(lab.node1.exec("ip", "addr", "show", "kube-dummy-if")).contains("198.51.100.7/32").doesNotContain("10.96.0.11");
+        assertThat(engine.fullResync(snapshot()).kernelWrites()).as("the hand-over left nothing to repair").isZero();
+    }
+
+    private static Service shared(String name, String clusterIp, String created) {
+        return new ServiceBuilder().withNewMetadata().withNamespace("default").withName(name).withCreationTimestamp(created)
+                .endMetadata().withNewSpec().withType("ClusterIP").withClusterIP(clusterIp).withClusterIPs(clusterIp)
+                .withExternalIPs("198.51.100.7").addNewPort().withName("http").withProtocol("TCP").withPort(80).endPort()
+                .endSpec().build();
+    }
+
+    private static EndpointSlice sliceOf(String service, String address) {
+        EndpointSlice s = slice(address);
+        s.getMetadata().setName(service + "-1");
+        s.getMetadata().setLabels(Map.of("kubernetes.io/service-name", service));
+        return s;
     }
 
     @Test
     void cleanupRemovesOnlyWhatKubeDsrOwns() {
         lab.node1.exec("ipvsadm", "-A", "-t", "10.50.0.1:80", "-s", "wlc");
         SyncEngine engine = engine();
-        engine.fullResync(model);
-        assertThat(engine.cleanup()).isEqualTo(3); // two virtual servers and kube-dummy-if
+        engine.fullResync(snapshot());
+        assertThat(Cleanup.run(config, kernel())).isEqualTo(3); // two virtual servers and kube-dummy-if
         assertThat(lab.node1.tryExecFails("nft", "list", "table", "inet", "kube-dsr")).as("the nft table is gone").isTrue();
         assertThat(lab.node1.exec("ipvsadm", "-S", "-n").trim()).isEqualTo("-A -t 10.50.0.1:80 -s wlc");
         assertThat(lab.node1.exec("ip", "-o", "link", "show")).doesNotContain("kube-dummy-if");

@@ -3,6 +3,7 @@ package io.kubedsr.netlink.genl;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import io.kubedsr.netlink.Attribute;
 import io.kubedsr.netlink.Attributes;
@@ -43,7 +44,7 @@ public final class GenericNetlink {
 
     /** As above, the description built only when asked for. */
     public static MessageBuilder request(int familyId, int command, int version, int flags,
-            java.util.function.Supplier<String> description) {
+            Supplier<String> description) {
         MessageBuilder b = new MessageBuilder(familyId, flags, description);
         b.rawU8(command).rawU8(version).rawU16(0); // cmd, version, reserved
         return b;

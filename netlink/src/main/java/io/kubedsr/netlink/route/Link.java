@@ -4,6 +4,7 @@ import static io.kubedsr.netlink.route.RtnlConstants.*;
 
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.HexFormat;
 
 import io.kubedsr.netlink.AddressFamily;
@@ -89,7 +90,7 @@ public record Link(int index, String name, int flags, int mtu, int masterIndex, 
     @Override
     public boolean equals(Object o) {
         return o instanceof Link l && l.index == index && l.name.equals(name) && l.flags == flags && l.mtu == mtu
-                && l.masterIndex == masterIndex && java.util.Arrays.equals(l.hardwareAddress, hardwareAddress)
+                && l.masterIndex == masterIndex && Arrays.equals(l.hardwareAddress, hardwareAddress)
                 && l.kind.equals(kind);
     }
 

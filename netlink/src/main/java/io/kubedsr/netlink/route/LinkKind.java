@@ -1,10 +1,9 @@
 package io.kubedsr.netlink.route;
 
-import io.kubedsr.netlink.IpPrefix;
-
 import java.net.InetAddress;
 
 import io.kubedsr.netlink.AddressFamily;
+import io.kubedsr.netlink.IpPrefix;
 
 /** What a link is (IFLA_INFO_KIND and its IFLA_INFO_DATA). */
 public sealed interface LinkKind {

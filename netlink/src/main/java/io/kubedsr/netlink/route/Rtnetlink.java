@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.BatchResult;
@@ -19,7 +20,7 @@ import io.kubedsr.netlink.NetlinkRequest;
  * Writes throw {@link NetlinkException} (EEXIST, ENOENT, ENODEV, ...); the batch methods pipeline many
  * writes and return the failures. Not thread-safe, like the connection beneath it.
  */
-public final class Rtnetlink implements AutoCloseable {
+public final class Rtnetlink implements Routing, AutoCloseable {
     private final NetlinkConnection connection;
 
     public Rtnetlink(NetlinkConnection connection) {
@@ -48,10 +49,12 @@ public final class Rtnetlink implements AutoCloseable {
         return out;
     }
 
+    @Override
     public Optional<Link> link(String name) {
         return getLink(RtnlRequests.getLink(name));
     }
 
+    @Override
     public Optional<Link> link(int index) {
         return getLink(RtnlRequests.getLink(index));
     }
@@ -71,6 +74,7 @@ public final class Rtnetlink implements AutoCloseable {
     }
 
     /** Creates a link and returns it as the kernel reports it; EEXIST if the name is taken. */
+    @Override
     public Link addLink(String name, LinkKind kind) {
         return addLink(name, kind, 0);
     }
@@ -80,6 +84,7 @@ public final class Rtnetlink implements AutoCloseable {
         return link(name).orElseThrow(() -> new IllegalStateException("link " + name + " vanished after creation"));
     }
 
+    @Override
     public void deleteLink(int index) {
         connection.execute(RtnlRequests.deleteLink(index));
     }
@@ -101,6 +106,7 @@ public final class Rtnetlink implements AutoCloseable {
         }
     }
 
+    @Override
     public void setUp(int index) {
         connection.execute(RtnlRequests.setLinkUp(index, true));
     }
@@ -131,7 +137,18 @@ public final class Rtnetlink implements AutoCloseable {
         connection.execute(RtnlRequests.deleteAddress(address));
     }
 
+    @Override
+    public BatchResult addAddresses(List<Address> addresses) {
+        return batch(addresses, RtnlRequests::addAddress);
+    }
+
+    @Override
+    public BatchResult deleteAddresses(List<Address> addresses) {
+        return batch(addresses, RtnlRequests::deleteAddress);
+    }
+
     /** Addresses of a family (UNSPEC for both). */
+    @Override
     public List<Address> addresses(AddressFamily family) {
         List<Address> out = new ArrayList<>();
         for (NetlinkMessage m : connection.dump(RtnlRequests.dumpAddresses(family))) {
@@ -168,23 +185,23 @@ public final class Rtnetlink implements AutoCloseable {
     }
 
     /** Adds many routes in pipelined batches; returns the failures instead of throwing. */
+    @Override
     public BatchResult addRoutes(Collection<Route> routes) {
-        List<NetlinkRequest> requests = new ArrayList<>(routes.size());
-        for (Route r : routes) {
-            requests.add(RtnlRequests.addRoute(r));
-        }
-        return connection.executeBatch(requests);
+        return batch(routes, RtnlRequests::addRoute);
     }
 
+    @Override
     public BatchResult deleteRoutes(Collection<Route> routes) {
-        List<NetlinkRequest> requests = new ArrayList<>(routes.size());
-        for (Route r : routes) {
-            requests.add(RtnlRequests.deleteRoute(r));
-        }
-        return connection.executeBatch(requests);
+        return batch(routes, RtnlRequests::deleteRoute);
+    }
+
+    @Override
+    public BatchResult replaceRoutes(Collection<Route> routes) {
+        return batch(routes, RtnlRequests::replaceRoute);
     }
 
     /** Routes of a family in one table (254 main, 255 local, or a custom table). */
+    @Override
     public List<Route> routes(AddressFamily family, int table) {
         List<Route> out = new ArrayList<>();
         List<NetlinkMessage> dump;
@@ -218,6 +235,29 @@ public final class Rtnetlink implements AutoCloseable {
         connection.execute(RtnlRequests.deleteRule(rule));
     }
 
+    @Override
+    public BatchResult addRules(Collection<Rule> rules) {
+        return batch(rules, RtnlRequests::addRule);
+    }
+
+    @Override
+    public BatchResult deleteRules(Collection<Rule> rules) {
+        return batch(rules, RtnlRequests::deleteRule);
+    }
+
+    /** Runs one request per item, pipelined (one datagram per batch), and returns the failures. */
+    private <T> BatchResult batch(Collection<T> items, Function<T, NetlinkRequest> encode) {
+        if (items.isEmpty()) {
+            return new BatchResult(0, List.of());
+        }
+        List<NetlinkRequest> requests = new ArrayList<>(items.size());
+        for (T item : items) {
+            requests.add(encode.apply(item));
+        }
+        return connection.executeBatch(requests);
+    }
+
+    @Override
     public List<Rule> rules(AddressFamily family) {
         List<Rule> out = new ArrayList<>();
         for (NetlinkMessage m : connection.dump(RtnlRequests.dumpRules(family))) {

@@ -3,6 +3,8 @@ package io.kubedsr.netlink.route;
 import static io.kubedsr.netlink.NetlinkFlags.*;
 import static io.kubedsr.netlink.route.RtnlConstants.*;
 
+import java.util.function.Supplier;
+
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.MessageBuilder;
 import io.kubedsr.netlink.NetlinkRequest;
@@ -131,7 +133,7 @@ public final class RtnlRequests {
 
     // ---- addresses ----
 
-    private static MessageBuilder ifaddr(int type, int flags, java.util.function.Supplier<String> what, Address a) {
+    private static MessageBuilder ifaddr(int type, int flags, Supplier<String> what, Address a) {
         MessageBuilder b = new MessageBuilder(type, flags, what);
         b.rawU8(a.family().number()).rawU8(a.prefix().length()); // ifa_family, ifa_prefixlen
         b.rawU8(a.noDad() ? Address.IFA_F_NODAD : 0).rawU8(a.scope().number()); // ifa_flags, ifa_scope
@@ -161,7 +163,7 @@ public final class RtnlRequests {
 
     // ---- routes ----
 
-    private static MessageBuilder rtmsg(int type, int flags, java.util.function.Supplier<String> what, Route r, RouteScope scope,
+    private static MessageBuilder rtmsg(int type, int flags, Supplier<String> what, Route r, RouteScope scope,
             int protocol) {
         MessageBuilder b = new MessageBuilder(type, flags, what);
         b.rawU8(r.family().number()).rawU8(r.destination().length()).rawU8(0).rawU8(0); // family, dst_len, src_len, tos

@@ -42,6 +42,15 @@ class RouteHostKernelTest {
         ns.close();
     }
 
+    private static void sleepMillis(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static String key(Route r) {
         return r.destination() + " " + r.type() + " dev " + r.outputLink() + " table " + r.table() + " src "
                 + r.source() + " via " + r.gateway();
@@ -96,6 +105,11 @@ class RouteHostKernelTest {
         rtnl.setUp(lo);
         rtnl.addAddress(new Address(lo, IpPrefix.parse("fd51::1/128"), RouteScope.UNIVERSE, true));
         rtnl.addAddress(new Address(lo, IpPrefix.parse("fd00:96::20/128"), RouteScope.UNIVERSE, true));
+        // addrconf adds the address's own local route from a work queue, a moment after the address.
+        for (int i = 0; i < 200 && rtnl.routes(AddressFamily.INET6, Route.TABLE_LOCAL).stream()
+                .noneMatch(r -> r.destination().equals(IpPrefix.parse("fd00:96::20/128"))); i++) {
+            sleepMillis(10);
+        }
         Route mine = Route.to(IpPrefix.parse("fd00:96::20/128")).withTable(Route.TABLE_LOCAL).withType(RouteType.LOCAL)
                 .withScope(RouteScope.HOST).withProtocol(2).withOutputLink(lo).withSource(IpPrefix.parseAddress("fd51::1"));
         rtnl.replaceRoute(mine);

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.tunnel.Encapsulation;
@@ -24,7 +25,7 @@ public final class AgentFlags {
     /** Every flag, in help order. */
     public static final List<Flag<?>> FLAGS;
 
-    private static <T> void flag(String name, String defaultText, String help, java.util.function.Function<String, T> parser) {
+    private static <T> void flag(String name, String defaultText, String help, Function<String, T> parser) {
         BY_NAME.put(name, new Flag<>(name, defaultText, help, parser, false));
     }
 

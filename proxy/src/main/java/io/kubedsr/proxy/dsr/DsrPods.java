@@ -14,27 +14,20 @@ import org.slf4j.LoggerFactory;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.netns.NetworkNamespace;
+import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.tunnel.DsrReceivers;
-import io.kubedsr.tunnel.Encapsulation;
 
 /**
  * The DSR receivers of this node's pods: for each local endpoint pod of a DSR service, the pod's namespace is
  * found by its IP and its receiver made to hold exactly the VIPs it serves (tunnel module). Only what changed
  * since the last call is touched, unless a full pass is asked for. Runs on the kernel thread.
  */
-public final class DsrPods {
+public final class DsrPods implements PodReceivers {
     private static final Logger LOG = LoggerFactory.getLogger(DsrPods.class);
-
-    /** What one pod's receiver should hold: VIPs of the pod IP's family, GUE when any of its services uses it. */
-    public record Wanted(Set<InetAddress> vips, Encapsulation encapsulation) {
-        public Wanted {
-            vips = Set.copyOf(vips);
-        }
-    }
 
     private final PodNamespaces finder;
     private final DsrReceivers receivers = new DsrReceivers();
-    private final Map<InetAddress, Wanted> applied = new HashMap<>();
+    private final Map<InetAddress, ReceiverSpec> applied = new HashMap<>();
     private final Map<InetAddress, Path> where = new HashMap<>();
 
     private final NetworkNamespace node;
@@ -66,20 +59,18 @@ public final class DsrPods {
         }
     }
 
+    @Override
     public long writes() {
         return receivers.writes().total() + extraWrites;
     }
 
-    /**
-     * Ensures the receivers of {@code wanted} (all of them when {@code full}, else those that changed); returns
-     * the pods that could not get one, with the reason. Their traffic must not be sent to them.
-     */
-    public Map<InetAddress, String> ensure(Map<InetAddress, Wanted> wanted, boolean full) {
+    @Override
+    public Map<InetAddress, String> ensure(Map<InetAddress, ReceiverSpec> wanted, boolean full) {
         Map<InetAddress, String> failed = new LinkedHashMap<>();
         if (!wanted.isEmpty()) {
             loosenRpFilter();
         }
-        for (Map.Entry<InetAddress, Wanted> e : wanted.entrySet()) {
+        for (Map.Entry<InetAddress, ReceiverSpec> e : wanted.entrySet()) {
             InetAddress pod = e.getKey();
             if (!full && e.getValue().equals(applied.get(pod)) && where.containsKey(pod)) {
                 continue;
@@ -106,7 +97,8 @@ public final class DsrPods {
     }
 
     /** Removes the receivers of pods that are no longer wanted (when their namespace still holds the pod IP). */
-    public int removeUnwanted(Map<InetAddress, Wanted> wanted) {
+    @Override
+    public int removeUnwanted(Map<InetAddress, ReceiverSpec> wanted) {
         int removed = 0;
         for (InetAddress pod : Set.copyOf(where.keySet())) {
             if (wanted.containsKey(pod)) {
@@ -127,7 +119,7 @@ public final class DsrPods {
         return removed;
     }
 
-    /** Removes every receiver in every pod namespace of this node (--cleanup-config); returns how many. */
+    @Override
     public int removeEverywhere() {
         int removed = 0;
         for (Path path : finder.allNamespaces()) {
@@ -145,8 +137,20 @@ public final class DsrPods {
         return removed;
     }
 
+    @Override
+    public Optional<ReceiverSpec> read(InetAddress pod) {
+        Optional<Path> ns = finder.find(pod);
+        if (ns.isEmpty()) {
+            return Optional.empty();
+        }
+        AddressFamily family = AddressFamily.of(pod);
+        try (NetworkNamespace namespace = NetworkNamespace.open(ns.get())) {
+            return receivers.encapsulation(namespace, family).map(e -> new ReceiverSpec(receivers.vips(namespace, family), e));
+        }
+    }
+
     private static boolean hasLink(NetworkNamespace ns, AddressFamily f) {
-        try (io.kubedsr.netlink.route.Rtnetlink rtnl = ns.openRtnetlink()) {
+        try (Rtnetlink rtnl = ns.openRtnetlink()) {
             return rtnl.link(DsrReceivers.linkName(f)).isPresent();
         }
     }

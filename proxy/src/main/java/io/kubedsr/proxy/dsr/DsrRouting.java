@@ -10,31 +10,30 @@ import java.util.Set;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.BatchResult;
 import io.kubedsr.netlink.IpPrefix;
-import io.kubedsr.netlink.NetlinkRequest;
 import io.kubedsr.netlink.route.Route;
 import io.kubedsr.netlink.route.RouteScope;
 import io.kubedsr.netlink.route.RouteType;
-import io.kubedsr.netlink.route.RtnlRequests;
-import io.kubedsr.netlink.route.Rtnetlink;
+import io.kubedsr.netlink.route.Routing;
 import io.kubedsr.netlink.route.Rule;
+import io.kubedsr.proxy.kernel.Ownership;
 
 /**
  * Policy routing of the DSR director: a packet marked for a DSR service is delivered locally, where IPVS's
  * fwmark service takes it, although its destination (the VIP) is no address of this node. That takes table
  * {@value #TABLE} holding {@code local default dev lo} and, per mark, {@code ip rule prio 32764 fwmark M lookup 78}
- * (kube-router's numbers), for IPv4 and IPv6. Rules of that priority and table with a mark in the DSR range are
- * kube-dsr's; others are left alone.
+ * (kube-router's numbers), for IPv4 and IPv6. Which rules are kube-dsr's is {@link Ownership#isDsrRule}'s
+ * answer; others are left alone.
  */
 public final class DsrRouting {
     public static final int TABLE = 78;
     public static final int RULE_PRIORITY = 32764;
 
-    private final Rtnetlink rtnl;
+    private final Routing routing;
     /** Per family, the rule marks present after {@link #addMissing}, until the pass's {@link #removeUnwanted}. */
     private final Map<AddressFamily, Set<Integer>> seenRules = new HashMap<>();
 
-    public DsrRouting(Rtnetlink rtnl) {
-        this.rtnl = rtnl;
+    public DsrRouting(Routing routing) {
+        this.routing = routing;
     }
 
     /**
@@ -50,18 +49,18 @@ public final class DsrRouting {
                 continue;
             }
             if (localDefault(family) == null) {
-                rtnl.addRoute(Route.to(new IpPrefix(family.anyAddress(), 0)).withTable(TABLE).withType(RouteType.LOCAL)
-                        .withScope(RouteScope.HOST).withOutputLink(loopback()));
-                writes++;
+                Route local = Route.to(new IpPrefix(family.anyAddress(), 0)).withTable(TABLE).withType(RouteType.LOCAL)
+                        .withScope(RouteScope.HOST).withOutputLink(loopback());
+                writes += run(routing.addRoutes(List.of(local)), 1, true);
             }
             Set<Integer> present = ruleMarks(family);
-            List<NetlinkRequest> adds = new ArrayList<>();
+            List<Rule> adds = new ArrayList<>();
             for (int mark : wanted) {
                 if (!present.contains(mark)) {
-                    adds.add(RtnlRequests.addRule(Rule.fwmark(family, RULE_PRIORITY, mark, TABLE)));
+                    adds.add(Rule.fwmark(family, RULE_PRIORITY, mark, TABLE));
                 }
             }
-            writes += run(adds, true);
+            writes += run(routing.addRules(adds), adds.size(), true);
             present.addAll(wanted);
             seenRules.put(family, present);
         }
@@ -75,17 +74,16 @@ public final class DsrRouting {
             Set<Integer> wanted = marks.getOrDefault(family, Set.of());
             // The rules addMissing just read and wrote, if it ran for this family in this pass: no second dump.
             Set<Integer> present = seenRules.containsKey(family) ? seenRules.get(family) : ruleMarks(family);
-            List<NetlinkRequest> deletes = new ArrayList<>();
+            List<Rule> deletes = new ArrayList<>();
             for (int mark : present) {
                 if (!wanted.contains(mark)) {
-                    deletes.add(RtnlRequests.deleteRule(Rule.fwmark(family, RULE_PRIORITY, mark, TABLE)));
+                    deletes.add(Rule.fwmark(family, RULE_PRIORITY, mark, TABLE));
                 }
             }
-            writes += run(deletes, false);
+            writes += run(routing.deleteRules(deletes), deletes.size(), false);
             Route local = wanted.isEmpty() ? localDefault(family) : null;
             if (local != null) {
-                rtnl.deleteRoute(local);
-                writes++;
+                writes += run(routing.deleteRoutes(List.of(local)), 1, false);
             }
         }
         seenRules.clear();
@@ -93,26 +91,23 @@ public final class DsrRouting {
     }
 
     /**
-     * Runs rule writes pipelined; an add that finds its rule (EEXIST) or a delete that finds none is done, any
-     * other failure is thrown (the sync fails and is retried). Returns the writes issued.
+     * An add that finds its object (EEXIST) or a delete that finds none is done; any other failure is thrown (the
+     * sync fails and is retried). Returns the writes issued.
      */
-    private int run(List<NetlinkRequest> requests, boolean adds) {
-        if (requests.isEmpty()) {
-            return 0;
-        }
-        for (BatchResult.Failure f : rtnl.connection().executeBatch(requests).failures()) {
+    private static int run(BatchResult result, int issued, boolean adds) {
+        for (BatchResult.Failure f : result.failures()) {
             if (!(adds ? f.error().alreadyExists() : f.error().isNotFound())) {
                 throw f.error();
             }
         }
-        return requests.size();
+        return issued;
     }
 
     /** The marks of kube-dsr's DSR rules of the family. */
     public Set<Integer> ruleMarks(AddressFamily family) {
         Set<Integer> out = new HashSet<>();
-        for (Rule r : rtnl.rules(family)) {
-            if (r.priority() == RULE_PRIORITY && r.table() == TABLE && r.fwmask() == 0xFFFFFFFFL && DsrMarks.inRange(r.fwmark())) {
+        for (Rule r : routing.rules(family)) {
+            if (Ownership.isDsrRule(r)) {
                 out.add((int) r.fwmark());
             }
         }
@@ -120,7 +115,7 @@ public final class DsrRouting {
     }
 
     private Route localDefault(AddressFamily family) {
-        for (Route r : rtnl.routes(family, TABLE)) {
+        for (Route r : routing.routes(family, TABLE)) {
             if (r.type() == RouteType.LOCAL && r.destination().length() == 0) {
                 return r;
             }
@@ -129,6 +124,6 @@ public final class DsrRouting {
     }
 
     private int loopback() {
-        return rtnl.link("lo").orElseThrow(() -> new IllegalStateException("no loopback link")).index();
+        return routing.link("lo").orElseThrow(() -> new IllegalStateException("no loopback link")).index();
     }
 }

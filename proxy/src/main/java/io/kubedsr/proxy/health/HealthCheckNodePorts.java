@@ -1,8 +1,10 @@
 package io.kubedsr.proxy.health;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -41,7 +43,7 @@ public final class HealthCheckNodePorts implements AutoCloseable {
     private final BooleanSupplier proxyHealthy;
     private final Consumer<Problem> problems;
     private final Map<ServiceRef, Entry> servers = new HashMap<>();
-    private final java.util.List<Future<?>> pending = new java.util.ArrayList<>();
+    private final List<Future<?>> pending = new ArrayList<>();
 
     private static final class Entry {
         final int port;
@@ -134,7 +136,7 @@ public final class HealthCheckNodePorts implements AutoCloseable {
 
     /** Completes when every open and close started so far has finished (either way): for tests. */
     public synchronized Future<Void> settled() {
-        java.util.List<Future<?>> all = new java.util.ArrayList<>(pending);
+        List<Future<?>> all = new ArrayList<>(pending);
         pending.clear();
         servers.values().forEach(e -> all.add(e.server));
         return Future.join(all).transform(r -> Future.succeededFuture());

@@ -2,41 +2,86 @@ package io.kubedsr.proxy.kernel;
 
 import java.net.InetAddress;
 import java.util.List;
-import java.util.Set;
 
 import io.kubedsr.ipvs.VirtualServerKey;
+import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.netlink.route.Rule;
+import io.kubedsr.proxy.dsr.DsrMarks;
+import io.kubedsr.proxy.dsr.DsrRouting;
 
 /**
- * Which IPVS virtual servers are kube-dsr's, decided from kernel state alone so a restarted agent finds the
- * same answer: an address held on kube-dummy-if, or a NodePort (a port in the node-port range on one of this
- * node's NodePort addresses). Never anything inside {@code --excluded-cidrs}. Everything else (keepalived,
- * another proxy) is left alone by every sync.
+ * What in the kernel is kube-dsr's: one rule, decided from kernel state so a restarted agent, {@code
+ * --cleanup-config} and {@code kube-dsr status} all answer alike; each gives it the {@link Evidence} it has.
+ * <ul>
+ * <li>Nothing inside {@code --excluded-cidrs} is ours.</li>
+ * <li>A virtual server on an address is ours when the address is on kube-dummy-if, or when it is a NodePort: a
+ * port in {@value #NODE_PORT_MIN}-{@value #NODE_PORT_MAX} on one of the node's NodePort addresses.</li>
+ * <li>A fwmark virtual server is ours when its mark is a DSR mark ({@link DsrMarks#inRange}) that kube-dsr's
+ * nftables DSR map or one of its DSR policy rules names. Marks are written before the IPVS service and removed
+ * after it, so a crash in between still leaves the trace it is found by; kube-router's fwmark services (marks
+ * outside the range, or named by no rule of ours) are not ours.</li>
+ * <li>A DSR policy rule is ours when it has kube-dsr's priority and table, the full mask and a DSR mark.</li>
+ * <li>For the running agent only: a virtual server it wants (outside the excluded ranges) is adopted too.</li>
+ * </ul>
+ * Everything else (keepalived, another proxy) is left alone.
  */
 public final class Ownership {
     public static final int NODE_PORT_MIN = 30000;
     public static final int NODE_PORT_MAX = 32767;
+    private static final long FULL_MASK = 0xFFFFFFFFL;
 
-    private final List<IpPrefix> excluded;
-    private final Set<InetAddress> nodePortAddresses;
+    /** What the kernel (or the agent) shows about an object's owner. */
+    public interface Evidence {
+        /** The address is held on kube-dummy-if. */
+        boolean onDummyLink(InetAddress address);
 
-    public Ownership(List<IpPrefix> excluded, Set<InetAddress> nodePortAddresses) {
-        this.excluded = List.copyOf(excluded);
-        this.nodePortAddresses = Set.copyOf(nodePortAddresses);
+        /** The address is one NodePorts are served on. */
+        boolean nodePortAddress(InetAddress address);
+
+        /** kube-dsr's DSR map or one of its DSR policy rules names the mark. */
+        boolean dsrMarkNamed(AddressFamily family, int mark);
+
+        /** The running agent wants this virtual server now (false for tools that only read). */
+        default boolean wanted(VirtualServerKey key) {
+            return false;
+        }
     }
 
-    public boolean owns(VirtualServerKey key, Set<InetAddress> dummyVips) {
-        if (!(key instanceof VirtualServerKey.ByAddress a)) {
-            return false; // fwmark services arrive with DSR and their own mark range
+    private final List<IpPrefix> excluded;
+
+    public Ownership(List<IpPrefix> excluded) {
+        this.excluded = List.copyOf(excluded);
+    }
+
+    public boolean owns(VirtualServerKey key, Evidence evidence) {
+        if (key instanceof VirtualServerKey.ByFwmark f) {
+            return DsrMarks.inRange(f.fwmark()) && (evidence.dsrMarkNamed(f.family(), f.fwmark()) || evidence.wanted(key));
         }
+        VirtualServerKey.ByAddress a = (VirtualServerKey.ByAddress) key;
         if (excluded(a.address())) {
             return false;
         }
-        return dummyVips.contains(a.address())
-                || nodePortAddresses.contains(a.address()) && a.port() >= NODE_PORT_MIN && a.port() <= NODE_PORT_MAX;
+        return evidence.onDummyLink(a.address()) || evidence.nodePortAddress(a.address()) && isNodePort(a.port())
+                || evidence.wanted(key);
     }
 
     public boolean excluded(InetAddress address) {
-        return excluded.stream().anyMatch(p -> p.contains(address));
+        for (IpPrefix p : excluded) {
+            if (p.contains(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public static boolean isNodePort(int port) {
+        return port >= NODE_PORT_MIN && port <= NODE_PORT_MAX;
+    }
+
+    /** {@code ip rule prio 32764 fwmark M/0xffffffff lookup 78} with M a DSR mark. */
+    public static boolean isDsrRule(Rule r) {
+        return r.priority() == DsrRouting.RULE_PRIORITY && r.table() == DsrRouting.TABLE && r.fwmask() == FULL_MASK
+                && DsrMarks.inRange(r.fwmark());
     }
 }

@@ -11,9 +11,11 @@ import org.slf4j.LoggerFactory;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.NetlinkException;
+import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.conntrack.Conntrack;
 import io.kubedsr.netlink.conntrack.ConntrackEntry;
 import io.kubedsr.netlink.conntrack.CtConstants;
+import io.kubedsr.netlink.netns.NetworkNamespace;
 import io.kubedsr.proxy.plan.DrainKey;
 
 /**
@@ -23,7 +25,7 @@ import io.kubedsr.proxy.plan.DrainKey;
  * (RIP:port); an entry is deleted when both match. kube-router flushes every entry of the VIP instead, which
  * also cuts the flows to the real servers that stay. Runs on the kernel thread, after the IPVS write.
  */
-public final class UdpConntrackFlusher implements AutoCloseable {
+public final class UdpConntrackFlusher implements UdpConntrack, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UdpConntrackFlusher.class);
     private final Conntrack conntrack;
 
@@ -35,10 +37,10 @@ public final class UdpConntrackFlusher implements AutoCloseable {
      * Opens ctnetlink in the namespace (null: the calling thread's); without it (no nf_conntrack_netlink) UDP real
      * servers are still removed, their flows just keep going to them until the entries expire: logged, null returned.
      */
-    public static UdpConntrackFlusher open(io.kubedsr.netlink.netns.NetworkNamespace namespace) {
+    public static UdpConntrackFlusher open(NetworkNamespace namespace) {
         try {
             return new UdpConntrackFlusher(namespace != null
-                    ? new Conntrack(namespace.openConnection(io.kubedsr.netlink.NetlinkProtocol.NETFILTER))
+                    ? new Conntrack(namespace.openConnection(NetlinkProtocol.NETFILTER))
                     : Conntrack.open());
         } catch (NetlinkException e) {
             LOG.warn("conntrack netlink unavailable ({}): entries of removed UDP real servers will not be flushed", e.getMessage());
@@ -52,6 +54,7 @@ public final class UdpConntrackFlusher implements AutoCloseable {
     }
 
     /** Deletes the entries of the removed real servers, one dump per address family; returns how many went. */
+    @Override
     public int flush(Collection<DrainKey> removed) {
         int deleted = 0;
         for (AddressFamily family : List.of(AddressFamily.INET, AddressFamily.INET6)) {

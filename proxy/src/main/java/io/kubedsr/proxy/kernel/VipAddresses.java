@@ -18,13 +18,11 @@ import org.slf4j.LoggerFactory;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.BatchResult;
 import io.kubedsr.netlink.IpPrefix;
-import io.kubedsr.netlink.NetlinkRequest;
 import io.kubedsr.netlink.route.Address;
 import io.kubedsr.netlink.route.Route;
 import io.kubedsr.netlink.route.RouteScope;
 import io.kubedsr.netlink.route.RouteType;
-import io.kubedsr.netlink.route.RtnlRequests;
-import io.kubedsr.netlink.route.Rtnetlink;
+import io.kubedsr.netlink.route.Routing;
 
 /**
  * The VIPs on kube-dummy-if, as kube-router keeps them: each a /32 (/128) address, and for IPv4 its route in the
@@ -38,7 +36,7 @@ final class VipAddresses {
     /** RTPROT_KERNEL, as the route the kernel made for the address (and as kube-router writes it). */
     private static final int PROTOCOL_KERNEL = 2;
 
-    private final Rtnetlink rtnl;
+    private final Routing routing;
     /** This node's addresses (its Node object's), in order of preference. */
     private final Supplier<List<InetAddress>> nodeAddresses;
     /** Per family, the first node address configured on this host: the source the local routes get. */
@@ -48,8 +46,8 @@ final class VipAddresses {
     private final Map<InetAddress, InetAddress> routeSource = new HashMap<>();
     private int linkIndex;
 
-    VipAddresses(Rtnetlink rtnl, Supplier<List<InetAddress>> nodeAddresses) {
-        this.rtnl = rtnl;
+    VipAddresses(Routing routing, Supplier<List<InetAddress>> nodeAddresses) {
+        this.routing = routing;
         this.nodeAddresses = nodeAddresses;
     }
 
@@ -71,7 +69,7 @@ final class VipAddresses {
         held.clear();
         routeSource.clear();
         Set<InetAddress> elsewhere = new HashSet<>();
-        for (Address a : rtnl.addresses(AddressFamily.UNSPEC)) {
+        for (Address a : routing.addresses(AddressFamily.UNSPEC)) {
             if (a.linkIndex() != linkIndex) {
                 elsewhere.add(a.address());
             } else if (a.prefix().length() == a.family().maxPrefixLength() && !a.address().isLinkLocalAddress()) {
@@ -91,7 +89,7 @@ final class VipAddresses {
             return;
         }
         for (AddressFamily f : List.of(AddressFamily.INET, AddressFamily.INET6)) {
-            for (Route r : rtnl.routes(f, Route.TABLE_LOCAL)) {
+            for (Route r : routing.routes(f, Route.TABLE_LOCAL)) {
                 if (r.outputLink() == linkIndex && r.type() == RouteType.LOCAL
                         && r.destination().length() == f.maxPrefixLength() && r.source() != null) {
                     routeSource.put(r.destination().address(), r.source());
@@ -121,13 +119,15 @@ final class VipAddresses {
         }
         int writes = 0;
         // Addresses first, on their own: a local route must not be written for an address the kernel refused.
-        List<NetlinkRequest> addressRequests = new ArrayList<>(adds.size() + deletes.size());
-        adds.forEach(vip -> addressRequests.add(RtnlRequests.addAddress(address(vip))));
-        deletes.forEach(vip -> addressRequests.add(RtnlRequests.deleteAddress(address(vip))));
-        Set<Integer> failed = failures(addressRequests, adds.size());
-        writes += addressRequests.size() - failed.size();
+        List<Address> added = new ArrayList<>(adds.size());
+        adds.forEach(vip -> added.add(address(vip)));
+        Set<Integer> addFailed = failures(routing.addAddresses(added), true);
+        List<Address> deleted = new ArrayList<>(deletes.size());
+        deletes.forEach(vip -> deleted.add(address(vip)));
+        Set<Integer> deleteFailed = failures(routing.deleteAddresses(deleted), false);
+        writes += adds.size() - addFailed.size() + deletes.size() - deleteFailed.size();
         for (int i = 0; i < adds.size(); i++) {
-            if (!failed.contains(i)) {
+            if (!addFailed.contains(i)) {
                 held.add(adds.get(i));
                 routeSource.remove(adds.get(i)); // the kernel's new route has the VIP as source
                 if (needsRoute(adds.get(i))) {
@@ -135,29 +135,28 @@ final class VipAddresses {
                 }
             }
         }
-        List<InetAddress> unrouted = new ArrayList<>();
+        List<Route> unrouted = new ArrayList<>();
         for (int i = 0; i < deletes.size(); i++) {
-            if (!failed.contains(adds.size() + i)) {
+            if (!deleteFailed.contains(i)) {
                 held.remove(deletes.get(i));
-                // The kernel removes only the local route whose source is the address: ours stays until deleted.
+                // The kernel removes only the local route whose source is the address: ours stays until deleted
+                // (unless that was the link's last address: then every route through the link goes, and the
+                // delete below finds none, which counts as done).
                 InetAddress source = routeSource.remove(deletes.get(i));
                 if (source != null && !source.equals(deletes.get(i))) {
-                    unrouted.add(deletes.get(i));
+                    unrouted.add(localRoute(deletes.get(i)));
                 }
             }
         }
-        List<NetlinkRequest> routeRequests = new ArrayList<>(reroutes.size() + unrouted.size());
         List<Route> replaced = new ArrayList<>(reroutes.size());
         for (InetAddress vip : reroutes) {
-            Route r = localRoute(vip).withSource(sources.get(AddressFamily.of(vip)));
-            replaced.add(r);
-            routeRequests.add(RtnlRequests.replaceRoute(r));
+            replaced.add(localRoute(vip).withSource(sources.get(AddressFamily.of(vip))));
         }
-        unrouted.forEach(vip -> routeRequests.add(RtnlRequests.deleteRoute(localRoute(vip))));
-        Set<Integer> routeFailed = failures(routeRequests, 0);
-        writes += routeRequests.size() - routeFailed.size();
+        Set<Integer> replaceFailed = failures(routing.replaceRoutes(replaced), false);
+        Set<Integer> unrouteFailed = failures(routing.deleteRoutes(unrouted), false);
+        writes += replaced.size() - replaceFailed.size() + unrouted.size() - unrouteFailed.size();
         for (int i = 0; i < replaced.size(); i++) {
-            if (!routeFailed.contains(i)) {
+            if (!replaceFailed.contains(i)) {
                 routeSource.put(reroutes.get(i), replaced.get(i).source());
             }
         }
@@ -171,16 +170,13 @@ final class VipAddresses {
     }
 
     /**
-     * Runs the requests in pipelined batches; returns the indexes that failed. Requests before {@code addCount}
-     * are additions, for which EEXIST is success; for the rest, "not found" is.
+     * The indexes of a batch that failed. For additions EEXIST is success (the kernel holds it already); for the
+     * rest "not found" is (it is gone already).
      */
-    private Set<Integer> failures(List<NetlinkRequest> requests, int addCount) {
+    private static Set<Integer> failures(BatchResult result, boolean additions) {
         Set<Integer> failed = new HashSet<>();
-        if (requests.isEmpty()) {
-            return failed;
-        }
-        for (BatchResult.Failure f : rtnl.connection().executeBatch(requests).failures()) {
-            boolean done = f.index() < addCount ? f.error().alreadyExists() : f.error().isNotFound();
+        for (BatchResult.Failure f : result.failures()) {
+            boolean done = additions ? f.error().alreadyExists() : f.error().isNotFound();
             if (!done) {
                 failed.add(f.index());
                 LOG.warn("{} failed errno={}", f.request().description(), f.error().errno());

@@ -1,6 +1,7 @@
 package io.kubedsr.proxy.metrics;
 
 import java.math.BigDecimal;
+import java.util.Arrays;
 
 /**
  * Writes the Prometheus text exposition format, version 0.0.4: per family one {@code # HELP} and one
@@ -57,7 +58,7 @@ public final class PrometheusText {
     }
 
     private static String[] with(String[] labels, String name, String value) {
-        String[] out = java.util.Arrays.copyOf(labels, labels.length + 2);
+        String[] out = Arrays.copyOf(labels, labels.length + 2);
         out[labels.length] = name;
         out[labels.length + 1] = value;
         return out;

@@ -3,6 +3,7 @@ package io.kubedsr.proxy.metrics;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.ToLongFunction;
 
 import io.kubedsr.ipvs.IpvsStats;
@@ -45,7 +46,7 @@ public final class ServiceMetrics {
             for (ServiceStat s : sorted) {
                 out.sample(g.name(), g.value().applyAsLong(s.stats()), "namespace", s.owner().service().namespace(),
                         "service_name", s.owner().service().name(), "service_vip", IpPrefix.format(s.virtualServer().address()),
-                        "protocol", s.virtualServer().protocol().name().toLowerCase(java.util.Locale.ROOT),
+                        "protocol", s.virtualServer().protocol().name().toLowerCase(Locale.ROOT),
                         "port", Integer.toString(s.virtualServer().port()));
             }
         }

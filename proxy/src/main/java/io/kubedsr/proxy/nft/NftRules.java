@@ -1,12 +1,21 @@
 package io.kubedsr.proxy.nft;
 
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
+import io.kubedsr.ipvs.Protocol;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
@@ -129,16 +138,16 @@ public final class NftRules {
     /** The digest comment of a rendered script, e.g. {@code kube-dsr:1f2e...}. */
     public static String digest(String body) {
         try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return "kube-dsr:" + java.util.HexFormat.of().formatHex(d, 0, 12);
-        } catch (java.security.NoSuchAlgorithmException e) {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(body.getBytes(StandardCharsets.UTF_8));
+            return "kube-dsr:" + HexFormat.of().formatHex(d, 0, 12);
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
     /** The digest comment a rendered script carries, or null. */
     public static String digestOf(String text) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("comment \"(kube-dsr:[0-9a-f]+)\"").matcher(text);
+        Matcher m = Pattern.compile("comment \"(kube-dsr:[0-9a-f]+)\"").matcher(text);
         return m.find() ? m.group(1) : null;
     }
 
@@ -203,7 +212,7 @@ public final class NftRules {
     private static List<String> dsrServices(Collection<DsrEntry> dsr, AddressFamily f, boolean gue) {
         TreeSet<String> out = new TreeSet<>();
         for (DsrEntry e : dsr) {
-            if (e.service().family() == f && e.service().protocol() == io.kubedsr.ipvs.Protocol.TCP
+            if (e.service().family() == f && e.service().protocol() == Protocol.TCP
                     && (e.encapsulation() instanceof Encapsulation.Gue) == gue) {
                 out.add(element(e.service()));
             }
@@ -212,14 +221,14 @@ public final class NftRules {
     }
 
     /** The DSR marks a table listing ({@code nft list table inet kube-dsr}) holds, by service. */
-    public static java.util.Map<VirtualServerKey.ByAddress, Integer> dsrMarksOf(String listing) {
-        java.util.Map<VirtualServerKey.ByAddress, Integer> out = new java.util.HashMap<>();
-        java.util.regex.Matcher m = java.util.regex.Pattern
+    public static Map<VirtualServerKey.ByAddress, Integer> dsrMarksOf(String listing) {
+        Map<VirtualServerKey.ByAddress, Integer> out = new HashMap<>();
+        Matcher m = Pattern
                 .compile("([0-9a-fA-F.:]+) \\. (tcp|udp|sctp) \\. (\\d+) : 0x([0-9a-f]{1,8})").matcher(listing);
         while (m.find()) {
             try {
                 InetAddress a = IpPrefix.parseAddress(m.group(1));
-                io.kubedsr.ipvs.Protocol p = io.kubedsr.ipvs.Protocol.valueOf(m.group(2).toUpperCase(Locale.ROOT));
+                Protocol p = Protocol.valueOf(m.group(2).toUpperCase(Locale.ROOT));
                 out.put((VirtualServerKey.ByAddress) VirtualServerKey.of(a, p, Integer.parseInt(m.group(3))),
                         (int) Long.parseLong(m.group(4), 16));
             } catch (IllegalArgumentException e) {

@@ -3,16 +3,19 @@ package io.kubedsr.proxy.nft;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.netns.NetworkNamespace;
 
 /**
  * Applies a rendered table with {@code nft -f -} (one atomic transaction) in the kernel namespace, and only
  * when the text differs from what it applied last. Runs on the kernel thread.
  */
-public final class NftTable {
+public final class NftTable implements Nftables {
     private final NetworkNamespace namespace;
     private String applied;
     /** A listing found no kube-dsr table and nothing was applied since: the restart check can be skipped. */
@@ -23,7 +26,7 @@ public final class NftTable {
         this.namespace = namespace;
     }
 
-    /** Returns whether nft was run. Throws with nft's own message when it refuses the script. */
+    @Override
     public boolean apply(String script) {
         if (script.equals(applied)) {
             return false;
@@ -60,7 +63,7 @@ public final class NftTable {
 
     /** Runs nft in the namespace; returns its output, or null on failure when {@code tolerateFailure}. */
     private String run(List<String> nft, String input, boolean tolerateFailure) {
-        List<String> command = new java.util.ArrayList<>();
+        List<String> command = new ArrayList<>();
         if (namespace != null) {
             command.addAll(List.of("nsenter", "--net=" + namespace.path()));
         }
@@ -92,7 +95,13 @@ public final class NftTable {
         }
     }
 
-    /** Deletes the table (cleanup); absent is fine. */
+    @Override
+    public Map<VirtualServerKey.ByAddress, Integer> dsrMarks() {
+        String listing = dsrMapListing();
+        return listing == null ? Map.of() : NftRules.dsrMarksOf(listing);
+    }
+
+    @Override
     public void delete() {
         apply("add table inet " + NftRules.TABLE + "\ndelete table inet " + NftRules.TABLE + "\n");
         applied = null;

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.util.Set;
 
 import io.kubedsr.ipvs.VirtualServerKey;
+import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.tunnel.Encapsulation;
 
 /**
@@ -20,7 +21,7 @@ public record DsrSpec(VirtualServerKey.ByAddress service, Encapsulation encapsul
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("dsr ").append(encapsulation);
-        localPods.stream().map(io.kubedsr.netlink.IpPrefix::format).sorted().forEach(p -> sb.append(" pod ").append(p));
+        localPods.stream().map(IpPrefix::format).sorted().forEach(p -> sb.append(" pod ").append(p));
         return sb.toString();
     }
 }

@@ -3,6 +3,7 @@ package io.kubedsr.proxy.plan;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -126,7 +127,7 @@ public final class IpvsPlanner {
             texts[i] = servers[i].toString();
             order[i] = i;
         }
-        java.util.Arrays.sort(order, (a, b) -> texts[a].compareTo(texts[b]));
+        Arrays.sort(order, (a, b) -> texts[a].compareTo(texts[b]));
         List<RealServer> list = new ArrayList<>(servers.length);
         for (Integer i : order) {
             list.add(servers[i]);

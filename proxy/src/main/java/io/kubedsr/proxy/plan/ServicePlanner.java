@@ -1,6 +1,9 @@
 package io.kubedsr.proxy.plan;
 
 import java.net.InetAddress;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
@@ -8,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.Service;
@@ -46,7 +50,7 @@ public final class ServicePlanner {
 
     private final AgentConfig config;
     private final NodeInfo node;
-    private final java.util.function.Predicate<InetAddress> nodeAddress;
+    private final Predicate<InetAddress> nodeAddress;
 
     public ServicePlanner(AgentConfig config, NodeInfo node) {
         this(config, node, a -> false);
@@ -56,7 +60,7 @@ public final class ServicePlanner {
      * {@code nodeAddress} tells whether an address is some node's (then an endpoint with it is a
      * hostNetwork pod, which cannot do DSR); this node's own addresses count without it.
      */
-    public ServicePlanner(AgentConfig config, NodeInfo node, java.util.function.Predicate<InetAddress> nodeAddress) {
+    public ServicePlanner(AgentConfig config, NodeInfo node, Predicate<InetAddress> nodeAddress) {
         this.config = config;
         this.node = node;
         this.nodeAddress = nodeAddress;
@@ -142,7 +146,7 @@ public final class ServicePlanner {
                 }
             }
         }
-        return new ServicePlan(ref, out, vips, problems, hairpin, keepSource);
+        return new ServicePlan(ref, creationOf(service), out, vips, problems, hairpin, keepSource);
     }
 
     private DesiredVirtualServer external(ServicePortKey key, Role role, InetAddress ip, Protocol protocol, int port,
@@ -190,6 +194,19 @@ public final class ServicePlanner {
             }
         }
         return true;
+    }
+
+    /** metadata.creationTimestamp (RFC 3339), or unknown when it is missing or unreadable. */
+    private static Instant creationOf(Service service) {
+        String text = service.getMetadata().getCreationTimestamp();
+        if (text == null || text.isEmpty()) {
+            return ServicePlan.UNKNOWN_CREATION;
+        }
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            return ServicePlan.UNKNOWN_CREATION;
+        }
     }
 
     /** ExternalName, headless, and Services another proxy owns are not programmed. */

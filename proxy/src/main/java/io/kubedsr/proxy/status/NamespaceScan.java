@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import io.kubedsr.netlink.netns.NamespaceId;
 import io.kubedsr.netlink.netns.NetworkNamespace;
@@ -49,7 +50,7 @@ public final class NamespaceScan {
     }
 
     private List<Path> candidates() {
-        List<Path> out = new ArrayList<>(new java.util.TreeSet<>(list(runNetns, "*")));
+        List<Path> out = new ArrayList<>(new TreeSet<>(list(runNetns, "*")));
         TreeMap<Long, Path> byPid = new TreeMap<>();
         for (Path p : list(proc, "[0-9]*")) {
             String name = p.getFileName().toString();

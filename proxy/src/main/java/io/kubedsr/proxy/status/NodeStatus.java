@@ -1,5 +1,6 @@
 package io.kubedsr.proxy.status;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -29,7 +30,7 @@ public record NodeStatus(String namespace, List<VirtualServer> virtualServers, i
 
     /** The same status with more notes. */
     public NodeStatus withNotes(List<String> more) {
-        List<String> all = new java.util.ArrayList<>(notes);
+        List<String> all = new ArrayList<>(notes);
         all.addAll(more);
         return new NodeStatus(namespace, virtualServers, otherVirtualServers, dsr, tunnels, fouPorts, receivers, all);
     }

@@ -3,6 +3,7 @@ package io.kubedsr.proxy.status;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -14,6 +15,7 @@ import java.util.Set;
 import io.kubedsr.ipvs.Forwarding;
 import io.kubedsr.ipvs.IpvsClient;
 import io.kubedsr.ipvs.RealServerStatus;
+import io.kubedsr.ipvs.ServiceFlag;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.ipvs.VirtualServerStatus;
 import io.kubedsr.netlink.AddressFamily;
@@ -32,8 +34,10 @@ import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.netlink.route.Rule;
 import io.kubedsr.netlink.route.TunnelEncap;
 import io.kubedsr.proxy.dsr.DsrRouting;
+import io.kubedsr.proxy.kernel.KernelEvidence;
 import io.kubedsr.proxy.kernel.Ownership;
 import io.kubedsr.proxy.kernel.SyncEngine;
+import io.kubedsr.proxy.nft.NftRules;
 import io.kubedsr.proxy.nft.NftTable;
 import io.kubedsr.tunnel.DsrReceivers;
 import io.kubedsr.tunnel.FouClient;
@@ -42,7 +46,7 @@ import io.kubedsr.tunnel.TunnelNames;
 
 /**
  * Reads what kube-dsr runs in one network namespace into a {@link NodeStatus}: its IPVS virtual servers (the
- * ones {@link Ownership} says are kube-dsr's, plus fwmark services whose mark is a DSR mark), the DSR marks,
+ * ones {@link Ownership} says are kube-dsr's, the same rule the agent and --cleanup-config use), the DSR marks,
  * rules and table 78, the {@code tun-*} tunnels and GUE ports, and DSR receivers in every other namespace of
  * the machine. Read-only: writes nothing, loads no module.
  */
@@ -71,7 +75,9 @@ public final class StatusCollector {
                 links.put(l.index(), l);
             }
             List<Address> addresses = rtnl.addresses(AddressFamily.UNSPEC);
-            DsrMarkMap.Contents marks = readMarks(allNotes);
+            String listing = readMarkListing(allNotes);
+            DsrMarkMap.Contents marks = listing == null ? DsrMarkMap.Contents.ABSENT : DsrMarkMap.parse(listing);
+            Map<VirtualServerKey.ByAddress, Integer> mapMarks = listing == null ? Map.of() : NftRules.dsrMarksOf(listing);
             List<NodeStatus.DsrRule> rules = new ArrayList<>();
             List<NodeStatus.DsrRoute> dsrRoutes = new ArrayList<>();
             List<Route> mainRoutes = new ArrayList<>();
@@ -94,7 +100,7 @@ public final class StatusCollector {
                 }
             }
             List<NodeStatus.VirtualServer> servers = new ArrayList<>();
-            int others = virtualServers(ipvs, links, addresses, marks, ruleMarks, servers);
+            int others = virtualServers(ipvs, rtnl, mapMarks, servers);
             Set<String> fwmarkServices = new HashSet<>();
             for (NodeStatus.VirtualServer vs : servers) {
                 if (vs.fwmark() != null) {
@@ -143,45 +149,28 @@ public final class StatusCollector {
         return new StatusException("cannot read the kernel: " + e.getMessage(), e);
     }
 
-    private DsrMarkMap.Contents readMarks(List<String> notes) {
+    /** kube-dsr's DSR maps as nft lists them, or null (no table, or nft could not run: then a note says why). */
+    private String readMarkListing(List<String> notes) {
         try {
-            return DsrMarkMap.parse(new NftTable(target).dsrMapListing());
+            return new NftTable(target).dsrMapListing();
         } catch (IllegalStateException e) {
             notes.add("DSR marks not read: " + e.getMessage());
-            return DsrMarkMap.Contents.ABSENT;
+            return null;
         }
     }
 
-    /** Fills {@code out} with kube-dsr's virtual servers, sorted; returns how many others there are. */
-    private int virtualServers(IpvsClient ipvs, Map<Integer, Link> links, List<Address> addresses,
-            DsrMarkMap.Contents marks, Set<String> ruleMarks, List<NodeStatus.VirtualServer> out) {
-        Set<InetAddress> dummyVips = new HashSet<>();
-        Set<InetAddress> local = new HashSet<>();
-        for (Address a : addresses) {
-            Link l = links.get(a.linkIndex());
-            if (l != null && l.name().equals(SyncEngine.DUMMY_LINK)) {
-                dummyVips.add(a.address());
-            } else {
-                local.add(a.address());
-            }
-        }
-        Ownership ownership = new Ownership(List.of(), local);
-        Set<String> mapMarks = new HashSet<>();
-        for (DsrMarkMap.Entry e : marks.entries()) {
-            mapMarks.add(e.family() + "/" + e.mark());
-        }
+    /**
+     * Fills {@code out} with kube-dsr's virtual servers, as {@link Ownership} decides from the kernel alone; returns
+     * how many others there are.
+     */
+    private int virtualServers(IpvsClient ipvs, Rtnetlink rtnl, Map<VirtualServerKey.ByAddress, Integer> mapMarks,
+            List<NodeStatus.VirtualServer> out) {
+        KernelEvidence evidence = KernelEvidence.read(rtnl, mapMarks);
+        Ownership ownership = new Ownership(List.of());
         List<VirtualServerStatus> ours = new ArrayList<>();
         int others = 0;
         for (VirtualServerStatus vs : ipvs.virtualServers()) {
-            VirtualServerKey key = vs.server().key();
-            boolean owned;
-            if (key instanceof VirtualServerKey.ByFwmark m) {
-                String k = family(m.family()) + "/" + Integer.toUnsignedLong(m.fwmark());
-                owned = mapMarks.contains(k) || ruleMarks.contains(k);
-            } else {
-                owned = ownership.owns(key, dummyVips);
-            }
-            if (owned) {
+            if (ownership.owns(vs.server().key(), evidence)) {
                 ours.add(vs);
             } else {
                 others++;
@@ -213,7 +202,7 @@ public final class StatusCollector {
             rs.add(new NodeStatus.RealServer(IpPrefix.format(r.server().address()), r.server().port(), method, tunnelType,
                     tunnelPort, r.server().weight(), r.activeConnections(), r.inactiveConnections()));
         }
-        int persistence = vs.server().flags().contains(io.kubedsr.ipvs.ServiceFlag.PERSISTENT) ? vs.server().timeoutSeconds() : 0;
+        int persistence = vs.server().flags().contains(ServiceFlag.PERSISTENT) ? vs.server().timeoutSeconds() : 0;
         String scheduler = vs.server().scheduler().name().toLowerCase(Locale.ROOT);
         if (key instanceof VirtualServerKey.ByAddress a) {
             String protocol = a.protocol().name().toLowerCase(Locale.ROOT);
@@ -366,6 +355,6 @@ public final class StatusCollector {
         if (a.length != b.length) {
             return Integer.compare(a.length, b.length);
         }
-        return java.util.Arrays.compareUnsigned(a, b);
+        return Arrays.compareUnsigned(a, b);
     }
 }

@@ -3,9 +3,11 @@ package io.kubedsr.proxy.watch;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -90,7 +92,7 @@ public final class ClusterModel {
 
     /** A copy of everything (for a full resync on another thread). */
     public ClusterModel copy() {
-        java.util.Set<ServiceRef> all = new java.util.HashSet<>(services.keySet());
+        Set<ServiceRef> all = new HashSet<>(services.keySet());
         all.addAll(slices.keySet());
         return subset(all);
     }

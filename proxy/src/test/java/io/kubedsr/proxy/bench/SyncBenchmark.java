@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
@@ -18,12 +19,17 @@ import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.TestNamespace;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.config.AgentFlags;
+import io.kubedsr.proxy.dsr.PodReceivers;
+import io.kubedsr.proxy.kernel.ServiceKernel;
 import io.kubedsr.proxy.kernel.SyncEngine;
 import io.kubedsr.proxy.kernel.SyncResult;
+import io.kubedsr.proxy.kernel.UdpConntrack;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.ServiceRef;
 import io.kubedsr.proxy.nft.NftTable;
+import io.kubedsr.proxy.nft.Nftables;
 import io.kubedsr.proxy.watch.ClusterModel;
+import io.kubedsr.proxy.watch.ServiceSnapshot;
 
 /**
  * Benchmark command (not a test), run inside the VM by {@code bench/sync.sh}: a full sync of S ClusterIP
@@ -33,6 +39,23 @@ import io.kubedsr.proxy.watch.ClusterModel;
  * (operations and time), and the JVM's resident memory with the model loaded.
  */
 public final class SyncBenchmark {
+    /** -Dkubedsr.bench.nft=false: the sync measured without nftables (nothing rendered is applied). */
+    private static final Nftables WITHOUT_NFT = new Nftables() {
+        @Override
+        public boolean apply(String script) {
+            return false;
+        }
+
+        @Override
+        public Map<io.kubedsr.ipvs.VirtualServerKey.ByAddress, Integer> dsrMarks() {
+            return Map.of();
+        }
+
+        @Override
+        public void delete() {
+        }
+    };
+
     private SyncBenchmark() {
     }
 
@@ -66,18 +89,20 @@ public final class SyncBenchmark {
             ns.exec("ip", "link", "add", "eth0", "type", "dummy");
             ns.exec("ip", "addr", "add", "192.168.1.1/24", "dev", "eth0");
             ns.exec("ip", "link", "set", "eth0", "up");
+            ServiceSnapshot snapshot = new ServiceSnapshot(model, node, Set.of());
+            Nftables nft = Boolean.parseBoolean(System.getProperty("kubedsr.bench.nft", "true")) ? new NftTable(ns.namespace())
+                    : WITHOUT_NFT;
             java.util.function.Supplier<SyncEngine> newEngine = () -> {
-                SyncEngine e = new SyncEngine(AgentFlags.parse(new String[] {"--cluster-cidr=10.244.0.0/16"}), node, ipvs, rtnl,
-                        Boolean.parseBoolean(System.getProperty("kubedsr.bench.nft", "true")) ? new NftTable(ns.namespace()) : null,
-                        Clock.systemUTC());
-                e.start();
+                SyncEngine e = new SyncEngine(AgentFlags.parse(new String[] {"--cluster-cidr=10.244.0.0/16"}),
+                        new ServiceKernel(ipvs, rtnl, nft, PodReceivers.NONE, UdpConntrack.NONE), Clock.systemUTC());
+                e.start(node);
                 return e;
             };
             SyncEngine engine = newEngine.get();
             long[] cpu0 = cpuTicks();
             long[] jvm0 = jvmWork();
             long t0 = System.nanoTime();
-            SyncResult full = engine.fullResync(model);
+            SyncResult full = engine.fullResync(snapshot);
             long[] cpu1 = cpuTicks();
             long[] jvm1 = jvmWork();
             System.out.printf(Locale.ROOT, "phase: full sync returned after %.2f s (nft %s)%n", (System.nanoTime() - t0) / 1e9,
@@ -94,12 +119,12 @@ public final class SyncBenchmark {
             long[] cpu3 = cpuTicks();
             long[] jvm3 = jvmWork();
             long t3 = System.nanoTime();
-            SyncResult unchanged = engine.fullResync(model);
+            SyncResult unchanged = engine.fullResync(snapshot);
             double unchangedSeconds = (System.nanoTime() - t3) / 1e9;
             long[] cpu4 = cpuTicks();
             long t4 = System.nanoTime();
             engine = newEngine.get(); // the old engine is dropped, as in a real restart (one engine's state in the heap)
-            SyncResult adopted = engine.fullResync(model);
+            SyncResult adopted = engine.fullResync(snapshot);
             double adoptedSeconds = (System.nanoTime() - t4) / 1e9;
             long[] cpu5 = cpuTicks();
             long[] jvm5 = jvmWork();
@@ -117,7 +142,7 @@ public final class SyncBenchmark {
                 model.putSlice(new EndpointSliceBuilder(model.slices(changed).get(0)).withEndpoints(more).build());
                 long requestsBefore = ipvs.connection().requestsSent();
                 long t1 = System.nanoTime();
-                one = engine.syncServices(List.of(changed), model);
+                one = engine.syncServices(List.of(changed), snapshot);
                 oneTimes.add(String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t1) / 1e6));
                 requests = ipvs.connection().requestsSent() - requestsBefore;
             }

@@ -1,0 +1,215 @@
+package io.kubedsr.proxy.kernel;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.kubedsr.ipvs.IpvsException;
+import io.kubedsr.ipvs.IpvsFailure;
+import io.kubedsr.ipvs.IpvsOperation;
+import io.kubedsr.ipvs.IpvsStats;
+import io.kubedsr.ipvs.IpvsTable;
+import io.kubedsr.ipvs.RealServer;
+import io.kubedsr.ipvs.RealServerStatus;
+import io.kubedsr.ipvs.VirtualServerKey;
+import io.kubedsr.ipvs.VirtualServerStatus;
+import io.kubedsr.proxy.model.Problem;
+import io.kubedsr.proxy.plan.DesiredVirtualServer;
+import io.kubedsr.proxy.plan.DrainKey;
+import io.kubedsr.proxy.plan.IpvsPlan;
+import io.kubedsr.proxy.plan.IpvsPlanner;
+import io.kubedsr.proxy.plan.RealizedVirtualServer;
+
+/**
+ * The IPVS side of a sync: what the kernel holds (as last dumped, or as written since), the real servers
+ * draining under graceful termination, and the writes that turn the one into what the table wants. An
+ * incremental sync diffs only the keys it touched against this cache, with no dump; a full resync reloads it
+ * from the kernel first. A failed write leaves the cache wrong until the next full resync, which the sync loop
+ * schedules. Runs on the kernel thread.
+ */
+final class IpvsWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(IpvsWriter.class);
+
+    private final IpvsTable ipvs;
+    private final IpvsPlanner planner;
+    private final UdpConntrack conntrack;
+    private final Clock clock;
+    private Map<VirtualServerKey, RealizedVirtualServer> realized = new HashMap<>();
+    private Map<DrainKey, Instant> draining = new HashMap<>();
+
+    /** One write's outcome: operations issued, failures, and its phases in milliseconds. */
+    record Written(int operations, List<IpvsFailure> failures, long diffMillis, long writeMillis) {
+    }
+
+    IpvsWriter(IpvsTable ipvs, IpvsPlanner planner, UdpConntrack conntrack, Clock clock) {
+        this.ipvs = ipvs;
+        this.planner = planner;
+        this.conntrack = conntrack;
+        this.clock = clock;
+    }
+
+    /** Replaces the cache with the kernel's virtual servers that {@code owned} accepts (a full resync). */
+    void reload(Predicate<VirtualServerKey> owned) {
+        Map<VirtualServerKey, RealizedVirtualServer> out = new HashMap<>();
+        for (VirtualServerStatus vs : ipvs.virtualServers()) {
+            VirtualServerKey key = vs.server().key();
+            if (owned.test(key)) {
+                out.put(key, new RealizedVirtualServer(vs.server(), withoutStats(ipvs.realServers(key))));
+            }
+        }
+        realized = out;
+    }
+
+    /** What the cache holds for these keys. */
+    Map<VirtualServerKey, RealizedVirtualServer> realizedOf(Set<VirtualServerKey> keys) {
+        Map<VirtualServerKey, RealizedVirtualServer> out = new LinkedHashMap<>();
+        for (VirtualServerKey k : keys) {
+            RealizedVirtualServer r = realized.get(k);
+            if (r != null) {
+                out.put(k, r);
+            }
+        }
+        return out;
+    }
+
+    /** Every cached virtual server (a full resync diffs them all). */
+    Map<VirtualServerKey, RealizedVirtualServer> realizedAll() {
+        return new LinkedHashMap<>(realized);
+    }
+
+    int draining() {
+        return draining.size();
+    }
+
+    /**
+     * The virtual servers with draining real servers, read again from the kernel for their connection counts;
+     * those gone from the kernel stop draining.
+     */
+    Map<VirtualServerKey, RealizedVirtualServer> drainingNow() {
+        Map<VirtualServerKey, RealizedVirtualServer> have = new LinkedHashMap<>();
+        for (DrainKey dk : draining.keySet()) {
+            VirtualServerKey k = dk.service();
+            RealizedVirtualServer known = realized.get(k);
+            if (have.containsKey(k) || known == null) {
+                continue;
+            }
+            try {
+                have.put(k, new RealizedVirtualServer(known.server(), ipvs.realServers(k)));
+            } catch (IpvsException e) {
+                if (!e.isVirtualServerNotFound()) {
+                    throw e;
+                }
+            }
+        }
+        draining.keySet().removeIf(dk -> !have.containsKey(dk.service()));
+        return have;
+    }
+
+    /**
+     * Writes what turns {@code have} into {@code want} (the same keys), flushes the conntrack entries of removed UDP
+     * real servers, and updates the cache. A refused operation becomes a problem of the Service that wanted it.
+     */
+    Written write(Map<VirtualServerKey, DesiredVirtualServer> want, Map<VirtualServerKey, RealizedVirtualServer> have,
+            List<Problem> problems) {
+        long diffStart = System.nanoTime();
+        IpvsPlan plan = planner.plan(want, have, draining, clock.instant());
+        long diffMillis = (System.nanoTime() - diffStart) / 1_000_000;
+        Map<DrainKey, Instant> nextDraining = new HashMap<>(draining);
+        nextDraining.keySet().removeIf(dk -> want.containsKey(dk.service()) || have.containsKey(dk.service()));
+        nextDraining.putAll(plan.draining());
+        draining = nextDraining;
+        long writeStart = System.nanoTime();
+        List<IpvsFailure> failures = plan.operations().isEmpty() ? List.of() : ipvs.apply(plan.operations());
+        long writeMillis = (System.nanoTime() - writeStart) / 1_000_000;
+        if (!plan.removedUdp().isEmpty()) {
+            conntrack.flush(plan.removedUdp());
+        }
+        for (IpvsFailure f : failures) {
+            LOG.warn("ipvs operation failed op=\"{}\" errno={} reason={} message=\"{}\"", f.operation(), f.error().errno(),
+                    f.error().reason(), f.error().kernelMessage());
+            DesiredVirtualServer d = want.get(serviceOf(f.operation()));
+            if (d != null) {
+                // e.g. a GUE real server on a kernel before 5.2, or a scheduler module that is missing
+                problems.add(new Problem(d.owner().service(), d.dsr() != null ? "DsrKernelError" : "KernelError",
+                        "the kernel refused " + f.operation() + ": " + f.error().errno()
+                                + (f.error().kernelMessage() == null ? "" : " (" + f.error().kernelMessage() + ")")
+                                + "; retried at the next full resync"));
+            }
+        }
+        remember(want, have, plan);
+        return new Written(plan.operations().size(), failures, diffMillis, writeMillis);
+    }
+
+    /** The cache follows what was asked for; a failed write makes it wrong until the next full resync dumps. */
+    private void remember(Map<VirtualServerKey, DesiredVirtualServer> want, Map<VirtualServerKey, RealizedVirtualServer> have,
+            IpvsPlan plan) {
+        for (VirtualServerKey k : have.keySet()) {
+            realized.remove(k);
+        }
+        Set<VirtualServerKey> written = new HashSet<>();
+        plan.operations().forEach(op -> written.add(serviceOf(op)));
+        for (Map.Entry<VirtualServerKey, DesiredVirtualServer> e : want.entrySet()) {
+            RealizedVirtualServer before = have.get(e.getKey());
+            // Nothing written for it: what was dumped or known is still right (a resync keeps it, no copy).
+            realized.put(e.getKey(), before != null && !written.contains(e.getKey()) ? before
+                    : asRealized(e.getValue(), before, plan));
+        }
+    }
+
+    /** What the kernel holds after the plan: the desired real servers plus those still draining. */
+    private static RealizedVirtualServer asRealized(DesiredVirtualServer want, RealizedVirtualServer before, IpvsPlan plan) {
+        List<RealServerStatus> reals = new ArrayList<>();
+        for (RealServer rs : want.realServers()) {
+            reals.add(new RealServerStatus(rs, 0, 0, 0, IpvsStats.ZERO));
+        }
+        for (DrainKey dk : plan.draining().keySet()) {
+            if (dk.service().equals(want.server().key()) && before != null) {
+                for (RealServerStatus s : before.realServers()) {
+                    if (s.server().key().equals(dk.realServer())) {
+                        reals.add(new RealServerStatus(s.server().withWeight(0), s.activeConnections(), s.inactiveConnections(),
+                                s.persistentConnections(), s.stats()));
+                    }
+                }
+            }
+        }
+        return new RealizedVirtualServer(want.server(), reals);
+    }
+
+    static VirtualServerKey serviceOf(IpvsOperation op) {
+        if (op instanceof IpvsOperation.AddVirtualServer a) {
+            return a.server().key();
+        } else if (op instanceof IpvsOperation.EditVirtualServer e) {
+            return e.server().key();
+        } else if (op instanceof IpvsOperation.DeleteVirtualServer d) {
+            return d.key();
+        } else if (op instanceof IpvsOperation.AddRealServer a) {
+            return a.service();
+        } else if (op instanceof IpvsOperation.EditRealServer e) {
+            return e.service();
+        }
+        return ((IpvsOperation.DeleteRealServer) op).service();
+    }
+
+    /**
+     * The real servers as the sync keeps them: connection counts (graceful termination reads them) without the
+     * traffic counters, which metrics read separately; 100,000 of them are ~10 MB of heap kept for nothing.
+     */
+    private static List<RealServerStatus> withoutStats(List<RealServerStatus> dumped) {
+        List<RealServerStatus> out = new ArrayList<>(dumped.size());
+        for (RealServerStatus s : dumped) {
+            out.add(new RealServerStatus(s.server(), s.activeConnections(), s.inactiveConnections(), s.persistentConnections(),
+                    IpvsStats.ZERO));
+        }
+        return out;
+    }
+}

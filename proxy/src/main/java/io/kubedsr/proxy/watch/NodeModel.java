@@ -1,0 +1,100 @@
+package io.kubedsr.proxy.watch;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.kubedsr.proxy.model.NodeInfo;
+import io.kubedsr.proxy.model.NodeInfos;
+
+/**
+ * Every Node the agent has seen, and what the two sync loops read off them: this node's addresses (NodePorts are
+ * served on them; they are the overlay tunnels' local ends) and every node's addresses (the service side's
+ * hostNetwork check for DSR). Each update says which of those changed. Confined to the agent's context.
+ */
+public final class NodeModel {
+    /** What one Node update changed: this node's addresses, or the set of every node's addresses. */
+    public record Change(String name, boolean self, boolean selfAddresses, boolean clusterAddresses) {
+    }
+
+    private final String self;
+    private final Map<String, Node> nodes = new HashMap<>();
+    private List<InetAddress> selfAddresses = List.of();
+    private Set<InetAddress> clusterAddresses = Set.of();
+
+    public NodeModel(String self) {
+        this.self = self;
+    }
+
+    public String selfName() {
+        return self;
+    }
+
+    public Change put(Node n) {
+        String name = n.getMetadata().getName();
+        nodes.put(name, n);
+        boolean selfChanged = false;
+        if (name.equals(self)) {
+            List<InetAddress> addresses = NodeInfos.nodeAddresses(n);
+            selfChanged = !addresses.equals(selfAddresses);
+            selfAddresses = addresses;
+        }
+        return new Change(name, name.equals(self), selfChanged, clusterAddressesChanged());
+    }
+
+    public Change remove(Node n) {
+        String name = n.getMetadata().getName();
+        nodes.remove(name);
+        return new Change(name, name.equals(self), false, clusterAddressesChanged());
+    }
+
+    private boolean clusterAddressesChanged() {
+        Set<InetAddress> all = new HashSet<>();
+        for (Node n : nodes.values()) {
+            all.addAll(NodeInfos.nodeAddresses(n));
+        }
+        if (all.equals(clusterAddresses)) {
+            return false;
+        }
+        clusterAddresses = Set.copyOf(all);
+        return true;
+    }
+
+    /** This node as the service planner needs it. */
+    public NodeInfo selfInfo() {
+        return new NodeInfo(self, selfAddresses, selfAddresses);
+    }
+
+    /** Every node's addresses (immutable). */
+    public Set<InetAddress> clusterAddresses() {
+        return clusterAddresses;
+    }
+
+    /** This node's Node object as last seen (null before the informer delivered it). */
+    public Node self() {
+        return nodes.get(self);
+    }
+
+    /** Every Node, copied (what a full overlay sync reads on the kernel thread). */
+    public List<Node> all() {
+        return new ArrayList<>(nodes.values());
+    }
+
+    /** The named Nodes that exist, copied; a name missing from the result was deleted. */
+    public Map<String, Node> subset(Collection<String> names) {
+        Map<String, Node> out = new HashMap<>();
+        for (String n : names) {
+            Node node = nodes.get(n);
+            if (node != null) {
+                out.put(n, node);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,97 @@
+package io.kubedsr.proxy.dsr;
+
+import java.net.InetAddress;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import io.kubedsr.netlink.IpPrefix;
+
+/**
+ * In-memory pods and their DSR receivers, answering as {@link DsrPods} does on a kernel (PodReceiversContract runs
+ * the same cases against both): a pod is found by its IP or the receiver fails with a reason; like DsrPods it
+ * remembers what it applied, so an unchanged receiver is not looked at again except in a full pass; a receiver is
+ * removed only where the pod still is.
+ */
+public final class FakePodReceivers implements PodReceivers {
+    /** The "kernel": every pod namespace on the node, with its receiver (null: none). */
+    private final Map<InetAddress, ReceiverSpec> pods = new HashMap<>();
+    /** What this agent last applied. */
+    private final Map<InetAddress, ReceiverSpec> applied = new HashMap<>();
+    private long writes;
+
+    /** A pod (a network namespace holding the IP) appears on the node. */
+    public void createPod(InetAddress ip) {
+        pods.putIfAbsent(ip, null);
+    }
+
+    /** The pod and its namespace are gone. */
+    public void deletePod(InetAddress ip) {
+        pods.remove(ip);
+    }
+
+    @Override
+    public Map<InetAddress, String> ensure(Map<InetAddress, ReceiverSpec> wanted, boolean full) {
+        Map<InetAddress, String> failed = new LinkedHashMap<>();
+        for (Map.Entry<InetAddress, ReceiverSpec> e : wanted.entrySet()) {
+            InetAddress pod = e.getKey();
+            if (!full && e.getValue().equals(applied.get(pod))) {
+                continue;
+            }
+            if (!pods.containsKey(pod)) {
+                failed.put(pod, "no network namespace on this node holds pod IP " + IpPrefix.format(pod)
+                        + " (the agent needs hostPID and /run/netns)");
+                applied.remove(pod);
+                continue;
+            }
+            if (!e.getValue().equals(pods.get(pod))) {
+                pods.put(pod, e.getValue());
+                writes++;
+            }
+            applied.put(pod, e.getValue());
+        }
+        return failed;
+    }
+
+    @Override
+    public int removeUnwanted(Map<InetAddress, ReceiverSpec> wanted) {
+        int removed = 0;
+        for (InetAddress pod : Map.copyOf(applied).keySet()) {
+            if (wanted.containsKey(pod)) {
+                continue;
+            }
+            applied.remove(pod);
+            if (pods.containsKey(pod) && pods.get(pod) != null) {
+                pods.put(pod, null);
+                writes++;
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    public int removeEverywhere() {
+        int removed = 0;
+        for (Map.Entry<InetAddress, ReceiverSpec> e : pods.entrySet()) {
+            if (e.getValue() != null) {
+                e.setValue(null);
+                writes++;
+                removed++;
+            }
+        }
+        applied.clear();
+        return removed;
+    }
+
+    @Override
+    public Optional<ReceiverSpec> read(InetAddress pod) {
+        return Optional.ofNullable(pods.get(pod));
+    }
+
+    @Override
+    public long writes() {
+        return writes;
+    }
+}

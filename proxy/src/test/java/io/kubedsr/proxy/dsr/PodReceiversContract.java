@@ -1,0 +1,94 @@
+package io.kubedsr.proxy.dsr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.tunnel.Encapsulation;
+
+/**
+ * What the DSR receivers seam must do, as the kernel does it: run against {@link FakePodReceivers} on every build
+ * and against {@link DsrPods} with real pod namespaces in the VM (e2e's PodReceiversContractRealKernelTest).
+ */
+public abstract class PodReceiversContract {
+    protected static final InetAddress POD = IpPrefix.parseAddress("10.244.1.5");
+    protected static final InetAddress POD6 = IpPrefix.parseAddress("fd00:244::5");
+    private static final InetAddress VIP1 = IpPrefix.parseAddress("198.51.100.10");
+    private static final InetAddress VIP2 = IpPrefix.parseAddress("198.51.100.11");
+    private static final InetAddress VIP6 = IpPrefix.parseAddress("2001:db8::10");
+
+    protected abstract PodReceivers receivers();
+
+    /** A pod namespace holding this IP appears on the node. */
+    protected abstract void createPod(InetAddress ip);
+
+    private static ReceiverSpec spec(Encapsulation e, InetAddress... vips) {
+        return new ReceiverSpec(Set.of(vips), e);
+    }
+
+    @Test
+    void aReceiverHoldsExactlyTheWantedVips() {
+        PodReceivers r = receivers();
+        createPod(POD);
+        assertThat(r.ensure(Map.of(POD, spec(Encapsulation.IPIP, VIP1, VIP2)), false)).isEmpty();
+        assertThat(r.read(POD)).contains(spec(Encapsulation.IPIP, VIP1, VIP2));
+        assertThat(r.ensure(Map.of(POD, spec(Encapsulation.IPIP, VIP2)), false)).isEmpty();
+        assertThat(r.read(POD)).contains(spec(Encapsulation.IPIP, VIP2));
+    }
+
+    @Test
+    void aReceiverSwitchesBetweenIpipAndGue() {
+        PodReceivers r = receivers();
+        createPod(POD);
+        r.ensure(Map.of(POD, spec(Encapsulation.gue(5555), VIP1)), false);
+        assertThat(r.read(POD)).contains(spec(Encapsulation.gue(5555), VIP1));
+        r.ensure(Map.of(POD, spec(Encapsulation.IPIP, VIP1)), false);
+        assertThat(r.read(POD)).contains(spec(Encapsulation.IPIP, VIP1));
+    }
+
+    @Test
+    void anIpv6PodGetsAnIpv6Receiver() {
+        PodReceivers r = receivers();
+        createPod(POD6);
+        assertThat(r.ensure(Map.of(POD6, spec(Encapsulation.IPIP, VIP6)), false)).isEmpty();
+        assertThat(r.read(POD6)).contains(spec(Encapsulation.IPIP, VIP6));
+    }
+
+    @Test
+    void aPodNoNamespaceHoldsFailsWithItsIp() {
+        PodReceivers r = receivers();
+        Map<InetAddress, String> failed = r.ensure(Map.of(POD, spec(Encapsulation.IPIP, VIP1)), false);
+        assertThat(failed).containsOnlyKeys(POD);
+        assertThat(failed.get(POD)).contains("10.244.1.5");
+        assertThat(r.read(POD)).isEmpty();
+    }
+
+    @Test
+    void anUnchangedReceiverIsWrittenOnce() {
+        PodReceivers r = receivers();
+        createPod(POD);
+        r.ensure(Map.of(POD, spec(Encapsulation.IPIP, VIP1)), false);
+        long writes = r.writes();
+        r.ensure(Map.of(POD, spec(Encapsulation.IPIP, VIP1)), false);
+        r.ensure(Map.of(POD, spec(Encapsulation.IPIP, VIP1)), true);
+        assertThat(r.writes()).isEqualTo(writes);
+    }
+
+    @Test
+    void receiversNobodyWantsAreRemoved() {
+        PodReceivers r = receivers();
+        createPod(POD);
+        createPod(POD6);
+        r.ensure(Map.of(POD, spec(Encapsulation.IPIP, VIP1), POD6, spec(Encapsulation.IPIP, VIP6)), false);
+        assertThat(r.removeUnwanted(Map.of(POD6, spec(Encapsulation.IPIP, VIP6)))).isEqualTo(1);
+        assertThat(r.read(POD)).isEmpty();
+        assertThat(r.read(POD6)).isPresent();
+        assertThat(r.removeEverywhere()).isEqualTo(1);
+        assertThat(r.read(POD6)).isEmpty();
+    }
+}

@@ -1,0 +1,347 @@
+package io.kubedsr.proxy.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceSpec;
+import io.kubedsr.ipvs.FakeIpvsTable;
+import io.kubedsr.ipvs.Forwarding;
+import io.kubedsr.ipvs.IpvsOperation;
+import io.kubedsr.ipvs.Protocol;
+import io.kubedsr.ipvs.RealServer;
+import io.kubedsr.ipvs.RealServerStatus;
+import io.kubedsr.ipvs.Scheduler;
+import io.kubedsr.ipvs.VirtualServer;
+import io.kubedsr.ipvs.VirtualServerKey;
+import io.kubedsr.ipvs.VirtualServerStatus;
+import io.kubedsr.netlink.AddressFamily;
+import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.netlink.route.Address;
+import io.kubedsr.netlink.route.FakeRouting;
+import io.kubedsr.netlink.route.Link;
+import io.kubedsr.netlink.route.LinkKind;
+import io.kubedsr.netlink.route.Route;
+import io.kubedsr.netlink.route.RouteType;
+import io.kubedsr.netlink.route.Rule;
+import io.kubedsr.proxy.TestObjects;
+import io.kubedsr.proxy.config.AgentFlags;
+import io.kubedsr.proxy.dsr.DsrRouting;
+import io.kubedsr.proxy.dsr.FakePodReceivers;
+import io.kubedsr.proxy.dsr.ReceiverSpec;
+import io.kubedsr.proxy.model.NodeInfo;
+import io.kubedsr.proxy.model.Problem;
+import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.nft.FakeNftables;
+import io.kubedsr.proxy.watch.ClusterModel;
+import io.kubedsr.proxy.watch.ServiceSnapshot;
+import io.kubedsr.tunnel.Encapsulation;
+
+/**
+ * The service engine's logic on fakes of the kernel that agree with it (the contract tests hold them to the
+ * kernel): ownership and adoption, conflicts, drift, partial failures, isolation of a Service that cannot be
+ * planned, DSR's order, graceful termination. Seconds, not minutes in the VM.
+ */
+class SyncEngineTest {
+    private static final InetAddress NODE_IP = ip("192.168.1.1");
+    private static final NodeInfo NODE = new NodeInfo("node1", List.of(NODE_IP), List.of(NODE_IP));
+    private static final ServiceRef OLD = new ServiceRef("default", "old");
+    private static final VirtualServerKey SHARED = VirtualServerKey.of(ip("198.51.100.7"), Protocol.TCP, 80);
+
+    private final FakeIpvsTable ipvs = new FakeIpvsTable();
+    private final FakeRouting routing = new FakeRouting();
+    private final FakeNftables.Kernel nftKernel = new FakeNftables.Kernel();
+    private final FakePodReceivers pods = new FakePodReceivers();
+    private final MovableClock clock = new MovableClock();
+    private ClusterModel model = new ClusterModel();
+
+    /** A clock the test moves (graceful termination's period). */
+    private static final class MovableClock extends Clock {
+        private Instant now = Instant.parse("2026-12-01T00:00:00Z");
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+    }
+
+    private static InetAddress ip(String text) {
+        return IpPrefix.parseAddress(text);
+    }
+
+    @BeforeEach
+    void nodeInterface() {
+        Link eth0 = routing.addLink("eth0", new LinkKind.Other("veth"));
+        routing.setUp(eth0.index());
+        routing.addAddresses(List.of(Address.of(eth0.index(), IpPrefix.parse("192.168.1.1/24")))).throwIfFailed();
+    }
+
+    private SyncEngine engine(String... flags) {
+        String[] all = new String[flags.length + 1];
+        all[0] = "--service-external-ip-range=198.51.100.0/24";
+        System.arraycopy(flags, 0, all, 1, flags.length);
+        SyncEngine e = new SyncEngine(AgentFlags.parse(all),
+                new ServiceKernel(ipvs, routing, new FakeNftables(nftKernel), pods, UdpConntrack.NONE), clock);
+        e.start(NODE);
+        return e;
+    }
+
+    private ServiceSnapshot snapshot() {
+        return new ServiceSnapshot(model, NODE, Set.of(NODE_IP));
+    }
+
+    private void put(Object... objects) {
+        for (Object o : objects) {
+            if (o instanceof Service s) {
+                model.putService(s);
+            } else {
+                model.putSlice((io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice) o);
+            }
+        }
+    }
+
+    private List<InetAddress> realServersOf(VirtualServerKey key) {
+        return ipvs.realServers(key).stream().map(s -> s.server().address()).toList();
+    }
+
+    private Set<InetAddress> dummyVips() {
+        int dummy = routing.link(SyncEngine.DUMMY_LINK).orElseThrow().index();
+        return Set.copyOf(routing.addresses(AddressFamily.UNSPEC).stream().filter(a -> a.linkIndex() == dummy)
+                .map(Address::address).toList());
+    }
+
+    private void oldAndYoungShareAnExternalIp() {
+        put(TestObjects.service("old", "10.96.0.1", 80, "2025-01-01T00:00:00Z", "198.51.100.7"),
+                TestObjects.slice("old", 8080, "node2", "10.244.1.1"),
+                TestObjects.service("young", "10.96.0.2", 80, "2026-01-01T00:00:00Z", "198.51.100.7"),
+                TestObjects.slice("young", 8080, "node2", "10.244.2.2"));
+    }
+
+    @Test
+    void aRestartedEngineAdoptsTheKernelStateAndWritesNothing() {
+        oldAndYoungShareAnExternalIp();
+        SyncResult first = engine().fullResync(snapshot());
+        assertThat(first.failures()).isEmpty();
+        assertThat(realServersOf(SHARED)).containsExactly(ip("10.244.1.1"));
+        assertThat(dummyVips()).containsExactlyInAnyOrder(ip("10.96.0.1"), ip("10.96.0.2"), ip("198.51.100.7"));
+        long writes = ipvs.writes() + routing.writes() + nftKernel.writes();
+        SyncResult again = engine().fullResync(snapshot());
+        assertThat(again.kernelWrites()).isZero();
+        assertThat(ipvs.writes() + routing.writes() + nftKernel.writes()).isEqualTo(writes);
+    }
+
+    /**
+     * The defect: with two Services claiming one virtual server, deleting the holder deleted the IPVS service; the
+     * other Service's clients got nothing until the next full resync, five minutes later.
+     */
+    @Test
+    void deletingTheHolderHandsTheVirtualServerOverInTheSameSync() {
+        oldAndYoungShareAnExternalIp();
+        SyncEngine engine = engine();
+        engine.fullResync(snapshot());
+        model.removeService(TestObjects.service("old", "10.96.0.1", 80, null));
+        SyncResult r = engine.syncServices(List.of(OLD), snapshot());
+        assertThat(r.failures()).isEmpty();
+        assertThat(realServersOf(SHARED)).containsExactly(ip("10.244.2.2"));
+        assertThat(dummyVips()).contains(ip("198.51.100.7")).doesNotContain(ip("10.96.0.1"));
+    }
+
+    @Test
+    void theOlderServiceHoldsTheVirtualServerWhicheverArrivesFirst() {
+        put(TestObjects.service("young", "10.96.0.2", 80, "2026-01-01T00:00:00Z", "198.51.100.7"),
+                TestObjects.slice("young", 8080, "node2", "10.244.2.2"));
+        SyncEngine engine = engine();
+        engine.fullResync(snapshot());
+        assertThat(realServersOf(SHARED)).containsExactly(ip("10.244.2.2"));
+        put(TestObjects.service("old", "10.96.0.1", 80, "2025-01-01T00:00:00Z", "198.51.100.7"),
+                TestObjects.slice("old", 8080, "node2", "10.244.1.1"));
+        SyncResult r = engine.syncServices(List.of(OLD), snapshot());
+        assertThat(realServersOf(SHARED)).as("incremental").containsExactly(ip("10.244.1.1"));
+        assertThat(r.problems()).extracting(Problem::reason).contains("VirtualServerConflict");
+        engine.fullResync(snapshot());
+        assertThat(realServersOf(SHARED)).as("and the same after a full resync").containsExactly(ip("10.244.1.1"));
+    }
+
+    @Test
+    void anotherPartysVirtualServersAreLeftAlone() {
+        VirtualServerKey keepalived = VirtualServerKey.of(ip("192.0.2.50"), Protocol.TCP, 80);
+        ipvs.apply(List.of(new IpvsOperation.AddVirtualServer(VirtualServer.of(keepalived, Scheduler.WLC)),
+                new IpvsOperation.AddVirtualServer(VirtualServer.of(VirtualServerKey.ofFwmark(AddressFamily.INET, 0x20000), Scheduler.RR))));
+        put(TestObjects.service("web", "10.96.0.1", 80, null), TestObjects.slice("web", 8080, "node2", "10.244.1.1"));
+        engine().fullResync(snapshot());
+        assertThat(ipvs.virtualServers()).extracting(s -> s.server().key()).contains(keepalived,
+                VirtualServerKey.ofFwmark(AddressFamily.INET, 0x20000));
+    }
+
+    @Test
+    void aFullResyncRepairsDriftWithOneWrite() {
+        put(TestObjects.service("web", "10.96.0.1", 80, null), TestObjects.slice("web", 8080, "node2", "10.244.1.1", "10.244.1.2"));
+        SyncEngine engine = engine();
+        engine.fullResync(snapshot());
+        VirtualServerKey web = VirtualServerKey.of(ip("10.96.0.1"), Protocol.TCP, 80);
+        ipvs.apply(List.of(new IpvsOperation.DeleteRealServer(web, RealServer.of(ip("10.244.1.2"), 8080, Forwarding.MASQUERADE, 1).key())));
+        assertThat(engine.syncServices(List.of(), snapshot()).kernelWrites()).as("an incremental sync does not look").isZero();
+        SyncResult repaired = engine.fullResync(snapshot());
+        assertThat(repaired.ipvsOperations()).isEqualTo(1);
+        assertThat(realServersOf(web)).containsExactlyInAnyOrder(ip("10.244.1.1"), ip("10.244.1.2"));
+    }
+
+    @Test
+    void aSchedulerTheKernelLacksIsAProblemOfThatServiceOnly() {
+        ipvs.withoutScheduler("sh");
+        put(TestObjects.annotated(TestObjects.service("hashed", "10.96.0.1", 80, null),
+                Map.of("kube-router.io/service.scheduler", "sh")), TestObjects.slice("hashed", 8080, "node2", "10.244.1.1"),
+                TestObjects.service("web", "10.96.0.2", 80, null), TestObjects.slice("web", 8080, "node2", "10.244.2.2"));
+        SyncResult r = engine().fullResync(snapshot());
+        assertThat(r.partialFailure()).as("the sync loop repairs it with a backed-off full resync").isTrue();
+        assertThat(r.problems()).filteredOn(p -> p.reason().equals("KernelError")).extracting(Problem::service)
+                .containsOnly(new ServiceRef("default", "hashed"));
+        assertThat(realServersOf(VirtualServerKey.of(ip("10.96.0.2"), Protocol.TCP, 80))).containsExactly(ip("10.244.2.2"));
+    }
+
+    @Test
+    void aServiceThatCannotBePlannedKeepsWhatItHadAndTheOthersAreServed() {
+        put(TestObjects.service("web", "10.96.0.1", 80, null), TestObjects.slice("web", 8080, "node2", "10.244.1.1"),
+                TestObjects.service("other", "10.96.0.2", 80, null));
+        SyncEngine engine = engine();
+        engine.fullResync(snapshot());
+        Service broken = TestObjects.service("web", "10.96.0.1", 80, null);
+        broken.setSpec(new ServiceSpec() {
+            @Override
+            public String getType() {
+                throw new IllegalStateException("a bug in planning");
+            }
+        });
+        put(broken, TestObjects.service("other", "10.96.0.2", 80, null), TestObjects.slice("other", 8080, "node2", "10.244.2.2"));
+        SyncResult r = engine.syncServices(List.of(new ServiceRef("default", "web"), new ServiceRef("default", "other")), snapshot());
+        assertThat(r.problems()).extracting(Problem::service, Problem::reason)
+                .contains(org.assertj.core.groups.Tuple.tuple(new ServiceRef("default", "web"), "PlanningFailed"));
+        assertThat(realServersOf(VirtualServerKey.of(ip("10.96.0.1"), Protocol.TCP, 80))).as("kept").containsExactly(ip("10.244.1.1"));
+        assertThat(realServersOf(VirtualServerKey.of(ip("10.96.0.2"), Protocol.TCP, 80))).containsExactly(ip("10.244.2.2"));
+        assertThat(engine.fullResync(snapshot()).problems()).extracting(Problem::reason).contains("PlanningFailed");
+        assertThat(realServersOf(VirtualServerKey.of(ip("10.96.0.1"), Protocol.TCP, 80))).as("a full resync too").hasSize(1);
+    }
+
+    @Test
+    void anIpv4VipsLocalRouteTakesTheNodesAddressAndLeavesWithIt() {
+        put(TestObjects.service("web", "10.96.0.1", 80, null), TestObjects.service("db", "10.96.0.2", 80, null));
+        SyncEngine engine = engine();
+        engine.fullResync(snapshot());
+        assertThat(routing.routes(AddressFamily.INET, Route.TABLE_LOCAL)).filteredOn(r -> r.destination().equals(IpPrefix.host(ip("10.96.0.1"))))
+                .singleElement().satisfies(r -> assertThat(r.source()).isEqualTo(NODE_IP));
+        model.removeService(TestObjects.service("web", "10.96.0.1", 80, null));
+        engine.syncServices(List.of(new ServiceRef("default", "web")), snapshot());
+        assertThat(routing.routes(AddressFamily.INET, Route.TABLE_LOCAL)).noneMatch(r -> r.destination().equals(IpPrefix.host(ip("10.96.0.1"))));
+        assertThat(dummyVips()).containsExactly(ip("10.96.0.2"));
+    }
+
+    private Service dsr(String name, String externalIp) {
+        return TestObjects.annotated(TestObjects.service(name, "10.96.0.1", 80, null, externalIp),
+                Map.of("kube-router.io/service.dsr", "tunnel", "kube-dsr.io/service.dsr-encap", "gue"));
+    }
+
+    @Test
+    void aDsrServiceGetsItsMarkRuleAndReceiverAndLeavesNothingBehind() {
+        pods.createPod(ip("10.244.1.5"));
+        put(dsr("web", "198.51.100.10"), TestObjects.slice("web", 80, "node1", "10.244.1.5"));
+        SyncEngine engine = engine("--overlay-encap=fou");
+        SyncResult r = engine.fullResync(snapshot());
+        assertThat(r.failures()).isEmpty();
+        assertThat(r.dsrServices()).isTrue();
+        VirtualServerStatus fwmark = ipvs.virtualServers().stream().filter(s -> s.server().key() instanceof VirtualServerKey.ByFwmark)
+                .findFirst().orElseThrow();
+        int mark = ((VirtualServerKey.ByFwmark) fwmark.server().key()).fwmark();
+        assertThat(ipvs.realServers(fwmark.server().key())).extracting(RealServerStatus::server)
+                .containsExactly(RealServer.of(ip("10.244.1.5"), 80, Forwarding.gue(5555), 1));
+        assertThat(routing.rules(AddressFamily.INET)).contains(Rule.fwmark(AddressFamily.INET, DsrRouting.RULE_PRIORITY, mark, DsrRouting.TABLE));
+        assertThat(routing.routes(AddressFamily.INET, DsrRouting.TABLE)).singleElement().satisfies(x -> assertThat(x.type()).isEqualTo(RouteType.LOCAL));
+        assertThat(pods.read(ip("10.244.1.5"))).contains(new ReceiverSpec(Set.of(ip("198.51.100.10")), Encapsulation.gue(5555)));
+        assertThat(new FakeNftables(nftKernel).dsrMarks()).containsValue(mark);
+        assertThat(dummyVips()).as("a DSR VIP is no address of the director").doesNotContain(ip("198.51.100.10"));
+
+        model = new ClusterModel();
+        engine.syncServices(List.of(new ServiceRef("default", "web")), snapshot());
+        assertThat(ipvs.virtualServers()).isEmpty();
+        assertThat(routing.rules(AddressFamily.INET)).noneMatch(x -> x.table() == DsrRouting.TABLE);
+        assertThat(routing.routes(AddressFamily.INET, DsrRouting.TABLE)).isEmpty();
+        assertThat(pods.read(ip("10.244.1.5"))).isEmpty();
+        assertThat(new FakeNftables(nftKernel).dsrMarks()).isEmpty();
+    }
+
+    @Test
+    void aPodWhoseReceiverFailsGetsNoDsrTrafficAndItsServiceAProblem() {
+        pods.createPod(ip("10.244.1.5")); // 10.244.1.6 has no namespace on this node
+        put(dsr("web", "198.51.100.10"), TestObjects.slice("web", 80, "node1", "10.244.1.5", "10.244.1.6"));
+        SyncResult r = engine().fullResync(snapshot());
+        assertThat(r.problems()).extracting(Problem::reason).contains("DsrReceiverFailed");
+        VirtualServerKey fwmark = ipvs.virtualServers().stream().map(s -> s.server().key())
+                .filter(k -> k instanceof VirtualServerKey.ByFwmark).findFirst().orElseThrow();
+        assertThat(realServersOf(fwmark)).containsExactly(ip("10.244.1.5"));
+    }
+
+    @Test
+    void aRestartKeepsEveryDsrMark() {
+        pods.createPod(ip("10.244.1.5"));
+        put(dsr("web", "198.51.100.10"), TestObjects.slice("web", 80, "node1", "10.244.1.5"),
+                dsr("api", "198.51.100.11"), TestObjects.slice("api", 80, "node1", "10.244.1.5"));
+        engine().fullResync(snapshot());
+        Map<VirtualServerKey.ByAddress, Integer> marks = new FakeNftables(nftKernel).dsrMarks();
+        assertThat(engine().fullResync(snapshot()).kernelWrites()).isZero();
+        assertThat(new FakeNftables(nftKernel).dsrMarks()).isEqualTo(marks);
+    }
+
+    @Test
+    void whenNftablesRefusesIpvsIsStillProgrammedAndTheSyncFails() {
+        put(TestObjects.service("web", "10.96.0.1", 80, null), TestObjects.slice("web", 8080, "node2", "10.244.1.1"));
+        nftKernel.refuseNext("Error: Could not process rule");
+        SyncEngine engine = engine();
+        assertThatThrownBy(() -> engine.fullResync(snapshot())).hasMessageContaining("Could not process rule");
+        assertThat(realServersOf(VirtualServerKey.of(ip("10.96.0.1"), Protocol.TCP, 80))).containsExactly(ip("10.244.1.1"));
+        assertThat(engine.fullResync(snapshot()).failures()).isEmpty();
+        assertThat(nftKernel.table()).contains("10.96.0.1");
+    }
+
+    @Test
+    void aRemovedEndpointDrainsAndGoesWhenIdleOrAfterThePeriod() {
+        put(TestObjects.service("web", "10.96.0.1", 80, null), TestObjects.slice("web", 8080, "node2", "10.244.1.1", "10.244.1.2"));
+        SyncEngine engine = engine("--ipvs-graceful-termination", "--ipvs-graceful-period=30s");
+        engine.fullResync(snapshot());
+        VirtualServerKey web = VirtualServerKey.of(ip("10.96.0.1"), Protocol.TCP, 80);
+        RealServer leaving = RealServer.of(ip("10.244.1.2"), 8080, Forwarding.MASQUERADE, 1);
+        ipvs.setConnections(web, leaving.key(), 3, 0);
+        put(TestObjects.slice("web", 8080, "node2", "10.244.1.1"));
+        SyncResult r = engine.syncServices(List.of(new ServiceRef("default", "web")), snapshot());
+        assertThat(r.draining()).isEqualTo(1);
+        assertThat(ipvs.realServers(web)).extracting(RealServerStatus::server).contains(leaving.withWeight(0));
+        assertThat(engine.refreshDraining().draining()).as("still busy").isEqualTo(1);
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(engine.refreshDraining().draining()).isZero();
+        assertThat(realServersOf(web)).containsExactly(ip("10.244.1.1"));
+    }
+}
