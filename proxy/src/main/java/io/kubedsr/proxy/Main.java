@@ -83,7 +83,14 @@ public final class Main {
             vertx.close();
         }, "kube-dsr-shutdown"));
         LOG.info("kube-dsr starting node={} native_transport={}", nodeName, vertx.isNativeTransportEnabled());
-        agent.start().join();
+        try {
+            agent.start().join();
+        } catch (RuntimeException e) {
+            // The API server unreachable or refusing at start: exit (the shutdown hook closes the agent) so that the
+            // kubelet restarts the container, instead of a JVM that lives on without an agent.
+            LOG.error("start failed: {}", e.toString());
+            System.exit(1);
+        }
         Thread.currentThread().join(); // the agent runs on its own threads until the process is stopped
     }
 

@@ -1,5 +1,7 @@
 package io.kubedsr.e2e.cluster;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -64,6 +66,11 @@ public final class ClusterLab implements AutoCloseable {
             } else {
                 RoutedLan.node(router, node.net(), n);
             }
+        }
+        for (NodeContainer node : nodes) {
+            // The API server answers the nodes (401: no token yet).
+            assertThat(node.net().exec("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "20", api.url() + "/version"))
+                    .as("%s reaches the API stand-in", node.name()).isEqualTo("401");
         }
         pods.add(node(1).pod("web-a", "10.244.1.10", "10.244.1.1", 8080, true));
         pods.add(node(2).pod("web-b", "10.244.2.10", "10.244.2.1", 8080, false));
