@@ -33,10 +33,21 @@ public final class ClusterApi implements AutoCloseable {
 
     private final MockApi api;
     private final RbacDispatcher rbac;
+    private final Map<String, String> users;
 
-    private ClusterApi(MockApi api, RbacDispatcher rbac) {
+    private ClusterApi(MockApi api, RbacDispatcher rbac, Map<String, String> users) {
         this.api = api;
         this.rbac = rbac;
+        this.users = users;
+    }
+
+    private static RbacPolicy policy(Map<String, String> users, ClusterRole role) {
+        return new RbacPolicy(users, MockApi.ADMIN_TOKEN, List.of(role), List.of(DaemonSetManifest.clusterRoleBinding()));
+    }
+
+    /** Applies {@code role} in place of the ClusterRole the server enforced so far. */
+    public void apply(ClusterRole role) {
+        rbac.replacePolicy(policy(users, role));
     }
 
     /** Starts the server for {@code ds}'s service account, linked to {@code router}'s bridge br0. */
@@ -53,9 +64,9 @@ public final class ClusterApi implements AutoCloseable {
             Files.createDirectories(TOKEN_DIR);
             Files.writeString(TOKEN_DIR.resolve("token"), token);
             Files.writeString(TOKEN_DIR.resolve("namespace"), ds.daemonSet().getMetadata().getNamespace());
-            RbacDispatcher rbac = new RbacDispatcher(new RbacPolicy(Map.of(token, ds.serviceAccountUser()), MockApi.ADMIN_TOKEN,
-                    List.of(role), List.of(DaemonSetManifest.clusterRoleBinding())));
-            return new ClusterApi(MockApi.startWithRbac(rbac, InetAddress.getByName("0.0.0.0")), rbac);
+            Map<String, String> users = Map.of(token, ds.serviceAccountUser());
+            RbacDispatcher rbac = new RbacDispatcher(policy(users, role));
+            return new ClusterApi(MockApi.startWithRbac(rbac, InetAddress.getByName("0.0.0.0")), rbac, users);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

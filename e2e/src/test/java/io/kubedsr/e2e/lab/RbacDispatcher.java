@@ -13,11 +13,16 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
  * server words it; the others are served as before (lists, watches, creates). Every decision is kept.
  */
 public final class RbacDispatcher extends KubernetesCrudDispatcher {
-    private final RbacPolicy policy;
+    private volatile RbacPolicy policy;
     private final List<RbacPolicy.Decision> decisions = new CopyOnWriteArrayList<>();
 
     public RbacDispatcher(RbacPolicy policy) {
         this.policy = policy;
+    }
+
+    /** From now on, decides with {@code newPolicy} (a ClusterRole applied again, with other rules). */
+    public void replacePolicy(RbacPolicy newPolicy) {
+        policy = newPolicy;
     }
 
     /** Every authorization decision so far, in order. */
