@@ -155,12 +155,21 @@ public final class IpvsDecoders {
 
     public static IpvsTimeouts timeouts(NetlinkMessage m) {
         Attributes a = top(m);
-        return new IpvsTimeouts(a.u32OrDefault(CMD_ATTR_TIMEOUT_TCP, 0), a.u32OrDefault(CMD_ATTR_TIMEOUT_TCP_FIN, 0),
-                a.u32OrDefault(CMD_ATTR_TIMEOUT_UDP, 0));
+        try {
+            return new IpvsTimeouts(a.u32OrDefault(CMD_ATTR_TIMEOUT_TCP, 0), a.u32OrDefault(CMD_ATTR_TIMEOUT_TCP_FIN, 0),
+                    a.u32OrDefault(CMD_ATTR_TIMEOUT_UDP, 0));
+        } catch (IllegalArgumentException e) {
+            // a u32 above Integer.MAX_VALUE reads as a negative int (found by fuzzing)
+            throw new NetlinkDecodeException("inconsistent IPVS timeouts: " + e.getMessage());
+        }
     }
 
     public static IpvsInfo info(NetlinkMessage m) {
         Attributes a = top(m);
-        return new IpvsInfo(required(a, INFO_ATTR_VERSION, "a version"), a.u32OrDefault(INFO_ATTR_CONN_TAB_SIZE, 0));
+        try {
+            return new IpvsInfo(required(a, INFO_ATTR_VERSION, "a version"), a.u32OrDefault(INFO_ATTR_CONN_TAB_SIZE, 0));
+        } catch (IllegalArgumentException e) {
+            throw new NetlinkDecodeException("inconsistent IPVS info: " + e.getMessage());
+        }
     }
 }

@@ -34,8 +34,9 @@ public enum Errno {
 
     /** The errno for a positive or negative (kernel style) number. */
     public static Errno of(int number) {
+        // Math.abs(Integer.MIN_VALUE) is still negative: a hostile error message could carry it (found by fuzzing).
         int n = Math.abs(number);
-        if (n < BY_NUMBER.length && BY_NUMBER[n] != null) {
+        if (n >= 0 && n < BY_NUMBER.length && BY_NUMBER[n] != null) {
             return BY_NUMBER[n];
         }
         return UNKNOWN;

@@ -26,6 +26,9 @@ public record IpPrefix(InetAddress address, int length) {
 
     /** Parses "a.b.c.d/n", "x::y/n", or a bare address (host prefix). Does not resolve names. */
     public static IpPrefix parse(String text) {
+        if (text == null) {
+            throw new IllegalArgumentException("not a prefix: null");
+        }
         String s = text.trim();
         int slash = s.indexOf('/');
         String addr = slash < 0 ? s : s.substring(0, slash);
@@ -42,6 +45,10 @@ public record IpPrefix(InetAddress address, int length) {
 
     /** Parses a literal IPv4 or IPv6 address without any name lookup. */
     public static InetAddress parseAddress(String literal) {
+        if (literal == null) {
+            // a null in a Service's list of IPs reached here (found by fuzzing the planner)
+            throw new IllegalArgumentException("not an IP address: null");
+        }
         String s = literal.trim();
         byte[] v4 = parseIpv4(s);
         if (v4 != null) {

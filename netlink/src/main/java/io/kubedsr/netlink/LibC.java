@@ -32,6 +32,12 @@ public interface LibC {
     int MSG_TRUNC = 0x20;
     int O_RDONLY = 0;
     int O_CLOEXEC = 0x80000;
+    /** asm-generic/fcntl.h: 00004000. */
+    int O_NONBLOCK = 0x800;
+    /** asm-generic/fcntl.h: 00400000. */
+    int O_NOFOLLOW = 0x20000;
+    /** linux/nsfs.h: _IO(NSIO 0xb7, 0x3); answers the CLONE_NEW* type of a namespace file descriptor. */
+    long NS_GET_NSTYPE = 0xb703;
     int CLONE_NEWNET = 0x40000000;
 
     @SaveError
@@ -62,6 +68,9 @@ public interface LibC {
 
     @SaveError
     int setns(int fd, int namespaceType);
+
+    @SaveError
+    int ioctl(int fd, long request);
 
     @SaveError
     int unshare(int flags);

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,9 +28,12 @@ import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.dsr.DsrPods;
 import io.kubedsr.proxy.dsr.PodNamespaces;
+import io.kubedsr.proxy.encap.EncapGuard;
+import io.kubedsr.proxy.encap.EncapGuards;
 import io.kubedsr.proxy.events.EventRecorder;
 import io.kubedsr.proxy.health.HealthCheckNodePorts;
 import io.kubedsr.proxy.health.HealthServer;
+import io.kubedsr.proxy.health.ListenAddresses;
 import io.kubedsr.proxy.kernel.IpvsSysctls;
 import io.kubedsr.proxy.kernel.ServiceKernel;
 import io.kubedsr.proxy.kernel.SyncEngine;
@@ -41,6 +45,7 @@ import io.kubedsr.proxy.metrics.SyncMetrics;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.NodeInfos;
 import io.kubedsr.proxy.model.Problem;
+import io.kubedsr.proxy.nft.EncapGuardRules;
 import io.kubedsr.proxy.nft.NftTable;
 import io.kubedsr.proxy.overlay.OverlayController;
 import io.kubedsr.proxy.overlay.OverlayEngine;
@@ -91,6 +96,7 @@ public final class Agent implements AutoCloseable {
     // Made and used on the kernel thread only.
     private SyncEngine engine;
     private OverlayEngine overlayEngine;
+    private EncapGuard encapGuard;
     private IpvsClient ipvs;
     private Rtnetlink rtnl;
     private NetlinkConnection overlayGeneric;
@@ -108,8 +114,7 @@ public final class Agent implements AutoCloseable {
         this.health = new HealthServer(vertx, config.ipvsSyncPeriod(), clock);
         this.api = new ApiAccess(client);
         this.events = new EventRecorder(api, nodeName);
-        this.healthChecks = new HealthCheckNodePorts(vertx, config.enableIpv6() ? "::" : "0.0.0.0", nodeName, health::healthy,
-                this::report);
+        this.healthChecks = new HealthCheckNodePorts(vertx, List.of(), nodeName, health::healthy, this::report);
         this.nodes = new NodeModel(nodeName);
         VertxTimers timers = new VertxTimers(context);
         SyncPolicy policy = SyncPolicy.withPeriod(config.ipvsSyncPeriod());
@@ -150,6 +155,7 @@ public final class Agent implements AutoCloseable {
             context.runOnContext(v -> nodes.put(self)); // before any informer event: the context runs tasks in order
         }
         NodeInfo info = new NodeInfo(nodeName, addresses, addresses);
+        healthChecks.listenOn(ListenAddresses.healthCheckNodePorts(config, addresses));
         CompletableFuture.runAsync(() -> openKernel(info), kernel).join();
         listen();
         SharedIndexInformer<Service> serviceInformer = api.servicesInformer();
@@ -161,8 +167,14 @@ public final class Agent implements AutoCloseable {
         SharedIndexInformer<Node> nodeInformer = api.nodesInformer();
         nodeInformer.addEventHandler(handler(n -> nodeChanged(nodes.put(n)), n -> nodeChanged(nodes.remove(n))));
         informers.addAll(List.of(serviceInformer, slices, nodeInformer));
-        nodeInformer.start().toCompletableFuture().thenRun(() -> context.runOnContext(v -> overlay.informerSynced()));
-        CompletableFuture.allOf(serviceInformer.start().toCompletableFuture(), slices.start().toCompletableFuture())
+        CompletableFuture<Void> nodesListed = nodeInformer.start().toCompletableFuture();
+        nodesListed.thenRun(() -> context.runOnContext(v -> {
+            overlay.informerSynced();
+            Set<InetAddress> all = nodes.clusterAddresses();
+            kernel.execute(() -> encapGuard.informerSynced(all));
+        }));
+        // The first service sync waits for the Node list too: the DSR receivers' guards need every node's address.
+        CompletableFuture.allOf(serviceInformer.start().toCompletableFuture(), slices.start().toCompletableFuture(), nodesListed)
                 .thenRun(() -> context.runOnContext(v -> services.informersSynced()));
         return services.firstSync();
     }
@@ -186,19 +198,20 @@ public final class Agent implements AutoCloseable {
         engine.start(info);
         overlayEngine = new OverlayEngine(OverlaySettings.from(config), config.overlayEncapPort(), rtnl,
                 new NodeTunnels(rtnl, overlayGeneric));
+        encapGuard = new EncapGuard(new NftTable(kernelNamespace, EncapGuardRules.NODE_TABLE), EncapGuards.guePorts(config));
         IpvsSysctls.apply(nodeNs);
     }
 
     private void listen() {
         if (config.healthPort() > 0) {
-            health.listen(config.healthAddr(), config.healthPort()).onFailure(e -> LOG.error(
+            health.listen(ListenAddresses.orWildcard(config.healthAddr(), config), config.healthPort()).onFailure(e -> LOG.error(
                     "health server could not listen on {}:{} ({}); /healthz probes will fail", config.healthAddr(),
                     config.healthPort(), e.getMessage()));
         }
         if (config.metricsPort() > 0) {
             metrics = new MetricsServer(vertx, config.metricsPath(), syncMetrics,
                     () -> CompletableFuture.supplyAsync(() -> IpvsServiceStats.read(ipvs, engine::desired), kernel), clock);
-            metrics.listen(config.metricsAddr(), config.metricsPort()).onFailure(e -> LOG.error(
+            metrics.listen(ListenAddresses.orWildcard(config.metricsAddr(), config), config.metricsPort()).onFailure(e -> LOG.error(
                     "metrics server could not listen on {}:{} ({})", config.metricsAddr(), config.metricsPort(), e.getMessage()));
         }
     }
@@ -206,6 +219,13 @@ public final class Agent implements AutoCloseable {
     private void nodeChanged(NodeModel.Change change) {
         overlay.nodeChanged(change);
         services.nodeChanged(change);
+        if (change.selfAddresses()) {
+            healthChecks.listenOn(ListenAddresses.healthCheckNodePorts(config, nodes.selfInfo().addresses()));
+        }
+        if (change.clusterAddresses()) {
+            Set<InetAddress> all = nodes.clusterAddresses();
+            kernel.execute(() -> encapGuard.nodesChanged(all));
+        }
     }
 
     /** An informer handler that hops onto the agent's context: the models are only ever touched there. */

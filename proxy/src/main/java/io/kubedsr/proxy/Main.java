@@ -29,6 +29,7 @@ import io.kubedsr.proxy.kernel.Cleanup;
 import io.kubedsr.proxy.kernel.Modules;
 import io.kubedsr.proxy.kernel.ServiceKernel;
 import io.kubedsr.proxy.kernel.UdpConntrack;
+import io.kubedsr.proxy.nft.EncapGuardRules;
 import io.kubedsr.proxy.nft.NftTable;
 import io.kubedsr.proxy.status.StatusCommand;
 import io.kubedsr.tunnel.NodeTunnels;
@@ -115,9 +116,10 @@ public final class Main {
     }
 
     /**
-     * --cleanup-config: removes kube-dsr's virtual servers (DSR fwmark services too), its nftables table, DSR
-     * policy rules and table 78 routes, the DSR receivers in this node's pods, kube-dummy-if ({@link Cleanup}),
-     * and the overlay's tunnels, direct routes and GUE port; nothing else.
+     * --cleanup-config: removes kube-dsr's virtual servers (DSR fwmark services too), its nftables tables (the
+     * services' and the encapsulation guard's), DSR policy rules and table 78 routes, the DSR receivers in this
+     * node's pods with their guards, kube-dummy-if ({@link Cleanup}), and the overlay's tunnels, direct routes
+     * and GUE port; nothing else.
      */
     static int cleanup(AgentConfig config) {
         try (IpvsClient ipvs = IpvsClient.open(); Rtnetlink rtnl = Rtnetlink.open();
@@ -125,6 +127,7 @@ public final class Main {
                 NetworkNamespace here = NetworkNamespace.current()) {
             DsrPods pods = new DsrPods(PodNamespaces.standard(here.id()), null);
             int removed = Cleanup.run(config, new ServiceKernel(ipvs, rtnl, new NftTable(null), pods, UdpConntrack.NONE));
+            new NftTable(null, EncapGuardRules.NODE_TABLE).delete();
             removed += (int) new NodeTunnels(rtnl, generic).removeAll(Set.of(config.overlayEncapPort()));
             LOG.info("cleanup removed {} objects", removed);
             return 0;

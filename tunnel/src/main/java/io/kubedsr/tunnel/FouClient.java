@@ -8,6 +8,7 @@ import io.kubedsr.netlink.Attributes;
 import io.kubedsr.netlink.Errno;
 import io.kubedsr.netlink.MessageBuilder;
 import io.kubedsr.netlink.NetlinkConnection;
+import io.kubedsr.netlink.NetlinkDecodeException;
 import io.kubedsr.netlink.NetlinkException;
 import io.kubedsr.netlink.NetlinkFlags;
 import io.kubedsr.netlink.NetlinkMessage;
@@ -61,15 +62,32 @@ public final class FouClient {
     public List<FouPort> ports() {
         List<FouPort> out = new ArrayList<>();
         for (NetlinkMessage m : connection.dump(dumpRequest(familyId))) {
-            Attributes a = m.attributes(GenericNetlink.HEADER_LENGTH);
-            Integer port = a.u16Be(ATTR_PORT);
-            Integer af = a.u8(ATTR_AF);
-            Integer type = a.u8(ATTR_TYPE);
-            if (port != null && af != null && type != null && type == ENCAP_GUE) {
-                out.add(new FouPort(AddressFamily.of(af), port));
+            FouPort p = decodePort(m);
+            if (p != null) {
+                out.add(p);
             }
         }
         return out;
+    }
+
+    /**
+     * One entry of a FOU dump: the GUE port it describes, or null for a direct FOU port or an incomplete entry.
+     * Malformed input throws {@link NetlinkDecodeException} only.
+     */
+    public static FouPort decodePort(NetlinkMessage m) {
+        Attributes a = m.attributes(GenericNetlink.HEADER_LENGTH);
+        Integer port = a.u16Be(ATTR_PORT);
+        Integer af = a.u8(ATTR_AF);
+        Integer type = a.u8(ATTR_TYPE);
+        if (port == null || af == null || type == null || type != ENCAP_GUE) {
+            return null;
+        }
+        try {
+            return new FouPort(AddressFamily.of(af), port);
+        } catch (IllegalArgumentException e) {
+            // port 0 or family AF_UNSPEC (found by fuzzing): FouPort refuses them
+            throw new NetlinkDecodeException("inconsistent FOU port: " + e.getMessage());
+        }
     }
 
     /** Adds the port; returns false if it was there already (the kernel answers EALREADY). */

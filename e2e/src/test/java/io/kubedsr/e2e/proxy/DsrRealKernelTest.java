@@ -324,6 +324,12 @@ class DsrRealKernelTest {
             n++;
         }
         lab.node1.exec("ip", "-6", "route", "add", "fd00:244:2::/64", "via", "fd00:1::2");
+        // Dual-stack nodes publish their IPv6 address: the receivers' guards let ip6ip6 in only from nodes.
+        for (int k = 1; k <= 2; k++) {
+            client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node" + k).endMetadata().withNewStatus()
+                    .addNewAddress().withType("InternalIP").withAddress("192.168.1." + k).endAddress()
+                    .addNewAddress().withType("InternalIP").withAddress("fd00:1::" + k).endAddress().endStatus().build()).update();
+        }
         n = 1;
         for (TestNamespace pod : List.of(lab.pod1, lab.pod2)) {
             pod.exec("ip", "-6", "addr", "add", "fd00:244:" + n + "::2/64", "dev", "eth0", "nodad");
@@ -350,6 +356,8 @@ class DsrRealKernelTest {
         for (TestNamespace pod : List.of(lab.pod1, lab.pod2)) {
             await("the IPv6 receiver holding the VIP", () -> pod.exec("ip", "-6", "addr", "show").contains(VIP6 + "/128"));
         }
+        await("pod2's guard letting node1's IPv6 in", () -> lab.pod2.exec("nft", "list", "set", "inet", "kube-dsr-receiver",
+                "nodes6").contains("fd00:1::1"));
         await("node1's IPv6 fwmark service", () -> lab.node1.exec("ipvsadm", "-Ln").contains("FWM")
                 && lab.node1.exec("ipvsadm", "-Ln").contains("[fd00:244:2::2]:80"));
         assertThat(lab.node1.exec("ip", "-6", "rule")).contains("32764:").contains("lookup 78");

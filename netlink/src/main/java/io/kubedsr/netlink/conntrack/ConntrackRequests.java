@@ -71,10 +71,15 @@ public final class ConntrackRequests {
             throw new NetlinkDecodeException("not a conntrack entry: message type " + m.type());
         }
         Attributes a = m.attributes(NFGENMSG_LENGTH);
-        ConntrackTuple orig = decodeTuple(a.nested(CTA_TUPLE_ORIG), "original");
-        ConntrackTuple reply = decodeTuple(a.nested(CTA_TUPLE_REPLY), "reply");
-        Integer zone = a.u16Be(CTA_ZONE);
-        return new ConntrackEntry(orig, reply, zone == null ? 0 : zone);
+        try {
+            ConntrackTuple orig = decodeTuple(a.nested(CTA_TUPLE_ORIG), "original");
+            ConntrackTuple reply = decodeTuple(a.nested(CTA_TUPLE_REPLY), "reply");
+            Integer zone = a.u16Be(CTA_ZONE);
+            return new ConntrackEntry(orig, reply, zone == null ? 0 : zone);
+        } catch (IllegalArgumentException e) {
+            // e.g. an IPv4 source with an IPv6 destination: the tuple refuses it, the decoder reports it as malformed
+            throw new NetlinkDecodeException("inconsistent conntrack entry: " + e.getMessage());
+        }
     }
 
     private static ConntrackTuple decodeTuple(Attributes t, String which) {

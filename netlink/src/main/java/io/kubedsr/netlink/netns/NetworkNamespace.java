@@ -32,14 +32,51 @@ public final class NetworkNamespace implements AutoCloseable {
         this.id = id;
     }
 
+    /**
+     * Opens the network namespace at {@code path}, following links ({@code /proc/PID/ns/net} is one, and always
+     * leads to that process's namespace). The identity is read from the opened descriptor, never from the path
+     * again, and the descriptor must be a network namespace: anything else (a regular file, a namespace of
+     * another type, a FIFO, which is opened without blocking) throws {@link IllegalArgumentException}.
+     */
     public static NetworkNamespace open(Path path) {
-        NamespaceId id = identify(path);
-        int fd = LibC.INSTANCE.open(path.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC);
+        return open(path, false);
+    }
+
+    /**
+     * As {@link #open(Path)}, but a path that is itself a symbolic link is refused: for entries of
+     * {@code /run/netns}, which the container runtime makes as bind mounts, never as links. A link there could
+     * lead anywhere, the node's own namespace included.
+     */
+    public static NetworkNamespace openNoFollow(Path path) {
+        return open(path, true);
+    }
+
+    private static NetworkNamespace open(Path path, boolean noFollow) {
+        int flags = LibC.O_RDONLY | LibC.O_CLOEXEC | LibC.O_NONBLOCK | (noFollow ? LibC.O_NOFOLLOW : 0);
+        int fd = LibC.INSTANCE.open(path.toString(), flags);
         if (fd < 0) {
             throw new NetlinkException("open(" + path + ")", LibC.lastErrno(), null, -1);
         }
-        return new NetworkNamespace(path, fd, id);
+        try {
+            // What was opened, by the descriptor: a later change of the path cannot change it.
+            NamespaceId id = identify(Path.of("/proc/self/fd/" + fd));
+            if (id.device() != NSFS_DEVICE) {
+                throw new IllegalArgumentException("not a namespace file: " + path);
+            }
+            // Only asked of nsfs files: NS_GET_NSTYPE means nothing to other files' drivers.
+            int type = LibC.INSTANCE.ioctl(fd, LibC.NS_GET_NSTYPE);
+            if (type != LibC.CLONE_NEWNET) {
+                throw new IllegalArgumentException("not a network namespace: " + path + " (type 0x" + Integer.toHexString(type) + ")");
+            }
+            return new NetworkNamespace(path, fd, id);
+        } catch (RuntimeException e) {
+            LibC.INSTANCE.close(fd);
+            throw e;
+        }
     }
+
+    /** The device of the nsfs pseudo file system, which every namespace file lives on. */
+    private static final long NSFS_DEVICE = identify(Path.of("/proc/self/ns/net")).device();
 
     /** A namespace made by {@code ip netns add NAME}. */
     public static NetworkNamespace named(String name) {

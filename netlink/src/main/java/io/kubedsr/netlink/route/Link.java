@@ -34,6 +34,10 @@ public record Link(int index, String name, int flags, int mtu, int masterIndex, 
         int index = p.getInt(4); // ifi_index after family, pad, type
         int flags = p.getInt(8);
         String name = a.string(IFLA_IFNAME);
+        if (name == null) {
+            // The kernel names every link it reports; a nameless one could not be hashed or compared (found by fuzzing).
+            throw new NetlinkDecodeException("link message without IFLA_IFNAME");
+        }
         int mtu = a.u32OrDefault(IFLA_MTU, 0);
         int master = a.u32OrDefault(IFLA_MASTER, 0);
         byte[] mac = a.bytes(IFLA_ADDRESS);

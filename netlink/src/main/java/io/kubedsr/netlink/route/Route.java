@@ -89,6 +89,10 @@ public record Route(IpPrefix destination, int table, RouteType type, RouteScope 
     private static Route decodeChecked(NetlinkMessage m) {
         ByteBuffer p = m.payloadBuffer();
         AddressFamily family = AddressFamily.of(p.get(0) & 0xFF);
+        if (family == AddressFamily.UNSPEC) {
+            // No default destination exists without a family (found by fuzzing: AF_UNSPEC without RTA_DST).
+            throw new NetlinkDecodeException("route message of family AF_UNSPEC");
+        }
         int dstLen = p.get(1) & 0xFF;
         int headerTable = p.get(4) & 0xFF;
         int protocol = p.get(5) & 0xFF;

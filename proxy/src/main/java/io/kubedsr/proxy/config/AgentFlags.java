@@ -39,7 +39,7 @@ public final class AgentFlags {
         flag("hostname-override", "", "This node's name as the API server knows it; default: the NODE_NAME "
                 + "environment variable, then the host name.", s -> s);
         flag("ipvs-sync-period", "5m", "Period of the full resynchronisation that dumps the kernel and repairs drift.",
-                ValueParsers::duration);
+                ValueParsers::positiveDuration);
         bool("ipvs-graceful-termination", false, "Drain a removed real server (weight 0) until its connections end "
                 + "or the graceful period passes, instead of deleting it at once.");
         flag("ipvs-graceful-period", "30s", "Longest time a removed real server drains.", ValueParsers::duration);
@@ -57,12 +57,13 @@ public final class AgentFlags {
         bool("strict-external-ip-validation", true, "Refuse externalIPs and LoadBalancer IPs outside the ranges above: "
                 + "otherwise anyone able to create a Service can capture traffic for any address.");
         flag("excluded-cidrs", "", "CIDRs whose IPVS services kube-dsr never touches (comma-separated).", ValueParsers::cidrs);
-        flag("service-tcp-timeout", "0s", "IPVS TCP connection timeout; 0 keeps the kernel's.", ValueParsers::duration);
-        flag("service-tcpfin-timeout", "0s", "IPVS TCP FIN_WAIT timeout; 0 keeps the kernel's.", ValueParsers::duration);
-        flag("service-udp-timeout", "0s", "IPVS UDP timeout; 0 keeps the kernel's.", ValueParsers::duration);
+        flag("service-tcp-timeout", "0s", "IPVS TCP connection timeout; 0 keeps the kernel's.", ValueParsers::ipvsTimeout);
+        flag("service-tcpfin-timeout", "0s", "IPVS TCP FIN_WAIT timeout; 0 keeps the kernel's.", ValueParsers::ipvsTimeout);
+        flag("service-udp-timeout", "0s", "IPVS UDP timeout; 0 keeps the kernel's.", ValueParsers::ipvsTimeout);
         bool("enable-ipv4", true, "Serve IPv4 services.");
         bool("enable-ipv6", false, "Serve IPv6 services.");
-        flag("metrics-addr", "", "Address the Prometheus metrics server listens on; empty means all.", s -> s);
+        flag("metrics-addr", "", "IP address the Prometheus metrics server listens on; empty means every address of the "
+                + "served families (Service VIPs included: see docs/security.md).", ValueParsers::listenAddress);
         flag("metrics-port", "0", "Port of the Prometheus metrics server; 0 disables it.", ValueParsers::port);
         flag("metrics-path", "/metrics", "Path of the Prometheus metrics.", s -> {
             if (!s.startsWith("/")) {
@@ -70,7 +71,8 @@ public final class AgentFlags {
             }
             return s;
         });
-        flag("health-addr", "", "Address the /healthz server listens on; empty means all.", s -> s);
+        flag("health-addr", "", "IP address the /healthz server listens on; empty means every address of the served "
+                + "families (Service VIPs included: see docs/security.md).", ValueParsers::listenAddress);
         flag("health-port", "20244", "Port of the /healthz server; 0 disables it.", ValueParsers::port);
         bool("cleanup-config", false, "Remove everything kube-dsr configured on this node, and nothing else, then exit.");
         bool("hairpin-mode", false, "Hairpin SNAT for every service, so a pod can reach itself through its service.");

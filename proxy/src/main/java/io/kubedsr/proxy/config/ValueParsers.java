@@ -12,6 +12,8 @@ import io.kubedsr.netlink.IpPrefix;
 /** Parsers for flag values, with the messages users see. */
 public final class ValueParsers {
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
+    /** The longest duration any flag takes: 100 years, far below what a long of milliseconds holds. */
+    private static final long MAX_MILLIS = 100L * 365 * 24 * 3_600_000;
 
     private ValueParsers() {
     }
@@ -34,19 +36,46 @@ public final class ValueParsers {
         long millis = 0;
         int at = 0;
         while (m.find() && m.start() == at) {
-            double v = Double.parseDouble(m.group(1));
-            millis += switch (m.group(2)) {
-                case "ms" -> (long) v;
-                case "s" -> (long) (v * 1000);
-                case "m" -> (long) (v * 60_000);
-                default -> (long) (v * 3_600_000);
+            double v = Double.parseDouble(m.group(1)) * switch (m.group(2)) {
+                case "ms" -> 1;
+                case "s" -> 1000;
+                case "m" -> 60_000;
+                default -> 3_600_000;
             };
+            // A part past MAX_MILLIS used to wrap the sum around to a negative duration (found by fuzzing).
+            if (v > MAX_MILLIS || millis + (long) v > MAX_MILLIS) {
+                throw new IllegalArgumentException("duration '" + text + "' is longer than 100 years");
+            }
+            millis += (long) v;
             at = m.end();
         }
         if (at != t.length() || t.isEmpty()) {
             throw new IllegalArgumentException("not a duration: '" + text + "' (e.g. 30s, 5m, 1h)");
         }
         return Duration.ofMillis(millis);
+    }
+
+    /** A duration of at least a millisecond (what drives a periodic timer). */
+    public static Duration positiveDuration(String text) {
+        Duration d = duration(text);
+        if (d.toMillis() < 1) {
+            throw new IllegalArgumentException("must be longer than 0 (e.g. 30s, 5m)");
+        }
+        return d;
+    }
+
+    /** A duration in whole seconds that fits an int, as IPVS takes its timeouts. */
+    public static Duration ipvsTimeout(String text) {
+        Duration d = duration(text);
+        if (d.toSeconds() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("longer than IPVS can take (" + Integer.MAX_VALUE + " s)");
+        }
+        return d;
+    }
+
+    /** An IP literal to listen on, as written back (no name is looked up), or empty for the default. */
+    public static String listenAddress(String text) {
+        return text.isBlank() ? "" : IpPrefix.format(IpPrefix.parseAddress(text));
     }
 
     public static int port(String text) {

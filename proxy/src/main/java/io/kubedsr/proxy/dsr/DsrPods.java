@@ -1,7 +1,6 @@
 package io.kubedsr.proxy.dsr;
 
 import java.net.InetAddress;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.netns.NetworkNamespace;
+import io.kubedsr.proxy.encap.ReceiverGuards;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.tunnel.DsrReceivers;
 
@@ -27,8 +27,9 @@ public final class DsrPods implements PodReceivers {
 
     private final PodNamespaces finder;
     private final DsrReceivers receivers = new DsrReceivers();
+    private final ReceiverGuards guards;
     private final Map<InetAddress, ReceiverSpec> applied = new HashMap<>();
-    private final Map<InetAddress, Path> where = new HashMap<>();
+    private final Map<InetAddress, PodNamespaces.PodNamespace> where = new HashMap<>();
 
     private final NetworkNamespace node;
     private boolean rpFilterChecked;
@@ -38,6 +39,16 @@ public final class DsrPods implements PodReceivers {
     public DsrPods(PodNamespaces finder, NetworkNamespace node) {
         this.finder = finder;
         this.node = node;
+        this.guards = new ReceiverGuards(node);
+    }
+
+    /**
+     * Every Node's addresses (from the Node informer): with this node's own, the only sources a receiver's guard
+     * lets encapsulated packets in from (docs/security.md). Takes effect at the next full pass.
+     */
+    @Override
+    public void allowEncapsulationFrom(Set<InetAddress> nodeAddresses) {
+        guards.clusterNodes(nodeAddresses);
     }
 
     /**
@@ -70,19 +81,28 @@ public final class DsrPods implements PodReceivers {
         if (!wanted.isEmpty()) {
             loosenRpFilter();
         }
+        Set<InetAddress> sources = null; // read once per pass, when a receiver is touched
         for (Map.Entry<InetAddress, ReceiverSpec> e : wanted.entrySet()) {
             InetAddress pod = e.getKey();
             if (!full && e.getValue().equals(applied.get(pod)) && where.containsKey(pod)) {
                 continue;
             }
-            Optional<Path> ns = finder.find(pod);
+            Optional<PodNamespaces.PodNamespace> ns = finder.find(pod);
             if (ns.isEmpty()) {
-                failed.put(pod, "no network namespace on this node holds pod IP " + IpPrefix.format(pod)
+                int holders = finder.holders(pod);
+                failed.put(pod, holders > 1 ? holders + " network namespaces on this node hold pod IP " + IpPrefix.format(pod)
+                        + "; the agent does not guess which is the pod's (docs/security.md)"
+                        : "no network namespace on this node holds pod IP " + IpPrefix.format(pod)
                         + " (the agent needs hostPID and /run/netns)");
                 applied.remove(pod);
                 continue;
             }
-            try (NetworkNamespace namespace = NetworkNamespace.open(ns.get())) {
+            try (NetworkNamespace namespace = ns.get().open()) {
+                if (sources == null) {
+                    sources = guards.sources();
+                }
+                // The guard first: a receiver must never exist without it.
+                guards.ensure(namespace, pod, sources, e.getValue().encapsulation(), full);
                 receivers.ensure(namespace, pod, e.getValue().vips(), e.getValue().encapsulation());
                 applied.put(pod, e.getValue());
                 where.put(pod, ns.get());
@@ -90,6 +110,7 @@ public final class DsrPods implements PodReceivers {
                 LOG.warn("dsr receiver pod={} failed: {}", IpPrefix.format(pod), ex.toString());
                 failed.put(pod, "DSR receiver in pod " + IpPrefix.format(pod) + " failed: " + ex.getMessage());
                 applied.remove(pod);
+                guards.forget(pod);
                 finder.invalidate(pod);
             }
         }
@@ -104,14 +125,18 @@ public final class DsrPods implements PodReceivers {
             if (wanted.containsKey(pod)) {
                 continue;
             }
-            Path path = where.remove(pod);
+            PodNamespaces.PodNamespace found = where.remove(pod);
             applied.remove(pod);
-            try (NetworkNamespace namespace = NetworkNamespace.open(path)) {
+            try (NetworkNamespace namespace = found.open()) {
                 // Checked where the pod was, not looked up: a pod that is gone must not cost a scan of every namespace.
-                if (PodNamespaces.holds(path, pod)) {
+                if (PodNamespaces.holds(namespace, pod)) {
                     receivers.remove(namespace, AddressFamily.of(pod));
                     removed++;
+                    if (!hasLink(namespace, AddressFamily.INET) && !hasLink(namespace, AddressFamily.INET6)) {
+                        guards.remove(namespace, pod); // a dual-stack pod's other receiver keeps it
+                    }
                 }
+                guards.forget(pod);
             } catch (RuntimeException ex) {
                 LOG.debug("dsr receiver of pod={} not removed (pod gone?): {}", IpPrefix.format(pod), ex.toString());
             }
@@ -122,16 +147,21 @@ public final class DsrPods implements PodReceivers {
     @Override
     public int removeEverywhere() {
         int removed = 0;
-        for (Path path : finder.allNamespaces()) {
-            try (NetworkNamespace namespace = NetworkNamespace.open(path)) {
+        for (PodNamespaces.PodNamespace found : finder.allNamespaces()) {
+            try (NetworkNamespace namespace = found.open()) {
+                boolean any = false;
                 for (AddressFamily f : new AddressFamily[] {AddressFamily.INET, AddressFamily.INET6}) {
                     if (!receivers.vips(namespace, f).isEmpty() || hasLink(namespace, f)) {
                         receivers.remove(namespace, f);
                         removed++;
+                        any = true;
                     }
                 }
+                if (any) {
+                    guards.remove(namespace, null);
+                }
             } catch (RuntimeException ex) {
-                LOG.debug("namespace {} skipped: {}", path, ex.toString());
+                LOG.debug("namespace {} skipped: {}", found.path(), ex.toString());
             }
         }
         return removed;
@@ -139,12 +169,12 @@ public final class DsrPods implements PodReceivers {
 
     @Override
     public Optional<ReceiverSpec> read(InetAddress pod) {
-        Optional<Path> ns = finder.find(pod);
+        Optional<PodNamespaces.PodNamespace> ns = finder.find(pod);
         if (ns.isEmpty()) {
             return Optional.empty();
         }
         AddressFamily family = AddressFamily.of(pod);
-        try (NetworkNamespace namespace = NetworkNamespace.open(ns.get())) {
+        try (NetworkNamespace namespace = ns.get().open()) {
             return receivers.encapsulation(namespace, family).map(e -> new ReceiverSpec(receivers.vips(namespace, family), e));
         }
     }

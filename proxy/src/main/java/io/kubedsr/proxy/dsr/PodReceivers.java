@@ -3,6 +3,7 @@ package io.kubedsr.proxy.dsr;
 import java.net.InetAddress;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The DSR receivers in this node's pods, as the service engine sees them: one narrow seam. {@link DsrPods}
@@ -27,6 +28,13 @@ public interface PodReceivers {
 
     /** Kernel writes issued so far. */
     long writes();
+
+    /**
+     * Every Node's addresses: the only sources (with this node's own) a receiver's guard lets encapsulated packets
+     * in from (docs/security.md). Receivers without guards (fakes, {@link #NONE}) ignore it.
+     */
+    default void allowEncapsulationFrom(Set<InetAddress> nodeAddresses) {
+    }
 
     /** No pods to program: tools that only read, and engines without DSR receivers. */
     PodReceivers NONE = new PodReceivers() {

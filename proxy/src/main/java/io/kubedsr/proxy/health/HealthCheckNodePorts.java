@@ -25,7 +25,7 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * kube-proxy's HealthCheckNodePort servers: one HTTP server per Service with {@code externalTrafficPolicy: Local}
- * and a {@code healthCheckNodePort}, on that port on every address, so that an external load balancer sends
+ * and a {@code healthCheckNodePort}, on that port where NodePorts are served ({@link ListenAddresses}), so that an external load balancer sends
  * traffic only to nodes with a local endpoint. Any path answers 200 with
  * {@code {"service":{"namespace":..,"name":..},"localEndpoints":n,"serviceProxyHealthy":true}} when this node
  * has a ready endpoint of the Service and the proxy is healthy, 503 with the same body otherwise.
@@ -38,7 +38,7 @@ public final class HealthCheckNodePorts implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HealthCheckNodePorts.class);
 
     private final Vertx vertx;
-    private final String host;
+    private List<String> hosts;
     private final String nodeName;
     private final BooleanSupplier proxyHealthy;
     private final Consumer<Problem> problems;
@@ -48,7 +48,7 @@ public final class HealthCheckNodePorts implements AutoCloseable {
     private static final class Entry {
         final int port;
         volatile int localEndpoints;
-        Future<HttpServer> server;
+        List<Future<HttpServer>> servers = List.of();
 
         Entry(int port, int localEndpoints) {
             this.port = port;
@@ -56,13 +56,31 @@ public final class HealthCheckNodePorts implements AutoCloseable {
         }
     }
 
-    /** {@code host}: the bind address ("0.0.0.0", or "::" for every IPv4 and IPv6 address). */
-    public HealthCheckNodePorts(Vertx vertx, String host, String nodeName, BooleanSupplier proxyHealthy, Consumer<Problem> problems) {
+    /** {@code hosts}: the addresses each server listens on ({@link ListenAddresses#healthCheckNodePorts}). */
+    public HealthCheckNodePorts(Vertx vertx, List<String> hosts, String nodeName, BooleanSupplier proxyHealthy,
+            Consumer<Problem> problems) {
         this.vertx = vertx;
-        this.host = host;
+        this.hosts = List.copyOf(hosts);
         this.nodeName = nodeName;
         this.proxyHealthy = proxyHealthy;
         this.problems = problems;
+    }
+
+    /** Listens on these addresses from now on: every open server moves (this node's addresses changed). */
+    public synchronized void listenOn(List<String> newHosts) {
+        if (newHosts.equals(hosts)) {
+            return;
+        }
+        hosts = List.copyOf(newHosts);
+        servers.forEach((ref, e) -> {
+            stop(ref, e);
+            start(ref, e);
+        });
+    }
+
+    /** The addresses the servers listen on. */
+    public synchronized List<String> hosts() {
+        return hosts;
     }
 
     /** Brings the servers of these Services in line with the model (absent from it: deleted). */
@@ -106,30 +124,40 @@ public final class HealthCheckNodePorts implements AutoCloseable {
     }
 
     private void start(ServiceRef ref, Entry e) {
-        e.server = vertx.createHttpServer().requestHandler(req -> {
-            int n = e.localEndpoints;
-            boolean healthy = proxyHealthy.getAsBoolean();
-            String body = new JsonObject()
-                    .put("service", new JsonObject().put("namespace", ref.namespace()).put("name", ref.name()))
-                    .put("localEndpoints", n).put("serviceProxyHealthy", healthy).encode();
-            req.response().setStatusCode(n > 0 && healthy ? 200 : 503).putHeader("content-type", "application/json")
-                    .putHeader("x-content-type-options", "nosniff").end(body);
-        }).listen(e.port, host);
-        e.server.onSuccess(s -> LOG.info("health check node port open service={} port={}", ref, e.port));
-        e.server.onFailure(err -> {
+        List<Future<HttpServer>> started = new java.util.ArrayList<>();
+        for (String host : hosts) {
+            started.add(vertx.createHttpServer().requestHandler(req -> {
+                int n = e.localEndpoints;
+                boolean healthy = proxyHealthy.getAsBoolean();
+                String body = new JsonObject()
+                        .put("service", new JsonObject().put("namespace", ref.namespace()).put("name", ref.name()))
+                        .put("localEndpoints", n).put("serviceProxyHealthy", healthy).encode();
+                req.response().setStatusCode(n > 0 && healthy ? 200 : 503).putHeader("content-type", "application/json")
+                        .putHeader("x-content-type-options", "nosniff").end(body);
+            }).listen(e.port, host));
+        }
+        e.servers = started;
+        List<String> on = hosts;
+        Future.all(started).onSuccess(s -> LOG.info("health check node port open service={} port={} on={}", ref, e.port, on));
+        Future.all(started).onFailure(err -> {
             LOG.warn("health check node port service={} port={} could not be opened: {}", ref, e.port, err.getMessage());
             problems.accept(new Problem(ref, "HealthCheckNodePortUnavailable", "healthCheckNodePort " + e.port
                     + " could not be opened on this node: " + err.getMessage()));
             synchronized (this) {
                 if (servers.get(ref) == e) {
                     servers.remove(ref); // a later sync of the Service tries again
+                    stop(ref, e); // the addresses that did open
                 }
             }
         });
     }
 
     private void stop(ServiceRef ref, Entry e) {
-        Future<Void> closed = e.server.transform(r -> r.succeeded() ? r.result().close() : Future.succeededFuture());
+        List<Future<Void>> closes = new java.util.ArrayList<>();
+        for (Future<HttpServer> server : e.servers) {
+            closes.add(server.transform(r -> r.succeeded() ? r.result().close() : Future.succeededFuture()));
+        }
+        Future<Void> closed = Future.join(closes).mapEmpty();
         closed.onSuccess(v -> LOG.info("health check node port closed service={} port={}", ref, e.port));
         pending.add(closed);
     }
@@ -138,7 +166,7 @@ public final class HealthCheckNodePorts implements AutoCloseable {
     public synchronized Future<Void> settled() {
         List<Future<?>> all = new ArrayList<>(pending);
         pending.clear();
-        servers.values().forEach(e -> all.add(e.server));
+        servers.values().forEach(e -> all.addAll(e.servers));
         return Future.join(all).transform(r -> Future.succeededFuture());
     }
 

@@ -125,6 +125,9 @@ public final class SyncEngine {
             return;
         }
         node = self;
+        if (!cluster.equals(clusterNodeAddresses)) {
+            kernel.pods().allowEncapsulationFrom(cluster); // the receivers' guards (docs/security.md)
+        }
         clusterNodeAddresses = cluster;
         planner = new ServicePlanner(config, self, cluster::contains);
         nodePortAddresses.addAll(self.addresses());
@@ -137,11 +140,12 @@ public final class SyncEngine {
     public SyncResult syncServices(Collection<ServiceRef> changed, ServiceSnapshot snapshot) {
         long t0 = System.nanoTime();
         inputs(snapshot.node(), snapshot.clusterNodeAddresses());
-        TableChange change = new TableChange();
+        Map<ServiceRef, ServicePlan> batch = new LinkedHashMap<>();
         for (ServiceRef ref : changed) {
             Service svc = snapshot.model().service(ref).orElse(null);
-            change.absorb(svc == null ? table.remove(ref) : table.put(plan(ref, svc, snapshot, table.plan(ref))));
+            batch.put(ref, svc == null ? null : plan(ref, svc, snapshot, table.plan(ref)));
         }
+        TableChange change = table.update(batch); // conflicts judged once for the batch
         if (change.dsr()) {
             dsr.changed(false);
         }
@@ -165,12 +169,13 @@ public final class SyncEngine {
         long recovered = System.nanoTime();
         Map<ServiceRef, ServicePlan> before = table.plansByService();
         table.clear();
-        TableChange change = new TableChange();
         List<ServiceRef> refs = new ArrayList<>(snapshot.model().services());
         refs.sort(null);
+        Map<ServiceRef, ServicePlan> batch = new LinkedHashMap<>();
         for (ServiceRef ref : refs) {
-            change.absorb(table.put(plan(ref, snapshot.model().service(ref).orElseThrow(), snapshot, before.get(ref))));
+            batch.put(ref, plan(ref, snapshot.model().service(ref).orElseThrow(), snapshot, before.get(ref)));
         }
+        TableChange change = table.update(batch); // conflicts judged once, not at every put
         long planned = System.nanoTime();
         vips.reload();
         // Dump before the VIPs change: a virtual server on a VIP about to leave kube-dummy-if (its Service was

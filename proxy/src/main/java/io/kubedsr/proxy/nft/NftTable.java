@@ -3,7 +3,6 @@ package io.kubedsr.proxy.nft;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -12,18 +11,27 @@ import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.netns.NetworkNamespace;
 
 /**
- * Applies a rendered table with {@code nft -f -} (one atomic transaction) in the kernel namespace, and only
- * when the text differs from what it applied last. Runs on the kernel thread.
+ * Applies a rendered table with {@code nft -f -} (one atomic transaction) in a namespace, and only when the
+ * text differs from what it applied last. nft runs as a child of a thread that entered the namespace through
+ * its open file descriptor (a child process starts in its parent thread's network namespace), so no path is
+ * resolved again after the namespace was checked. Runs on the kernel thread.
  */
 public final class NftTable implements Nftables {
     private final NetworkNamespace namespace;
+    private final String table;
     private String applied;
-    /** A listing found no kube-dsr table and nothing was applied since: the restart check can be skipped. */
+    /** A listing found no table and nothing was applied since: the restart check can be skipped. */
     private boolean knownAbsent;
 
-    /** {@code namespace} null: the agent's own. */
+    /** kube-dsr's service table ({@link NftRules#TABLE}); {@code namespace} null: the agent's own. */
     public NftTable(NetworkNamespace namespace) {
+        this(namespace, NftRules.TABLE);
+    }
+
+    /** The {@code inet} table {@code table} in {@code namespace} (null: the agent's own). */
+    public NftTable(NetworkNamespace namespace, String table) {
         this.namespace = namespace;
+        this.table = table;
     }
 
     @Override
@@ -34,7 +42,7 @@ public final class NftTable implements Nftables {
         if (applied == null && !knownAbsent && script.contains("comment")) {
             // First use (a restart): the kernel may already hold exactly this table. Terse (-t): the comment
             // without the sets' elements, which nft prints slowly (10,000 services: ~1 s natively, 24 s in the VM).
-            String current = run(List.of("nft", "-t", "list", "table", "inet", NftRules.TABLE), null, true);
+            String current = run(List.of("nft", "-t", "list", "table", "inet", table), null, true);
             if (current != null && NftRules.digestOf(script).equals(NftRules.digestOf(current))) {
                 applied = script;
                 return false;
@@ -52,22 +60,21 @@ public final class NftTable implements Nftables {
      */
     public String dsrMapListing() {
         // Both maps are in every table kube-dsr writes: without dsr4 there is no table (a fresh node).
-        String v4 = run(List.of("nft", "list", "map", "inet", NftRules.TABLE, "dsr4"), null, true);
+        String v4 = run(List.of("nft", "list", "map", "inet", table, "dsr4"), null, true);
         if (v4 == null) {
             knownAbsent = applied == null;
             return null;
         }
-        String v6 = run(List.of("nft", "list", "map", "inet", NftRules.TABLE, "dsr6"), null, true);
+        String v6 = run(List.of("nft", "list", "map", "inet", table, "dsr6"), null, true);
         return v6 == null ? v4 : v4 + "\n" + v6;
     }
 
     /** Runs nft in the namespace; returns its output, or null on failure when {@code tolerateFailure}. */
     private String run(List<String> nft, String input, boolean tolerateFailure) {
-        List<String> command = new ArrayList<>();
-        if (namespace != null) {
-            command.addAll(List.of("nsenter", "--net=" + namespace.path()));
-        }
-        command.addAll(nft);
+        return namespace == null ? exec(nft, input, tolerateFailure) : namespace.call(() -> exec(nft, input, tolerateFailure));
+    }
+
+    private String exec(List<String> command, String input, boolean tolerateFailure) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             try (OutputStream in = p.getOutputStream()) {
@@ -84,7 +91,7 @@ public final class NftTable implements Nftables {
                 if (tolerateFailure) {
                     return null;
                 }
-                throw new IllegalStateException("nft refused the kube-dsr table: " + out);
+                throw new IllegalStateException("nft refused the " + table + " table: " + out);
             }
             return out;
         } catch (IOException e) {
@@ -103,7 +110,7 @@ public final class NftTable implements Nftables {
 
     @Override
     public void delete() {
-        apply("add table inet " + NftRules.TABLE + "\ndelete table inet " + NftRules.TABLE + "\n");
+        apply("add table inet " + table + "\ndelete table inet " + table + "\n");
         applied = null;
     }
 }

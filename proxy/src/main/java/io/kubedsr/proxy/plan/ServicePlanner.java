@@ -47,6 +47,8 @@ public final class ServicePlanner {
     public static final Scheduler DEFAULT_SCHEDULER = Scheduler.RR;
     /** Kubernetes' default sessionAffinity ClientIP timeout. */
     static final int DEFAULT_AFFINITY_SECONDS = 10800;
+    /** The largest timeout the API server accepts (a day). */
+    static final int MAX_AFFINITY_SECONDS = 86400;
 
     private final AgentConfig config;
     private final NodeInfo node;
@@ -76,20 +78,25 @@ public final class ServicePlanner {
         Map<String, String> annotations = orEmpty(service.getMetadata().getAnnotations());
         Scheduler scheduler = scheduler(ref, annotations, problems);
         Set<ServiceFlag> flags = schedulerFlags(ref, annotations, problems);
-        int affinity = affinitySeconds(spec);
-        boolean annotatedLocal = "true".equalsIgnoreCase(annotations.get(Annotations.LOCAL));
+        int affinity = affinitySeconds(ref, spec, problems);
+        boolean annotatedLocal = flagAnnotation(ref, annotations, Annotations.LOCAL, problems);
         boolean externalLocal = annotatedLocal || "Local".equals(spec.getExternalTrafficPolicy());
         boolean internalLocal = annotatedLocal || "Local".equals(spec.getInternalTrafficPolicy());
 
         List<InetAddress> clusterIps = addresses(ref, clusterIpsOf(spec), "ClusterIP", problems);
         List<InetAddress> externalIps = validatedExternal(ref, orEmpty(spec.getExternalIPs()),
                 config.serviceExternalIpRange(), "externalIP", problems);
-        List<InetAddress> lbIps = "true".equalsIgnoreCase(annotations.get(Annotations.SKIP_LB_IPS)) ? List.of()
+        List<InetAddress> lbIps = flagAnnotation(ref, annotations, Annotations.SKIP_LB_IPS, problems) ? List.of()
                 : validatedExternal(ref, loadBalancerIps(service), config.loadBalancerIpRange(), "LoadBalancer IP", problems);
         boolean nodePorts = "NodePort".equals(spec.getType()) || "LoadBalancer".equals(spec.getType());
         List<InetAddress> nodeAddresses = enabled(config.nodePortBindOnAllIp() ? node.allLocalAddresses() : node.addresses());
 
         Encapsulation dsr = DsrAnnotations.requested(ref, annotations, config.overlayEncap(), problems);
+        Integer healthCheckPort = spec.getHealthCheckNodePort();
+        if (externalLocal && healthCheckPort != null && !ServicePorts.valid(healthCheckPort)) {
+            problems.add(new Problem(ref, "InvalidHealthCheckNodePort", "healthCheckNodePort " + healthCheckPort
+                    + " is outside 1..65535; no health check server is opened for it"));
+        }
 
         List<DesiredVirtualServer> out = new ArrayList<>();
         for (ServicePort port : orEmpty(spec.getPorts())) {
@@ -102,25 +109,37 @@ public final class ServicePlanner {
                 continue;
             }
             String name = port.getName() == null ? "" : port.getName();
+            if (!ServicePorts.valid(port.getPort())) {
+                problems.add(new Problem(ref, "InvalidPort", ServicePorts.describe(name, protocol) + " has "
+                        + ServicePorts.what(port.getPort()) + "; that port is not served"));
+                continue;
+            }
+            int number = port.getPort();
             ServicePortKey key = new ServicePortKey(ref, name, protocol);
-            List<EndpointView> endpoints = endpoints(slices, name, protocol);
+            List<EndpointView> endpoints = endpoints(ref, slices, name, protocol, problems);
             List<EndpointView> internal = usable(endpoints, internalLocal ? node.name() : null);
             List<EndpointView> external = usable(endpoints, externalLocal ? node.name() : null);
             for (InetAddress ip : clusterIps) {
-                out.add(virtualServer(key, Role.CLUSTER_IP, ip, protocol, port.getPort(), scheduler, flags, affinity, internal));
+                out.add(virtualServer(key, Role.CLUSTER_IP, ip, protocol, number, scheduler, flags, affinity, internal));
             }
-            if (nodePorts && port.getNodePort() != null && port.getNodePort() > 0) {
-                for (InetAddress ip : nodeAddresses) {
-                    out.add(virtualServer(key, Role.NODE_PORT, ip, protocol, port.getNodePort(), scheduler, flags, affinity, external));
+            if (nodePorts && port.getNodePort() != null && port.getNodePort() != 0) {
+                if (!ServicePorts.valid(port.getNodePort())) {
+                    problems.add(new Problem(ref, "InvalidNodePort", ServicePorts.describe(name, protocol) + " has nodePort "
+                            + port.getNodePort() + ", outside 1..65535; it is served without a NodePort"));
+                } else {
+                    for (InetAddress ip : nodeAddresses) {
+                        out.add(virtualServer(key, Role.NODE_PORT, ip, protocol, port.getNodePort(), scheduler, flags, affinity,
+                                external));
+                    }
                 }
             }
-            Encapsulation portDsr = dsr == null ? null : dsrUsable(ref, port, endpoints, external, problems) ? dsr : null;
+            Encapsulation portDsr = dsr == null ? null : dsrUsable(ref, number, endpoints, external, problems) ? dsr : null;
             for (InetAddress ip : externalIps) {
-                out.add(external(key, Role.EXTERNAL_IP, ip, protocol, port.getPort(), scheduler, flags, affinity, external,
+                out.add(external(key, Role.EXTERNAL_IP, ip, protocol, number, scheduler, flags, affinity, external,
                         portDsr, endpoints));
             }
             for (InetAddress ip : lbIps) {
-                out.add(external(key, Role.LOAD_BALANCER, ip, protocol, port.getPort(), scheduler, flags, affinity, external,
+                out.add(external(key, Role.LOAD_BALANCER, ip, protocol, number, scheduler, flags, affinity, external,
                         portDsr, endpoints));
             }
         }
@@ -146,7 +165,9 @@ public final class ServicePlanner {
                 }
             }
         }
-        return new ServicePlan(ref, creationOf(service), out, vips, problems, hairpin, keepSource);
+        // One problem per Service, however many of its ports found it (each port reads the same slices).
+        return new ServicePlan(ref, creationOf(service), out, vips, List.copyOf(new LinkedHashSet<>(problems)), hairpin,
+                keepSource);
     }
 
     private DesiredVirtualServer external(ServicePortKey key, Role role, InetAddress ip, Protocol protocol, int port,
@@ -176,11 +197,11 @@ public final class ServicePlanner {
      * Whether a DSR Service's port can be served by DSR: IPVS tunnel mode cannot remap ports, and a hostNetwork
      * pod has no namespace of its own to hold the VIP. Otherwise a problem, and the port stays masquerade.
      */
-    private boolean dsrUsable(ServiceRef ref, ServicePort port, List<EndpointView> endpoints, List<EndpointView> usable,
+    private boolean dsrUsable(ServiceRef ref, int port, List<EndpointView> endpoints, List<EndpointView> usable,
             List<Problem> problems) {
         for (EndpointView e : endpoints) {
-            if (e.port() != port.getPort()) {
-                problems.add(new Problem(ref, "DsrPortRemap", "port " + port.getPort() + " targets port " + e.port()
+            if (e.port() != port) {
+                problems.add(new Problem(ref, "DsrPortRemap", "port " + port + " targets port " + e.port()
                         + "; IPVS tunnel mode cannot remap ports, so this port is served without DSR"));
                 return false;
             }
@@ -189,7 +210,7 @@ public final class ServicePlanner {
             if (nodeAddress.test(e.address()) || node.addresses().contains(e.address())
                     || node.allLocalAddresses().contains(e.address())) {
                 problems.add(new Problem(ref, "DsrHostNetwork", "endpoint " + IpPrefix.format(e.address())
-                        + " is a hostNetwork pod, which cannot receive DSR; port " + port.getPort() + " is served without DSR"));
+                        + " is a hostNetwork pod, which cannot receive DSR; port " + port + " is served without DSR"));
                 return false;
             }
         }
@@ -254,7 +275,8 @@ public final class ServicePlanner {
         return ready.isEmpty() ? terminating : ready;
     }
 
-    private List<EndpointView> endpoints(List<EndpointSlice> slices, String portName, Protocol protocol) {
+    private List<EndpointView> endpoints(ServiceRef ref, List<EndpointSlice> slices, String portName, Protocol protocol,
+            List<Problem> problems) {
         List<EndpointView> out = new ArrayList<>();
         for (EndpointSlice slice : slices) {
             AddressFamily family = switch (Objects.toString(slice.getAddressType(), "")) {
@@ -276,19 +298,30 @@ public final class ServicePlanner {
             if (portNumber == null) {
                 continue;
             }
+            String sliceName = slice.getMetadata() == null ? "?" : slice.getMetadata().getName();
+            if (!ServicePorts.valid(portNumber)) {
+                problems.add(new Problem(ref, "InvalidEndpointPort", "EndpointSlice " + sliceName + " gives "
+                        + ServicePorts.describe(portName, protocol) + " port number " + portNumber
+                        + ", outside 1..65535; its endpoints are not used for that port"));
+                continue;
+            }
             for (Endpoint e : orEmpty(slice.getEndpoints())) {
                 EndpointConditions c = e.getConditions();
                 boolean ready = c == null || c.getReady() == null || c.getReady();
                 boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
                 boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
                 for (String a : orEmpty(e.getAddresses())) {
+                    InetAddress address = null;
                     try {
-                        InetAddress address = IpPrefix.parseAddress(a);
-                        if (AddressFamily.of(address) == family) {
-                            out.add(new EndpointView(address, portNumber, e.getNodeName(), ready, serving, terminating));
-                        }
-                    } catch (IllegalArgumentException ignored) {
-                        // not an IP: skipped (the API server validates addresses; this is belt and braces)
+                        address = IpPrefix.parseAddress(a == null ? "" : a);
+                    } catch (IllegalArgumentException notAnIp) {
+                        // reported below
+                    }
+                    if (address != null && AddressFamily.of(address) == family) {
+                        out.add(new EndpointView(address, portNumber, e.getNodeName(), ready, serving, terminating));
+                    } else {
+                        problems.add(new Problem(ref, "InvalidEndpointAddress", "EndpointSlice " + sliceName + " lists '" + a
+                                + "', which is not an " + slice.getAddressType() + " address; that endpoint is not used"));
                     }
                 }
             }
@@ -308,6 +341,19 @@ public final class ServicePlanner {
                     + "; using " + DEFAULT_SCHEDULER));
             return DEFAULT_SCHEDULER;
         }
+    }
+
+    /** A true/false annotation: "true" (any case) is true; absent is false; anything else is a problem and false. */
+    private static boolean flagAnnotation(ServiceRef ref, Map<String, String> annotations, String key, List<Problem> problems) {
+        String value = annotations.get(key);
+        if (value == null || "false".equalsIgnoreCase(value.trim())) {
+            return false;
+        }
+        if ("true".equalsIgnoreCase(value.trim())) {
+            return true;
+        }
+        problems.add(new Problem(ref, "InvalidAnnotation", key + ": '" + value + "' is not true or false; taken as false"));
+        return false;
     }
 
     private static Set<ServiceFlag> schedulerFlags(ServiceRef ref, Map<String, String> annotations, List<Problem> problems) {
@@ -331,13 +377,20 @@ public final class ServicePlanner {
         return flags;
     }
 
-    private static int affinitySeconds(ServiceSpec spec) {
+    private static int affinitySeconds(ServiceRef ref, ServiceSpec spec, List<Problem> problems) {
         if (!"ClientIP".equals(spec.getSessionAffinity())) {
             return 0;
         }
         if (spec.getSessionAffinityConfig() != null && spec.getSessionAffinityConfig().getClientIP() != null
                 && spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds() != null) {
-            return spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds();
+            int seconds = spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds();
+            // Kubernetes allows 1..86400; IPVS would take more, but never a negative timeout.
+            if (seconds < 1 || seconds > MAX_AFFINITY_SECONDS) {
+                problems.add(new Problem(ref, "InvalidSessionAffinity", "sessionAffinityConfig.clientIP.timeoutSeconds "
+                        + seconds + " is outside 1.." + MAX_AFFINITY_SECONDS + "; using " + DEFAULT_AFFINITY_SECONDS));
+                return DEFAULT_AFFINITY_SECONDS;
+            }
+            return seconds;
         }
         return DEFAULT_AFFINITY_SECONDS;
     }

@@ -259,7 +259,7 @@ public final class StatusCollector {
         NamespaceId self = target == null ? NetworkNamespace.identify(Path.of("/proc/thread-self/ns/net")) : target.id();
         List<NodeStatus.Receiver> out = new ArrayList<>();
         for (Path p : scan.distinct(Set.of(self))) {
-            try (NetworkNamespace ns = NetworkNamespace.open(p)) {
+            try (NetworkNamespace ns = scan.open(p)) {
                 out.addAll(receiversIn(ns));
             } catch (RuntimeException e) {
                 // the namespace went away while we looked (a pod deleted): nothing to show for it

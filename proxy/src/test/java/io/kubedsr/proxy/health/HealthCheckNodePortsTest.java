@@ -38,7 +38,7 @@ class HealthCheckNodePortsTest {
     private final Vertx vertx = Vertx.vertx();
     private final List<Problem> problems = new ArrayList<>();
     private boolean proxyHealthy = true;
-    private final HealthCheckNodePorts hc = new HealthCheckNodePorts(vertx, "0.0.0.0", NODE, () -> proxyHealthy, p -> {
+    private final HealthCheckNodePorts hc = new HealthCheckNodePorts(vertx, java.util.List.of("127.0.0.1"), NODE, () -> proxyHealthy, p -> {
         synchronized (problems) {
             problems.add(p);
         }
@@ -76,10 +76,29 @@ class HealthCheckNodePortsTest {
     }
 
     private HttpResponse<String> get(int port) throws Exception {
+        return get("127.0.0.1", port);
+    }
+
+    private HttpResponse<String> get(String host, int port) throws Exception {
         // a fresh HTTP/1.1 client each time: a pooled connection to a closed server would answer GOAWAY, not refuse
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
+        return http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/")).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void listensOnlyOnTheAddressesGivenAndMovesWithThem() throws Exception {
+        // 127.0.0.2 is as local as 127.0.0.1 (all of 127/8 is on lo): only an explicit bind keeps it out.
+        int port = freePort();
+        put(lb("web", "Local", port));
+        assertThat(get("127.0.0.1", port).statusCode()).isEqualTo(503);
+        assertThatThrownBy(() -> get("127.0.0.2", port)).isInstanceOf(ConnectException.class);
+
+        hc.listenOn(List.of("127.0.0.2", "127.0.0.3"));
+        hc.settled().await();
+        assertThat(get("127.0.0.2", port).statusCode()).isEqualTo(503);
+        assertThat(get("127.0.0.3", port).statusCode()).isEqualTo(503);
+        assertThatThrownBy(() -> get("127.0.0.1", port)).isInstanceOf(ConnectException.class);
     }
 
     private ServiceRef put(Service s) {

@@ -1,0 +1,16 @@
+package io.kubedsr.proxy.fuzz;
+
+import java.util.List;
+
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import io.kubedsr.netlink.fuzz.FuzzTargets;
+
+/** The module's fuzz targets, a few seconds each (bench/fuzz.sh runs them for a million inputs). */
+class ProxyFuzzTest {
+    @TestFactory
+    List<DynamicTest> fuzzTargetsSurviveAShortRun() {
+        return FuzzTargets.shortRuns();
+    }
+}
