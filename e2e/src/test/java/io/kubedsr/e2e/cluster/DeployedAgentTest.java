@@ -143,8 +143,8 @@ class DeployedAgentTest {
         System.out.println("refused: " + refusals.get(0).request().describe());
 
         lab.api.apply(DaemonSetManifest.clusterRole());
-        int before = refusals.size();
         refused.stop();
+        int before = lab.api.refusals().size(); // the refused informer kept retrying until its agent stopped
         lab.startReadyAgent(1);
         lab.startReadyAgent(2);
         overlayScenario(Duration.ofMinutes(3));
