@@ -193,13 +193,13 @@ public final class Agent implements AutoCloseable {
         }
         NetworkNamespace nodeNs = kernelNamespace != null ? kernelNamespace : ownNamespace;
         conntrackFlusher = UdpConntrackFlusher.open(kernelNamespace);
-        DsrPods pods = new DsrPods(PodNamespaces.standard(nodeNs.id()), nodeNs);
+        DsrPods pods = new DsrPods(PodNamespaces.standard(nodeNs.id()), nodeNs, config.sysctlDir());
         engine = new SyncEngine(config, new ServiceKernel(ipvs, rtnl, new NftTable(kernelNamespace), pods, conntrackFlusher), clock);
         engine.start(info);
         overlayEngine = new OverlayEngine(OverlaySettings.from(config), config.overlayEncapPort(), rtnl,
                 new NodeTunnels(rtnl, overlayGeneric));
         encapGuard = new EncapGuard(new NftTable(kernelNamespace, EncapGuardRules.NODE_TABLE), EncapGuards.guePorts(config));
-        IpvsSysctls.apply(nodeNs);
+        IpvsSysctls.apply(nodeNs, config.sysctlDir());
     }
 
     private void listen() {

@@ -125,7 +125,7 @@ public final class Main {
         try (IpvsClient ipvs = IpvsClient.open(); Rtnetlink rtnl = Rtnetlink.open();
                 NetlinkConnection generic = NetlinkConnection.open(NetlinkProtocol.GENERIC);
                 NetworkNamespace here = NetworkNamespace.current()) {
-            DsrPods pods = new DsrPods(PodNamespaces.standard(here.id()), null);
+            DsrPods pods = new DsrPods(PodNamespaces.standard(here.id()), null, config.sysctlDir());
             int removed = Cleanup.run(config, new ServiceKernel(ipvs, rtnl, new NftTable(null), pods, UdpConntrack.NONE));
             new NftTable(null, EncapGuardRules.NODE_TABLE).delete();
             removed += (int) new NodeTunnels(rtnl, generic).removeAll(Set.of(config.overlayEncapPort()));

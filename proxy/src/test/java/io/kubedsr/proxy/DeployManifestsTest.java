@@ -322,12 +322,18 @@ class DeployManifestsTest {
                 mountByHostPath.put(hostPath, m);
             }
         }
-        assertThat(mountByHostPath).containsKeys("/run/netns", "/proc", "/lib/modules");
+        assertThat(mountByHostPath).containsKeys("/run/netns", "/proc", "/proc/sys", "/lib/modules");
         assertThat(mountByHostPath.get("/run/netns").getMountPropagation()).isEqualTo("HostToContainer");
         assertThat(mountByHostPath.get("/proc").getReadOnly()).isTrue();
         assertThat(mountByHostPath.get("/lib/modules").getReadOnly()).isTrue();
 
-        int healthPort = AgentFlags.parse(c.getArgs().toArray(String[]::new)).healthPort();
+        AgentConfig config = AgentFlags.parse(c.getArgs().toArray(String[]::new));
+        // The agent's sysctls go through a writable mount of the host's /proc/sys: the container's own is read-only.
+        assertThat(mountByHostPath.get("/proc/sys").getReadOnly()).isNotEqualTo(Boolean.TRUE);
+        assertThat(config.sysctlDir().path()).hasToString(mountByHostPath.get("/proc/sys").getMountPath());
+        assertThat(pod.getInitContainers()).as("the agent loads its modules and writes its sysctls itself").isNullOrEmpty();
+
+        int healthPort = config.healthPort();
         for (var probe : List.of(c.getReadinessProbe(), c.getLivenessProbe())) {
             assertThat(probe).isNotNull();
             HTTPGetAction get = probe.getHttpGet();

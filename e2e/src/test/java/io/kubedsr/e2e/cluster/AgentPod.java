@@ -163,6 +163,8 @@ public final class AgentPod implements AutoCloseable {
     public void stop() {
         if (!stopped) {
             stopped = true;
+            // The agent's log with the engine's timestamps, for the scenario's output (a failure's diagnosis).
+            io.kubedsr.e2e.vm.VmCommands.tryRun("docker", "logs", "-t", container.getContainerId());
             if (running()) {
                 container.getDockerClient().stopContainerCmd(container.getContainerId()).withTimeout(30).exec();
             }

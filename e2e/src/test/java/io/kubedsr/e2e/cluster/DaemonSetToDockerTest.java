@@ -46,7 +46,8 @@ class DaemonSetToDockerTest {
         assertThat(s.memoryBytes()).isEqualTo(384L * 1024 * 1024);
         assertThat(s.cpuShares()).isEqualTo(102);
         assertThat(s.binds()).containsExactlyInAnyOrder("/vm/node1/netns:/run/netns:rslave", "/vm/node1/proc:/host/proc:ro",
-                "/vm/modules:/lib/modules:ro", "/vm/token:/var/run/secrets/kubernetes.io/serviceaccount:ro");
+                "/vm/node1/proc/sys:/host/proc/sys", "/vm/modules:/lib/modules:ro",
+                "/vm/token:/var/run/secrets/kubernetes.io/serviceaccount:ro");
         assertThat(s.networkMode()).isEqualTo("container:kdsr-node1");
         assertThat(s.pidMode()).isEqualTo("container:kdsr-node1");
         assertThat(s.name()).isEqualTo("node1-kube-dsr");
@@ -54,12 +55,16 @@ class DaemonSetToDockerTest {
     }
 
     @Test
-    void theInitContainerWritesThroughTheNodesProcSys() {
-        Container init = ds.pod().getInitContainers().get(0);
+    void initContainersRunAsTheKubeletRunsThem() {
+        Container init = new ContainerBuilder().withName("prepare").withImage("kube-dsr:0.1.0-SNAPSHOT")
+                .withCommand("/bin/sh", "-ec", "modprobe ip_vs").withNewSecurityContext().withNewCapabilities()
+                .withDrop("ALL").withAdd("SYS_MODULE").endCapabilities().endSecurityContext()
+                .addNewVolumeMount().withName("lib-modules").withMountPath("/lib/modules").withReadOnly(true).endVolumeMount().build();
         ContainerSpec s = translate(init, UnaryOperator.identity());
-        assertThat(s.entrypoint()).containsExactly("/bin/sh", "-ec", init.getCommand().get(2));
+        assertThat(s.name()).isEqualTo("node1-prepare");
+        assertThat(s.entrypoint()).containsExactly("/bin/sh", "-ec", "modprobe ip_vs");
         assertThat(s.capAdd()).containsExactly("SYS_MODULE");
-        assertThat(s.binds()).contains("/vm/modules:/lib/modules:ro", "/vm/node1/proc/sys:/host/proc/sys");
+        assertThat(s.binds()).contains("/vm/modules:/lib/modules:ro");
     }
 
     @Test

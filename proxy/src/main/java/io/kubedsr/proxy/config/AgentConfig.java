@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.netlink.netns.SysctlDirectory;
 import io.kubedsr.tunnel.Encapsulation;
 
 /** The agent's configuration, parsed and validated from its flags ({@link AgentFlags}). */
@@ -38,7 +39,8 @@ public record AgentConfig(
         String overlayType,
         Encapsulation overlayEncap,
         int overlayEncapPort,
-        List<IpPrefix> clusterCidr) {
+        List<IpPrefix> clusterCidr,
+        SysctlDirectory sysctlDir) {
 
     public AgentConfig {
         serviceClusterIpRange = List.copyOf(serviceClusterIpRange);
