@@ -145,7 +145,10 @@ public final class Agent implements AutoCloseable {
         return health;
     }
 
-    /** Reads this node, opens the kernel sockets, starts the informers; completes once the first full sync is done. */
+    /**
+     * Reads this node, opens the kernel sockets, starts the informers; completes once the first full sync is done,
+     * or fails when an informer could not list.
+     */
     public CompletableFuture<SyncResult> start() {
         Node self = api.node(nodeName);
         List<InetAddress> addresses = self == null ? List.of() : NodeInfos.nodeAddresses(self);
@@ -174,9 +177,12 @@ public final class Agent implements AutoCloseable {
             kernel.execute(() -> encapGuard.informerSynced(all));
         }));
         // The first service sync waits for the Node list too: the DSR receivers' guards need every node's address.
-        CompletableFuture.allOf(serviceInformer.start().toCompletableFuture(), slices.start().toCompletableFuture(), nodesListed)
-                .thenRun(() -> context.runOnContext(v -> services.informersSynced()));
-        return services.firstSync();
+        CompletableFuture<Void> listed = CompletableFuture.allOf(serviceInformer.start().toCompletableFuture(),
+                slices.start().toCompletableFuture(), nodesListed);
+        listed.thenRun(() -> context.runOnContext(v -> services.informersSynced()));
+        // A list that failed (refused by RBAC, say) stops its informer for good (fabric8): the start fails with it,
+        // and Main exits so that the kubelet restarts the agent, instead of one that never syncs.
+        return listed.thenCompose(v -> services.firstSync());
     }
 
     /** On the kernel thread: the sockets, the engines, the sysctls. */

@@ -89,7 +89,12 @@ public final class AgentPod implements AutoCloseable {
 
     /** Whether the readiness probe answers 200 now. */
     public boolean ready() {
-        return get(probeUrl) == 200;
+        return probeStatus() == 200;
+    }
+
+    /** The readiness probe's HTTP status now (503 before the first full sync), -1 when nothing answers. */
+    public int probeStatus() {
+        return get(probeUrl);
     }
 
     /** Waits until the readiness probe passes; fails with the agent's log when it does not in time. */

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.UnaryOperator;
@@ -122,18 +124,30 @@ public final class ClusterLab implements AutoCloseable {
         return n == 2 && twoSubnets ? "192.168.2.2" : "192.168.1." + n;
     }
 
-    /** Starts the DaemonSet's pod on node {@code n}, the agent container changed by {@code tweak}; does not wait. */
+    /** Starts the pod of the lab's DaemonSet on node {@code n}, the agent container changed by {@code tweak}; does not wait. */
     public AgentPod startAgent(int n, UnaryOperator<ContainerSpec> tweak) {
-        AgentPod a = AgentPod.start(daemonSet, node(n), nodeAddress(n), api, tweak);
+        return startAgent(n, daemonSet, tweak);
+    }
+
+    /** Starts the pod of DaemonSet {@code ds} (another variant: an update) on node {@code n}; does not wait. */
+    public AgentPod startAgent(int n, DaemonSetManifest ds, UnaryOperator<ContainerSpec> tweak) {
+        AgentPod a = AgentPod.start(ds, node(n), nodeAddress(n), api, tweak);
         agents.add(a);
         return a;
     }
 
-    /** Starts the DaemonSet's pod on node {@code n} as written and waits until it is ready. */
-    public AgentPod startReadyAgent(int n) throws InterruptedException {
-        AgentPod a = startAgent(n, UnaryOperator.identity());
-        a.awaitReady(java.time.Duration.ofMinutes(4));
-        return a;
+    /**
+     * Starts the pods of {@code ds} on both nodes at once, as a DaemonSet's creation does, and waits until both are
+     * ready: node1's, node2's.
+     */
+    public List<AgentPod> startReadyAgents(DaemonSetManifest ds) throws InterruptedException {
+        long t = System.nanoTime();
+        List<AgentPod> started = List.of(startAgent(1, ds, UnaryOperator.identity()), startAgent(2, ds, UnaryOperator.identity()));
+        for (AgentPod a : started) {
+            a.awaitReady(Duration.ofMinutes(5));
+        }
+        System.out.printf(Locale.ROOT, "%s on both nodes: ready %.1f s after their start%n", ds.file(), (System.nanoTime() - t) / 1e9);
+        return started;
     }
 
     /** One HTTP GET from {@code from}: the body, trimmed; fails on an error. */

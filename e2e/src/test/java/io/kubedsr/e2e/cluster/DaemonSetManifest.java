@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import io.fabric8.kubernetes.api.model.Container;
@@ -12,7 +13,10 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.kubedsr.e2e.vm.VmEnvironment;
 
@@ -49,6 +53,27 @@ public record DaemonSetManifest(String file, DaemonSet daemonSet) {
     /** deploy/rbac.yaml's ClusterRole. */
     public static ClusterRole clusterRole() {
         return load("rbac.yaml").stream().filter(ClusterRole.class::isInstance).map(ClusterRole.class::cast).findFirst().orElseThrow();
+    }
+
+    /** deploy/rbac.yaml's ClusterRole with {@code verb} taken out of the rules on {@code resource} (a role edited wrongly). */
+    public static ClusterRole clusterRoleWithout(String resource, String verb) {
+        ClusterRole role = clusterRole();
+        List<PolicyRule> rules = new ArrayList<>();
+        boolean found = false;
+        for (PolicyRule r : role.getRules()) {
+            if (r.getResources().contains(resource) && r.getVerbs().contains(verb)) {
+                if (r.getResources().size() != 1) {
+                    throw new IllegalArgumentException("the rule on " + resource + " covers " + r.getResources());
+                }
+                r = new PolicyRuleBuilder(r).withVerbs(r.getVerbs().stream().filter(v -> !v.equals(verb)).toList()).build();
+                found = true;
+            }
+            rules.add(r);
+        }
+        if (!found) {
+            throw new IllegalArgumentException("deploy/rbac.yaml grants no " + verb + " on " + resource);
+        }
+        return new ClusterRoleBuilder(role).withRules(rules).build();
     }
 
     /** deploy/rbac.yaml's ClusterRoleBinding. */

@@ -1,7 +1,6 @@
 package io.kubedsr.e2e.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,28 +18,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.testcontainers.containers.Container.ExecResult;
 
-import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.kubedsr.e2e.lab.Await;
-import io.kubedsr.e2e.lab.RbacPolicy;
 import io.kubedsr.e2e.vm.VmTest;
 import io.kubedsr.netlink.TestNamespace;
 import io.kubedsr.proxy.kernel.Capabilities.Capability;
 
 /**
- * kube-dsr as a user deploys it, on the real kernel: the image, a DaemonSet file of deploy/ run as the kubelet
- * runs it in node containers ({@link ClusterLab}), and a stand-in API server that enforces deploy/rbac.yaml.
- * Requests come from a client behind the router, as in the other scenarios.
+ * kube-dsr as a user deploys it, on the real kernel: the image, the DaemonSet files of deploy/ run as the kubelet
+ * runs them in node containers ({@link ClusterLab}), and a stand-in API server that enforces deploy/rbac.yaml.
+ * Requests come from a client behind the router, as in the other scenarios. Two clusters, each agent start costing
+ * the better part of a minute under the VM's emulation: the proxy variant on one subnet, then the overlay variant on
+ * two subnets updated to the dsr-gue variant.
  */
 @Order(10)
 @VmTest(modules = {"ip_vs", "ip_vs_rr", "ipip", "fou", "ip6_tunnel", "nf_conntrack_netlink"}, timeoutSeconds = 900)
 @ExtendWith(ProjectImage.class)
 class DeployedAgentTest {
     private static final String CLUSTER_IP = "http://10.96.10.80/";
-    private static final String DSR_IPIP = "http://198.51.100.10:8080/";
-    private static final String DSR_GUE = "http://198.51.100.11:8080/";
+    /** web-dsr: DSR in the variant's default encapsulation (IPIP, or GUE in the dsr-gue variant). */
+    private static final String DSR_DEFAULT_VIP = "198.51.100.10";
+    /** web-dsr-gue: DSR over GUE whatever the variant. */
+    private static final String DSR_GUE_VIP = "198.51.100.11";
     private static final List<String> BOTH_PODS = List.of("pod web-a", "pod web-b");
     private ClusterLab lab;
 
@@ -55,112 +53,151 @@ class DeployedAgentTest {
         Await.until(what, timeout, Duration.ofMillis(500), condition);
     }
 
-    private static String mib(long bytes) {
-        return String.format(Locale.ROOT, "%.1f MiB of the 384 MiB limit", bytes / 1048576.0);
+    private static String dsrUrl(String vip) {
+        return "http://" + vip + ":8080/";
+    }
+
+    /** The agent containers' memory (cgroup memory.current) against the manifest's 384Mi limit. */
+    private static void printMemory(String when, List<AgentPod> agents) {
+        StringBuilder sb = new StringBuilder("memory.current " + when + ":");
+        for (AgentPod a : agents) {
+            sb.append(String.format(Locale.ROOT, " %s %.1f MiB", a.spec().name(), a.memoryCurrent() / 1048576.0));
+        }
+        System.out.println(sb.append(" (limit 384 MiB)"));
+    }
+
+    private static long seconds(long since) {
+        return Math.round((System.nanoTime() - since) / 1e9);
     }
 
     /**
-     * The proxy variant on one cluster, one step after the other (each agent start costs about a minute under the
-     * VM's emulation): ClusterIP, NodePort, DSR over IPIP and over GUE with the replies bypassing the director,
+     * The proxy variant, one step after the other on one cluster: ClusterIP and NodePort from the client, DSR over
+     * IPIP and over GUE with the replies bypassing the director while node2 and web-b filter reverse paths strictly
+     * (the agent loosens node2's and turns web-b's off through the host's /proc/sys the DaemonSet mounts),
      * {@code kube-dsr status} in the agent's pod; then a rolling update of node1's agent under a client loop; then
      * agents started with one capability fewer.
      */
     @Test
-    void proxyVariantServesThenRollsWithoutADropAndRefusesToRunShortOfACapability() throws Exception {
+    void proxyVariantServesDsrRollsWithoutADropAndRefusesToRunShortOfACapability() throws Exception {
         long t0 = System.nanoTime();
         lab = ClusterLab.start("kube-dsr-proxy.yaml", DaemonSetManifest.clusterRole(), false);
-        AgentPod agent1 = lab.startReadyAgent(1);
-        AgentPod agent2 = lab.startReadyAgent(2);
-        long atRest = agent1.memoryCurrent();
-        System.out.printf(Locale.ROOT, "agents ready %.0f s after the lab started; node1's agent at rest: %s%n",
-                (System.nanoTime() - t0) / 1e9, mib(atRest));
+        // Strict reverse-path filtering, as distributions and CNI plugins often set it: node2 would drop web-b's
+        // replies from the VIP, web-b the packets its tunnel link decapsulates.
+        TestNamespace node2 = lab.node(2).net();
+        TestNamespace webB = lab.pods.get(1).net();
+        node2.exec("sysctl", "-qw", "net.ipv4.conf.all.rp_filter=1");
+        webB.exec("sysctl", "-qw", "net.ipv4.conf.all.rp_filter=1", "net.ipv4.conf.eth0.rp_filter=1");
+        System.out.printf("cluster up in %d s%n", seconds(t0));
+        List<AgentPod> agents = lab.startReadyAgents(lab.daemonSet);
+        printMemory("at rest", agents);
 
+        long t = System.nanoTime();
         assertThat(ClusterLab.answers(lab.client, CLUSTER_IP, 6)).containsExactlyElementsOf(BOTH_PODS);
         for (int n = 1; n <= 2; n++) {
             assertThat(ClusterLab.answers(lab.client, "http://" + lab.nodeAddress(n) + ":30080/", 6))
                     .as("NodePort 30080 on node%d", n).containsExactlyElementsOf(BOTH_PODS);
         }
-        checkDsr(DSR_IPIP, "198.51.100.10", "ipip");
-        checkDsr(DSR_GUE, "198.51.100.11", "gue");
+        checkDsr(DSR_DEFAULT_VIP, "ipip");
+        checkDsr(DSR_GUE_VIP, "gue");
+        assertThat(node2.exec("sysctl", "-n", "net.ipv4.conf.all.rp_filter").trim()).as("node2's rp_filter, loosened").isEqualTo("2");
+        assertThat(webB.exec("sysctl", "-n", "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.eth0.rp_filter").lines().toList())
+                .as("web-b's rp_filter, off").containsExactly("0", "0");
 
-        ExecResult status = agent1.exec("kube-dsr", "status");
+        ExecResult status = agents.get(0).exec("kube-dsr", "status");
         assertThat(status.getExitCode()).as(status.getStderr()).isZero();
-        assertThat(status.getStdout()).contains("TCP 10.96.10.80:80").contains("198.51.100.10:8080/tcp")
+        assertThat(status.getStdout()).contains("TCP 10.96.10.80:80").contains(DSR_DEFAULT_VIP + ":8080/tcp")
                 .containsPattern("tunnel +ipip").containsPattern("tunnel +gue:5555");
         System.out.println("kube-dsr status in node1's agent pod:\n" + status.getStdout());
         assertThat(lab.api.refusals()).as("requests the ClusterRole refused").isEmpty();
-        assertThat(agent1.running() && agent2.running()).isTrue();
-        System.out.printf(Locale.ROOT, "node1's agent after the scenario: %s; node2's: %s; the VM's MemAvailable: %s%n",
-                mib(agent1.memoryCurrent()), mib(agent2.memoryCurrent()), java.nio.file.Files.readAllLines(
-                        java.nio.file.Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemAvailable")).findFirst().orElse("?"));
-        long t = System.nanoTime();
-        AgentPod updated = rollingUpdate(agent1);
-        System.out.printf(Locale.ROOT, "rolling update step: %.0f s%n", (System.nanoTime() - t) / 1e9);
+        System.out.printf("ClusterIP, NodePort, DSR and status checks: %d s%n", seconds(t));
+
+        t = System.nanoTime();
+        AgentPod updated = rollingUpdate(agents.get(0));
+        System.out.printf("rolling update step: %d s%n", seconds(t));
         t = System.nanoTime();
         oneCapabilityFewer();
-        System.out.printf(Locale.ROOT, "capability step: %.0f s; node1's agent after all steps: %s%n", (System.nanoTime() - t) / 1e9,
-                mib(updated.memoryCurrent()));
-    }
-
-    @Test
-    void dsrGueVariantServesDsrOverGueByDefault() throws Exception {
-        lab = ClusterLab.start("kube-dsr-dsr-gue.yaml", DaemonSetManifest.clusterRole(), false);
-        lab.startReadyAgent(1);
-        lab.startReadyAgent(2);
-        // web-dsr asks for DSR without an encapsulation: this variant's default is GUE.
-        checkDsr(DSR_IPIP, "198.51.100.10", "gue");
-        assertThat(ClusterLab.answers(lab.client, CLUSTER_IP, 4)).containsExactlyElementsOf(BOTH_PODS);
-        assertThat(lab.api.refusals()).isEmpty();
+        System.out.printf("capability step: %d s%n", seconds(t));
+        assertThat(agents.get(1).running()).isTrue();
+        printMemory("after the scenarios", List.of(updated, agents.get(1)));
+        System.out.printf("proxy variant scenario: %d s%n", seconds(t0));
     }
 
     /**
-     * The overlay variant with the nodes on two subnets. First with a ClusterRole that lacks {@code list} on nodes,
-     * as deploy/rbac.yaml was before: the stand-in refuses the agent's Nodes informer and node1 never gets its
-     * tunnel to node2. Then with deploy/rbac.yaml applied and the agent restarted: each node tunnels to the other
-     * over IPIP and the client reaches both pods.
+     * The overlay variant with the nodes on two subnets. First under a ClusterRole without {@code list} on nodes, as
+     * deploy/rbac.yaml was before: the stand-in refuses node1's agent its Nodes list, and the agent exits with the
+     * API server's words (a kubelet would restart it, and again) without a tunnel. Then deploy/rbac.yaml is
+     * applied and the agents start on both nodes: each node tunnels to the other over IPIP and the client reaches
+     * both pods. Then the DaemonSet is updated to the dsr-gue variant, node after node: the tunnels switch to GUE,
+     * and DSR, GUE by default there, crosses the GUE overlay with the replies bypassing the director.
      */
     @Test
-    void overlayVariantNeedsListOnNodesAndThenTunnelsBetweenTwoSubnets() throws Exception {
-        ClusterRole role = DaemonSetManifest.clusterRole();
-        List<PolicyRule> rules = new ArrayList<>();
-        for (PolicyRule r : role.getRules()) {
-            if (r.getResources().equals(List.of("nodes"))) {
-                r = new PolicyRuleBuilder(r).withVerbs(r.getVerbs().stream().filter(v -> !v.equals("list")).toList()).build();
-            }
-            rules.add(r);
-        }
-        lab = ClusterLab.start("kube-dsr-overlay.yaml", new ClusterRoleBuilder(role).withRules(rules).build(), true);
-        AgentPod refused = lab.startReadyAgent(1);
-        assertThatThrownBy(() -> await("node1's tunnel to node2", Duration.ofSeconds(45),
-                () -> lab.node(1).net().exec("ip", "route").contains("10.244.2.0/24 dev tun-c0a80202")))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("timed out");
-        List<RbacPolicy.Decision> refusals = lab.api.refusals();
-        assertThat(refusals).isNotEmpty().allSatisfy(d -> {
+    void overlayVariantNeedsListOnNodesTunnelsBetweenTwoSubnetsAndUpdatesToGue() throws Exception {
+        long t0 = System.nanoTime();
+        lab = ClusterLab.start("kube-dsr-overlay.yaml", DaemonSetManifest.clusterRoleWithout("nodes", "list"), true);
+        System.out.printf("cluster up in %d s%n", seconds(t0));
+        long t = System.nanoTime();
+        AgentPod refused = lab.startAgent(1, UnaryOperator.identity());
+        await("node1's agent to exit", Duration.ofMinutes(4), () -> !refused.running());
+        System.out.printf("node1's agent refused the Nodes list: exit %d after %d s%n", refused.exitCode(), seconds(t));
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.logs()).contains("nodes is forbidden: User \"system:serviceaccount:kube-system:kube-dsr\" cannot list"
+                + " resource \"nodes\" in API group \"\" at the cluster scope");
+        assertThat(lab.api.refusals()).singleElement().satisfies(d -> {
             assertThat(d.user()).isEqualTo("system:serviceaccount:kube-system:kube-dsr");
-            assertThat(d.request().resource()).isEqualTo("nodes");
-            assertThat(d.request().verb()).isEqualTo("list");
+            assertThat(d.request().describe()).isEqualTo("list resource \"nodes\" in API group \"\" at the cluster scope");
         });
-        System.out.println("refused: " + refusals.get(0).request().describe());
-
-        lab.api.apply(DaemonSetManifest.clusterRole());
+        assertThat(lab.node(1).net().exec("ip", "route")).doesNotContain("10.244.2.0/24");
         refused.stop();
-        int before = lab.api.refusals().size(); // the refused informer kept retrying until its agent stopped
-        lab.startReadyAgent(1);
-        lab.startReadyAgent(2);
-        overlayScenario(Duration.ofMinutes(3));
-        assertThat(lab.api.refusals()).hasSize(before);
+
+        lab.api.apply(DaemonSetManifest.clusterRole()); // kubectl apply -f deploy/rbac.yaml
+        List<AgentPod> agents = lab.startReadyAgents(lab.daemonSet);
+        printMemory("at rest", agents);
+        overlayTunnels("ipip");
+        assertThat(lab.api.refusals()).as("refusals since deploy/rbac.yaml was applied").hasSize(1);
+
+        // The DaemonSet updated to the dsr-gue variant: one node after the other (maxUnavailable 1).
+        t = System.nanoTime();
+        DaemonSetManifest gue = DaemonSetManifest.read("kube-dsr-dsr-gue.yaml");
+        List<AgentPod> updated = new ArrayList<>();
+        for (int n = 1; n <= 2; n++) {
+            agents.get(n - 1).stop();
+            AgentPod a = lab.startAgent(n, gue, UnaryOperator.identity());
+            a.awaitReady(Duration.ofMinutes(5));
+            updated.add(a);
+        }
+        System.out.printf("update to the dsr-gue variant, node after node: %d s%n", seconds(t));
+        overlayTunnels("gue");
+        // web-dsr names no encapsulation: GUE in this variant, through the GUE overlay to web-b.
+        checkDsr(DSR_DEFAULT_VIP, "gue");
+        assertThat(lab.api.refusals()).hasSize(1);
+        printMemory("after the scenarios", updated);
+        System.out.printf("overlay variant scenario: %d s%n", seconds(t0));
     }
 
-    /** Each node's tunnel to the other carries the other's pod CIDR; the client reaches both pods. */
-    private void overlayScenario(Duration timeout) throws Exception {
+    /**
+     * Each node's tunnel to the other carries the other's pod CIDR in {@code encap} (ipip, or IPIP inside GUE on
+     * UDP 5555); the client reaches both pods through the ClusterIP, and web-a reaches web-b through node1's tunnel.
+     */
+    private void overlayTunnels(String encap) throws Exception {
         TestNamespace node1 = lab.node(1).net();
+        TestNamespace node2 = lab.node(2).net();
+        Duration timeout = Duration.ofMinutes(2);
         await("node1's tunnel to node2 (192.168.2.2) carrying 10.244.2.0/24", timeout,
                 () -> node1.exec("ip", "route").contains("10.244.2.0/24 dev tun-c0a80202"));
-        await("node2's tunnel back", timeout, () -> lab.node(2).net().exec("ip", "route").contains("10.244.1.0/24 dev tun-c0a80101"));
+        await("node2's tunnel back", timeout, () -> node2.exec("ip", "route").contains("10.244.1.0/24 dev tun-c0a80101"));
+        for (TestNamespace node : List.of(node1, node2)) {
+            String link = node.exec("ip", "-d", "link", "show", node == node1 ? "tun-c0a80202" : "tun-c0a80101");
+            if (encap.equals("gue")) {
+                assertThat(link).contains("encap gue").contains("encap-dport 5555");
+                assertThat(node.exec("ip", "fou", "show")).contains("port 5555 gue");
+            } else {
+                assertThat(link).contains("ipip").doesNotContain("encap gue");
+            }
+        }
         long before = txPackets(node1, "tun-c0a80202");
         assertThat(ClusterLab.answers(lab.client, CLUSTER_IP, 8)).containsExactlyElementsOf(BOTH_PODS);
         assertThat(ClusterLab.ask(lab.pods.get(0).net(), "http://10.244.2.10:8080/")).isEqualTo("pod web-b");
-        assertThat(txPackets(node1, "tun-c0a80202") - before).as("node1 sent to web-b through the IPIP tunnel").isPositive();
+        assertThat(txPackets(node1, "tun-c0a80202") - before).as("node1 sent to web-b through its tunnel").isPositive();
     }
 
     private static long txPackets(TestNamespace node, String link) {
@@ -169,10 +206,11 @@ class DeployedAgentTest {
 
     /**
      * DSR of {@code vip} over {@code encap}: node1 directs through fwmark and tunnel-mode real servers, both pods
-     * answer, and web-b's replies bypass node1: none enter node1 from the network, all leave web-b through node2,
+     * answer, and web-b's replies bypass node1: none enter node1 but from its own pod, web-b's leave through node2,
+     * node2 forwards the director's packets to web-b as IPIP or as GUE (whatever carried them between the nodes),
      * and IPVS counts no outgoing packet for web-b (the counters of DsrRealKernelTest).
      */
-    private void checkDsr(String url, String vip, String encap) throws Exception {
+    private void checkDsr(String vip, String encap) throws Exception {
         TestNamespace node1 = lab.node(1).net();
         TestNamespace node2 = lab.node(2).net();
         TestNamespace webB = lab.pods.get(1).net();
@@ -182,19 +220,21 @@ class DeployedAgentTest {
             assertThat(webB.exec("ip", "fou", "show")).as("web-b's GUE port").contains("5555");
         }
         node1.exec("nft", "add table ip probe; add chain ip probe pre { type filter hook prerouting priority -300; }; "
-                + "flush chain ip probe pre; add rule ip probe pre iifname eth0 ip saddr " + vip + " counter");
-        // On node2: replies from the VIP leaving web-b, and the director's packets arriving as IPIP or as GUE.
+                + "flush chain ip probe pre; add rule ip probe pre iifname != veth-web-a ip saddr " + vip + " counter");
         node2.exec("nft", "add table ip probe; add chain ip probe pre { type filter hook prerouting priority -300; }; "
-                + "flush chain ip probe pre; add rule ip probe pre iifname veth-web-b ip saddr " + vip + " counter; "
+                + "add chain ip probe fwd { type filter hook forward priority -300; }; flush chain ip probe pre; flush chain ip probe fwd; "
+                + "add rule ip probe pre iifname veth-web-b ip saddr " + vip + " counter; "
                 // IPIP is IP protocol 4 ("ipencap" in /etc/protocols, where "ipip" names 94)
-                + "add rule ip probe pre iifname eth0 ip protocol 4 counter; "
-                + "add rule ip probe pre iifname eth0 udp dport 5555 counter");
-        assertThat(ClusterLab.answers(lab.client, url, 8)).containsExactlyElementsOf(BOTH_PODS);
-        assertThat(node1.exec("nft", "list", "chain", "ip", "probe", "pre")).as("no reply re-entered node1").contains("packets 0 ");
-        List<String> node2Counters = node2.exec("nft", "list", "chain", "ip", "probe", "pre").lines()
-                .filter(l -> l.contains("counter")).toList();
+                + "add rule ip probe fwd oifname veth-web-b ip protocol 4 counter; "
+                + "add rule ip probe fwd oifname veth-web-b udp dport 5555 counter");
+        assertThat(ClusterLab.answers(lab.client, dsrUrl(vip), 8)).containsExactlyElementsOf(BOTH_PODS);
+        assertThat(node1.exec("nft", "list", "chain", "ip", "probe", "pre")).as("no reply entered node1").contains("packets 0 ");
+        List<String> node2Counters = new ArrayList<>();
+        for (String chain : List.of("pre", "fwd")) {
+            node2.exec("nft", "list", "chain", "ip", "probe", chain).lines().filter(l -> l.contains("counter")).forEach(node2Counters::add);
+        }
         assertThat(node2Counters.get(0)).as("web-b's replies went out through node2").doesNotContain("packets 0 ");
-        assertThat(node2Counters.get(encap.equals("gue") ? 2 : 1)).as(encap + " from the director").doesNotContain("packets 0 ");
+        assertThat(node2Counters.get(encap.equals("gue") ? 2 : 1)).as(encap + " from the director to web-b").doesNotContain("packets 0 ");
         assertThat(node2Counters.get(encap.equals("gue") ? 1 : 2)).as("not the other encapsulation").contains("packets 0 ");
         node1.exec("nft", "delete table ip probe");
         node2.exec("nft", "delete table ip probe");
@@ -220,16 +260,15 @@ class DeployedAgentTest {
      * was, and the new agent adopts it without a write (its metrics count none).
      */
     private AgentPod rollingUpdate(AgentPod old) throws Exception {
-        TestNamespace webB = lab.pods.get(1).net();
-        await("DSR in place", Duration.ofMinutes(2), () -> webB.exec("ip", "addr").contains("198.51.100.10/32"));
         String before = KernelDump.of(lab.node(1).net());
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger ok = new AtomicInteger();
         List<String> failures = new CopyOnWriteArrayList<>();
+        List<String> urls = List.of(CLUSTER_IP, dsrUrl(DSR_DEFAULT_VIP), "http://192.168.1.1:30080/");
         Thread loop = new Thread(() -> {
             int i = 0;
             while (running.get()) {
-                String url = List.of(CLUSTER_IP, DSR_IPIP, "http://192.168.1.1:30080/").get(i++ % 3);
+                String url = urls.get(i++ % urls.size());
                 try {
                     ClusterLab.ask(lab.client, url);
                     ok.incrementAndGet();
@@ -245,7 +284,7 @@ class DeployedAgentTest {
             old.stop(); // the DaemonSet's update deletes the old pod ...
             String afterStop = KernelDump.of(lab.node(1).net());
             AgentPod updated = lab.startAgent(1, UnaryOperator.identity()); // ... and creates the new one
-            updated.awaitReady(Duration.ofMinutes(4));
+            updated.awaitReady(Duration.ofMinutes(5));
             System.out.printf(Locale.ROOT, "rolling update of node1's agent: %.1f s from stop to ready%n", (System.nanoTime() - t) / 1e9);
             int atReady = ok.get();
             await("requests after the update", Duration.ofMinutes(1), () -> ok.get() >= atReady + 6);
@@ -271,8 +310,8 @@ class DeployedAgentTest {
      */
     private void oneCapabilityFewer() throws Exception {
         TestNamespace node1 = lab.node(1).net();
+        String before = KernelDump.of(node1);
         for (Capability missing : Capability.values()) {
-            String before = KernelDump.of(node1);
             AgentPod agent = lab.startAgent(1, spec -> spec.withoutCapability(missing.name()).named("node1-kube-dsr-" + missing));
             await(agent.spec().name() + " to exit", Duration.ofMinutes(2), () -> !agent.running());
             String log = agent.logs();

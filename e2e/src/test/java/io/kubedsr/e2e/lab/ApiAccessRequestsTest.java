@@ -1,6 +1,7 @@
 package io.kubedsr.e2e.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.time.Duration;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.junit.jupiter.api.AfterEach;
@@ -15,10 +17,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
 import io.kubedsr.e2e.cluster.DaemonSetManifest;
@@ -98,6 +102,31 @@ class ApiAccessRequestsTest {
         assertThat(requestsOf(ApiAccess::listServices, 1)).isEqualTo(declared(Call.SERVICES_LIST));
         assertThat(requestsOf(a -> a.createEvent(new EventBuilder().withNewMetadata().withName("e").withNamespace("default")
                 .endMetadata().withReason("Test").build()), 1)).isEqualTo(declared(Call.EVENT_CREATE));
+    }
+
+    /**
+     * A ClusterRole without list on nodes (deploy/rbac.yaml before) refuses the Nodes informer's list, and the
+     * informer gives up: its start fails with the API server's words, once (fabric8 does not retry a first list).
+     * The agent's start fails with it, and the agent exits (DeployedAgentTest).
+     */
+    @Test
+    void aListTheRoleRefusesFailsTheInformersStart() throws Exception {
+        String user = DaemonSetManifest.read("kube-dsr-proxy.yaml").serviceAccountUser();
+        rbac.replacePolicy(new RbacPolicy(Map.of(TOKEN, user), MockApi.ADMIN_TOKEN,
+                List.of(DaemonSetManifest.clusterRoleWithout("nodes", "list")), List.of(DaemonSetManifest.clusterRoleBinding())));
+        SharedIndexInformer<Node> nodes = access.nodesInformer();
+        try {
+            assertThatThrownBy(() -> nodes.start().toCompletableFuture().get(30, TimeUnit.SECONDS))
+                    .hasRootCauseInstanceOf(KubernetesClientException.class)
+                    .rootCause().hasMessageContaining("nodes is forbidden: User \"" + user + "\" cannot list resource \"nodes\"");
+            Thread.sleep(2000); // a retry, if there were one
+            assertThat(rbac.decisions()).filteredOn(d -> d.user().equals(user)).singleElement().satisfies(d -> {
+                assertThat(d.allowed()).isFalse();
+                assertThat(d.request().describe()).isEqualTo("list resource \"nodes\" in API group \"\" at the cluster scope");
+            });
+        } finally {
+            nodes.stop();
+        }
     }
 
     @Test
