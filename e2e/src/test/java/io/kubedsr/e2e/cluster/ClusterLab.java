@@ -47,7 +47,7 @@ public final class ClusterLab implements AutoCloseable {
     private final List<AgentPod> agents = new ArrayList<>();
     private final boolean twoSubnets;
 
-    private ClusterLab(DaemonSetManifest daemonSet, ClusterRole role, boolean twoSubnets) throws Exception {
+    private ClusterLab(DaemonSetManifest daemonSet, ClusterRole role, boolean twoSubnets, boolean tls) throws Exception {
         this.daemonSet = daemonSet;
         this.twoSubnets = twoSubnets;
         VmDocker.Images images = VmDocker.ready();
@@ -59,7 +59,7 @@ public final class ClusterLab implements AutoCloseable {
         if (twoSubnets) {
             RoutedLan.secondLan(router);
         }
-        api = ClusterApi.start(daemonSet, role, router, twoSubnets);
+        api = ClusterApi.start(daemonSet, role, router, twoSubnets, tls);
         for (int n = 1; n <= 2; n++) {
             NodeContainer node = NodeContainer.start("node" + n, images.base());
             nodes.add(node);
@@ -71,7 +71,8 @@ public final class ClusterLab implements AutoCloseable {
         }
         for (NodeContainer node : nodes) {
             // The API server answers the nodes (401: no token yet).
-            assertThat(node.net().exec("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "20", api.url() + "/version"))
+            assertThat(node.net().exec("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "20",
+                    "--cacert", api.tokenDir().resolve("ca.crt").toString(), api.url() + "/version").trim())
                     .as("%s reaches the API stand-in", node.name()).isEqualTo("401");
         }
         pods.add(node(1).pod("web-a", "10.244.1.10", "10.244.1.1", 8080, true));
@@ -102,7 +103,12 @@ public final class ClusterLab implements AutoCloseable {
 
     /** The cluster with {@code deploy/<file>}'s DaemonSet, RBAC as {@code role} grants, nodes on one or two subnets. */
     public static ClusterLab start(String file, ClusterRole role, boolean twoSubnets) throws Exception {
-        return new ClusterLab(DaemonSetManifest.read(file), role, twoSubnets);
+        return new ClusterLab(DaemonSetManifest.read(file), role, twoSubnets, true);
+    }
+
+    /** TEMPORARY (measuring): the API stand-in over plain HTTP when {@code tls} is false. */
+    public static ClusterLab start(String file, ClusterRole role, boolean twoSubnets, boolean tls) throws Exception {
+        return new ClusterLab(DaemonSetManifest.read(file), role, twoSubnets, tls);
     }
 
     /** Containers of an earlier scenario that did not get to clean up (a timeout kills the JVM, not the VM's dockerd). */

@@ -80,7 +80,7 @@ class DeployedAgentTest {
     @Test
     void proxyVariantServesDsrRollsWithoutADropAndRefusesToRunShortOfACapability() throws Exception {
         long t0 = System.nanoTime();
-        lab = ClusterLab.start("kube-dsr-proxy.yaml", DaemonSetManifest.clusterRole(), false);
+        lab = ClusterLab.start("kube-dsr-proxy.yaml", DaemonSetManifest.clusterRole(), false, false);
         // Strict reverse-path filtering, as distributions and CNI plugins often set it: node2 would drop web-b's
         // replies from the VIP, web-b the packets its tunnel link decapsulates.
         TestNamespace node2 = lab.node(2).net();
@@ -169,6 +169,12 @@ class DeployedAgentTest {
         overlayTunnels("gue");
         // web-dsr names no encapsulation: GUE in this variant, through the GUE overlay to web-b.
         checkDsr(DSR_DEFAULT_VIP, "gue");
+        // In the pod, in-cluster: the API server through the kubernetes Service (10.96.0.1:443, served by this
+        // agent), over TLS verified with the service account's ca.crt; the virtual servers named after their Services.
+        ExecResult status = updated.get(0).exec("kube-dsr", "status");
+        System.out.println("kube-dsr status in node1's agent pod:\n" + status.getStdout() + status.getStderr());
+        assertThat(status.getExitCode()).as(status.getStderr()).isZero();
+        assertThat(status.getStdout()).doesNotContain("not named").contains("default/web-dsr:8080").containsPattern("tunnel +gue:5555");
         assertThat(lab.api.refusals()).hasSize(1);
         printMemory("after the scenarios", updated);
         System.out.printf("overlay variant scenario: %d s%n", seconds(t0));
