@@ -14,7 +14,8 @@ import io.kubedsr.netlink.NetlinkException;
 /**
  * An in-memory IPVS table that answers as the kernel does (IpvsTableContract runs the same cases against
  * it and against the kernel): EEXIST, ESRCH and ENOENT where ip_vs_ctl.c returns them, mixed-family real
- * servers only in tunnel mode, timeouts with the kernel's defaults. Tests may make a scheduler unavailable
+ * servers only in tunnel mode, real servers listed newest first and edited in place, timeouts with the kernel's
+ * defaults. Tests may make a scheduler unavailable
  * (as a module that cannot be loaded is), refuse chosen operations with an errno, and set connection counts.
  */
 public final class FakeIpvsTable implements IpvsTable {
@@ -82,7 +83,10 @@ public final class FakeIpvsTable implements IpvsTable {
         if (d == null) {
             throw error("dump real servers of " + service, Errno.ESRCH, false);
         }
-        return List.copyOf(d.values());
+        // The kernel links a new real server at the head of the virtual server's list and dumps from the head.
+        List<RealServerStatus> out = new ArrayList<>(d.values());
+        java.util.Collections.reverse(out);
+        return out;
     }
 
     @Override

@@ -101,6 +101,26 @@ public abstract class IpvsTableContract {
         assertThat(t.realServers(WEB)).isEmpty();
     }
 
+    /**
+     * __ip_vs_update_dest links a new real server at the head of the virtual server's list, the dump starts at the
+     * head, an edit keeps the place, and a real server deleted and added again comes back at the head: the order
+     * ip_vs_mh fills its table in, which the planner keeps canonical for DSR virtual servers (MaglevOrder).
+     */
+    @Test
+    void realServersAreListedNewestFirstAndKeepTheirPlaceWhenEdited() {
+        IpvsTable t = table();
+        RealServer pod3 = RealServer.of(ip("10.244.3.5"), 8080, Forwarding.MASQUERADE, 1);
+        assertThat(t.apply(List.of(new IpvsOperation.AddVirtualServer(VirtualServer.of(WEB, Scheduler.MH)),
+                new IpvsOperation.AddRealServer(WEB, POD1), new IpvsOperation.AddRealServer(WEB, POD2),
+                new IpvsOperation.AddRealServer(WEB, pod3)))).isEmpty();
+        assertThat(t.realServers(WEB)).extracting(RealServerStatus::server).containsExactly(pod3, POD2, POD1);
+        assertThat(t.apply(List.of(new IpvsOperation.EditRealServer(WEB, POD2.withWeight(0))))).isEmpty();
+        assertThat(t.realServers(WEB)).extracting(RealServerStatus::server).containsExactly(pod3, POD2.withWeight(0), POD1);
+        assertThat(t.apply(List.of(new IpvsOperation.DeleteRealServer(WEB, POD1.key()),
+                new IpvsOperation.AddRealServer(WEB, POD1)))).isEmpty();
+        assertThat(t.realServers(WEB)).extracting(RealServerStatus::server).containsExactly(POD1, pod3, POD2.withWeight(0));
+    }
+
     /** IPVS_CMD_SET_DEST changes a destination's forwarding and tunnel type, port and checksum in place. */
     @Test
     void aRealServersTunnelChangesInPlace() {

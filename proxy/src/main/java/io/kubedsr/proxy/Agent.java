@@ -36,6 +36,8 @@ import io.kubedsr.proxy.health.HealthServer;
 import io.kubedsr.proxy.health.ListenAddresses;
 import io.kubedsr.proxy.kernel.IpvsSysctls;
 import io.kubedsr.proxy.kernel.ServiceKernel;
+import io.kubedsr.proxy.kernel.SloppySysctls;
+import io.kubedsr.proxy.kernel.Sysctls;
 import io.kubedsr.proxy.kernel.SyncEngine;
 import io.kubedsr.proxy.kernel.SyncResult;
 import io.kubedsr.proxy.kernel.UdpConntrackFlusher;
@@ -200,7 +202,8 @@ public final class Agent implements AutoCloseable {
         NetworkNamespace nodeNs = kernelNamespace != null ? kernelNamespace : ownNamespace;
         conntrackFlusher = UdpConntrackFlusher.open(kernelNamespace);
         DsrPods pods = new DsrPods(PodNamespaces.standard(nodeNs.id()), nodeNs, config.sysctlDir());
-        engine = new SyncEngine(config, new ServiceKernel(ipvs, rtnl, new NftTable(kernelNamespace), pods, conntrackFlusher), clock);
+        engine = new SyncEngine(config, new ServiceKernel(ipvs, rtnl, new NftTable(kernelNamespace), pods, conntrackFlusher,
+                new SloppySysctls(Sysctls.of(nodeNs, config.sysctlDir()))), clock);
         engine.start(info);
         overlayEngine = new OverlayEngine(OverlaySettings.from(config), config.overlayEncapPort(), rtnl,
                 new NodeTunnels(rtnl, overlayGeneric));

@@ -7,6 +7,8 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+import io.kubedsr.ipvs.Scheduler;
+import io.kubedsr.ipvs.ServiceFlag;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.config.AgentFlags;
@@ -62,6 +64,21 @@ class AgentFlagsTest {
         assertThatThrownBy(() -> AgentFlags.parse(new String[] {"--enable-ipv4=false"})).hasMessageContaining("nothing to serve");
         assertThatThrownBy(() -> AgentFlags.parse(new String[] {"--kubeconfig"})).hasMessage("flag --kubeconfig needs a value");
         assertThatThrownBy(() -> AgentFlags.parse(new String[] {"--metrics-path=metrics"})).hasMessageContaining("must start with '/'");
+    }
+
+    @Test
+    void dsrSchedulerIsRrUnlessSetAndTakesKubeRoutersAndIpvsadmsFlagWords() {
+        assertThat(AgentConfig.defaults().dsrScheduler()).isEqualTo(Scheduler.RR);
+        assertThat(AgentConfig.defaults().dsrSchedulerFlags()).isEmpty();
+        AgentConfig c = AgentFlags.parse(new String[] {"--dsr-scheduler=mh", "--dsr-scheduler-flags=mh-port, flag-1"});
+        assertThat(c.dsrScheduler()).isEqualTo(Scheduler.MH);
+        assertThat(c.dsrSchedulerFlags()).containsExactlyInAnyOrder(ServiceFlag.SCHED2, ServiceFlag.SCHED1);
+        assertThatThrownBy(() -> AgentFlags.parse(new String[] {"--dsr-scheduler=maglev"}))
+                .hasMessageStartingWith("invalid value 'maglev' for --dsr-scheduler: unknown IPVS scheduler 'maglev'");
+        assertThatThrownBy(() -> AgentFlags.parse(new String[] {"--dsr-scheduler-flags=mh-port"}))
+                .hasMessage("invalid value 'mh-port' for --dsr-scheduler-flags: 'mh-port' is a flag of the mh scheduler, not of rr");
+        assertThatThrownBy(() -> AgentFlags.parse(new String[] {"--dsr-scheduler=mh", "--dsr-scheduler-flags=mh-ports"}))
+                .hasMessageContaining("'mh-ports' is not flag-1, flag-2, flag-3, sh-fallback, sh-port, mh-fallback or mh-port");
     }
 
     @Test

@@ -2,7 +2,10 @@ package io.kubedsr.proxy.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
+import io.kubedsr.ipvs.Scheduler;
+import io.kubedsr.ipvs.ServiceFlag;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.netns.SysctlDirectory;
 import io.kubedsr.tunnel.Encapsulation;
@@ -40,6 +43,8 @@ public record AgentConfig(
         Encapsulation overlayEncap,
         int overlayEncapPort,
         List<IpPrefix> clusterCidr,
+        Scheduler dsrScheduler,
+        Set<ServiceFlag> dsrSchedulerFlags,
         SysctlDirectory sysctlDir) {
 
     public AgentConfig {
@@ -48,6 +53,7 @@ public record AgentConfig(
         loadBalancerIpRange = List.copyOf(loadBalancerIpRange);
         excludedCidrs = List.copyOf(excludedCidrs);
         clusterCidr = List.copyOf(clusterCidr);
+        dsrSchedulerFlags = Set.copyOf(dsrSchedulerFlags);
     }
 
     /** The defaults, as if started with no flags. */

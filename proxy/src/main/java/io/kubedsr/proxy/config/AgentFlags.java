@@ -7,10 +7,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
+import io.kubedsr.ipvs.Scheduler;
+import io.kubedsr.ipvs.ServiceFlag;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.netns.SysctlDirectory;
+import io.kubedsr.proxy.model.SchedulerFlags;
 import io.kubedsr.tunnel.Encapsulation;
 
 /**
@@ -76,9 +80,9 @@ public final class AgentFlags {
         flag("health-addr", "", "IP address the /healthz server listens on; empty means every address of the served "
                 + "families (Service VIPs included: see docs/security.md).", ValueParsers::listenAddress);
         flag("health-port", "20244", "Port of the /healthz server; 0 disables it.", ValueParsers::port);
-        flag("sysctl-dir", "/proc/sys", "Directory the agent writes sysctls through (the IPVS ones, rp_filter) in this "
-                + "node's and in DSR pods' network namespaces. A container that is not privileged sees /proc/sys read-only: "
-                + "mount the host's /proc/sys writable and name it here (the DaemonSets of deploy/: /host/proc/sys).",
+        flag("sysctl-dir", "/proc/sys", "Directory the agent reads and writes sysctls through, in this node's network "
+                + "namespace and in DSR pods'. A container that is not privileged sees /proc/sys read-only: mount the host's "
+                + "/proc/sys writable and name it here (the DaemonSets of deploy/: /host/proc/sys).",
                 s -> new SysctlDirectory(Path.of(s)));
         bool("cleanup-config", false, "Remove everything kube-dsr configured on this node, and nothing else, then exit.");
         bool("hairpin-mode", false, "Hairpin SNAT for every service, so a pod can reach itself through its service.");
@@ -94,6 +98,11 @@ public final class AgentFlags {
             }
             return p;
         });
+        flag("dsr-scheduler", "rr", "IPVS scheduler of the DSR addresses of Services that name none "
+                + "(kube-router.io/service.scheduler); mh (Maglev hashing) makes every node choose the same pod for a "
+                + "connection, so connections survive ECMP moving them to another node (docs/dsr.md).", Scheduler::parse);
+        flag("dsr-scheduler-flags", "", "Scheduler flags with --dsr-scheduler, as in kube-router.io/service.schedflags "
+                + "(comma-separated): mh-port hashes the client's port too, so one client's connections spread.", s -> s);
         FLAGS = List.copyOf(BY_NAME.values());
     }
 
@@ -149,6 +158,14 @@ public final class AgentFlags {
         if (!v4 && !v6) {
             throw new FlagParseException("--enable-ipv4 and --enable-ipv6 are both false: nothing to serve");
         }
+        Scheduler dsrScheduler = (Scheduler) v.get("dsr-scheduler");
+        Set<ServiceFlag> dsrFlags;
+        try {
+            dsrFlags = SchedulerFlags.parse((String) v.get("dsr-scheduler-flags"), dsrScheduler, true);
+        } catch (IllegalArgumentException e) {
+            throw new FlagParseException("invalid value '" + v.get("dsr-scheduler-flags") + "' for --dsr-scheduler-flags: "
+                    + e.getMessage());
+        }
         int encapPort = (Integer) v.get("overlay-encap-port");
         Encapsulation encap = Encapsulation.parse((String) v.get("overlay-encap"), encapPort);
         return new AgentConfig((String) v.get("kubeconfig"), (String) v.get("master"), (String) v.get("hostname-override"),
@@ -161,7 +178,8 @@ public final class AgentFlags {
                 (Duration) v.get("service-udp-timeout"), v4, v6, (String) v.get("metrics-addr"), (Integer) v.get("metrics-port"),
                 (String) v.get("metrics-path"), (String) v.get("health-addr"), (Integer) v.get("health-port"),
                 (Boolean) v.get("cleanup-config"), (Boolean) v.get("hairpin-mode"), (Boolean) v.get("enable-overlay"),
-                (String) v.get("overlay-type"), encap, encapPort, cidrs(v, "cluster-cidr"), (SysctlDirectory) v.get("sysctl-dir"));
+                (String) v.get("overlay-type"), encap, encapPort, cidrs(v, "cluster-cidr"), dsrScheduler, dsrFlags,
+                (SysctlDirectory) v.get("sysctl-dir"));
     }
 
     @SuppressWarnings("unchecked")

@@ -29,7 +29,7 @@ import io.kubedsr.tunnel.Encapsulation;
  * packet marked by nftables is delivered to the fwmark service the moment IPVS has it;</li>
  * <li>nftables and IPVS (the engine);</li>
  * <li>{@link #after}: rules of marks no longer used, receivers nobody needs, and only then the marks
- * themselves are released.</li>
+ * themselves are released; sloppy scheduling on while a DSR virtual server uses mh, back off when none does.</li>
  * </ol>
  * The pass runs when a DSR Service changed or at a full resync (all receivers re-checked then); otherwise it
  * costs nothing. Marks are recovered from kube-dsr's nftables map once, before the first plan, so a restart
@@ -38,13 +38,15 @@ import io.kubedsr.tunnel.Encapsulation;
 public final class DsrReconciler {
     private final DsrRouting routing;
     private final PodReceivers pods;
+    private final SloppyScheduling sloppy;
     private boolean dirty = true;
     private boolean full = true;
     private boolean recovered;
 
-    public DsrReconciler(Routing routing, PodReceivers pods) {
+    public DsrReconciler(Routing routing, PodReceivers pods, SloppyScheduling sloppy) {
         this.routing = new DsrRouting(routing);
         this.pods = pods;
+        this.sloppy = sloppy;
     }
 
     /** What the pass before IPVS found; {@link #after} finishes it. */
@@ -95,6 +97,7 @@ public final class DsrReconciler {
         pods.removeUnwanted(pass.receivers());
         writes += (int) (pods.writes() - before);
         table.releaseUnusedMarks();
+        writes += sloppy.require(anyConsistentHashing(table));
         dirty = false;
         full = false;
         return writes;
@@ -127,6 +130,15 @@ public final class DsrReconciler {
         return out;
     }
 
+    private static boolean anyConsistentHashing(ServiceTable table) {
+        for (DesiredVirtualServer d : table.dsrWinners()) {
+            if (d.consistentHashing()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static Map<AddressFamily, Set<Integer>> marksByFamily(ServiceTable table) {
         Map<AddressFamily, Set<Integer>> out = new HashMap<>();
         for (DesiredVirtualServer d : table.dsrWinners()) {
@@ -148,7 +160,8 @@ public final class DsrReconciler {
 
     /**
      * A pod whose receiver could not be set up gets no DSR traffic (it would be dropped): it leaves the real
-     * servers of the virtual servers it is in, and their Services get a problem.
+     * servers of the virtual servers it is in, and their Services get a problem. Not from an mh one: every node
+     * must hold the same real servers there (the others cannot know, and send it traffic anyway).
      */
     private static void withoutFailedPods(Map<VirtualServerKey, DesiredVirtualServer> want, Map<InetAddress, String> failed,
             List<Problem> problems) {
@@ -165,6 +178,11 @@ public final class DsrReconciler {
                 String reason = failed.get(r.address());
                 if (reason == null) {
                     reals.add(r);
+                } else if (d.consistentHashing()) {
+                    reals.add(r);
+                    problems.add(new Problem(d.owner().service(), "DsrReceiverFailed", reason + "; traffic for "
+                            + d.dsr().service() + " sent to the pod is lost (it stays a real server: with mh every node must "
+                            + "hold the same ones)"));
                 } else {
                     problems.add(new Problem(d.owner().service(), "DsrReceiverFailed", reason + "; the pod gets no traffic for "
                             + d.dsr().service()));

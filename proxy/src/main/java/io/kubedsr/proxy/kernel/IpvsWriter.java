@@ -28,6 +28,7 @@ import io.kubedsr.proxy.plan.DesiredVirtualServer;
 import io.kubedsr.proxy.plan.DrainKey;
 import io.kubedsr.proxy.plan.IpvsPlan;
 import io.kubedsr.proxy.plan.IpvsPlanner;
+import io.kubedsr.proxy.plan.MaglevOrder;
 import io.kubedsr.proxy.plan.RealizedVirtualServer;
 
 /**
@@ -182,7 +183,8 @@ final class IpvsWriter {
                 }
             }
         }
-        return new RealizedVirtualServer(want.server(), reals);
+        // An mh DSR virtual server's list is kept in canonical order, which the next diff relies on.
+        return new RealizedVirtualServer(want.server(), want.consistentHashing() ? MaglevOrder.kernelOrderOf(reals) : reals);
     }
 
     static VirtualServerKey serviceOf(IpvsOperation op) {

@@ -79,7 +79,7 @@ public final class SyncEngine {
         this.ipvs = new IpvsWriter(kernel.ipvs(), new IpvsPlanner(config.ipvsGracefulTermination(), config.ipvsGracefulPeriod()),
                 kernel.conntrack(), clock);
         this.vips = new VipAddresses(kernel.routing(), () -> node.addresses());
-        this.dsr = new DsrReconciler(kernel.routing(), kernel.pods());
+        this.dsr = new DsrReconciler(kernel.routing(), kernel.pods(), kernel.sloppy());
         this.ownership = new Ownership(config.excludedCidrs());
     }
 

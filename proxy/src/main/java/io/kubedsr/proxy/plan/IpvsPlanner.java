@@ -26,6 +26,11 @@ import io.kubedsr.ipvs.VirtualServerKey;
  * connections reach 0 or the period passes; a draining real server that is wanted again is restored. A weight-0
  * real server found without a start time (after a restart) drains from now. UDP real servers go at once:
  * UDP has no connection end to wait for.
+ * <p>
+ * A virtual server that must choose alike on every node ({@link DesiredVirtualServer#consistentHashing()}) keeps
+ * its real servers in {@link MaglevOrder}'s canonical order, and a draining real server leaves it when the period
+ * ends, not when its connections here reach 0: until then it holds its slots in the Maglev table (with weight 0),
+ * and when it leaves must not depend on this node's own connections, which other nodes do not share.
  */
 public final class IpvsPlanner {
     private final boolean graceful;
@@ -50,9 +55,10 @@ public final class IpvsPlanner {
             VirtualServerKey key = e.getKey();
             DesiredVirtualServer want = e.getValue();
             RealizedVirtualServer have = realized.get(key);
+            boolean consistent = want.consistentHashing();
             if (have == null) {
                 addServices.add(new IpvsOperation.AddVirtualServer(want.server()));
-                for (RealServer rs : sorted(want.realServers())) {
+                for (RealServer rs : consistent ? MaglevOrder.inAddOrder(want.realServers()) : sorted(want.realServers())) {
                     realServerWrites.add(new IpvsOperation.AddRealServer(key, rs));
                 }
                 continue;
@@ -64,32 +70,42 @@ public final class IpvsPlanner {
             for (RealServerStatus s : have.realServers()) {
                 present.put(s.server().key(), s);
             }
+            // A consistent virtual server's writes are put in order once all are known.
+            List<IpvsOperation> writes = consistent ? new ArrayList<>() : realServerWrites;
+            List<IpvsOperation> deletes = consistent ? new ArrayList<>() : realServerDeletes;
             for (RealServer rs : sorted(want.realServers())) {
                 RealServerStatus got = present.remove(rs.key());
                 if (got == null) {
-                    realServerWrites.add(new IpvsOperation.AddRealServer(key, rs));
+                    writes.add(new IpvsOperation.AddRealServer(key, rs));
                 } else if (!got.server().equals(rs)) {
-                    realServerWrites.add(new IpvsOperation.EditRealServer(key, rs)); // also ends a drain
+                    writes.add(new IpvsOperation.EditRealServer(key, rs)); // also ends a drain
                 }
             }
             for (RealServerStatus gone : present.values()) {
                 DrainKey dk = new DrainKey(key, gone.server().key());
                 if (!graceful || isUdp(key)) {
-                    realServerDeletes.add(new IpvsOperation.DeleteRealServer(key, gone.server().key()));
+                    deletes.add(new IpvsOperation.DeleteRealServer(key, gone.server().key()));
                     if (isUdp(key)) {
                         removedUdp.add(dk);
                     }
                 } else if (gone.server().weight() != 0) {
-                    realServerWrites.add(new IpvsOperation.EditRealServer(key, gone.server().withWeight(0)));
+                    writes.add(new IpvsOperation.EditRealServer(key, gone.server().withWeight(0)));
                     draining.put(dk, now);
                 } else {
                     Instant since = drainingBefore.getOrDefault(dk, now);
-                    if (gone.connections() == 0 || !now.isBefore(since.plus(gracePeriod))) {
-                        realServerDeletes.add(new IpvsOperation.DeleteRealServer(key, gone.server().key()));
+                    boolean idle = gone.connections() == 0 && !consistent;
+                    if (idle || !now.isBefore(since.plus(gracePeriod))) {
+                        deletes.add(new IpvsOperation.DeleteRealServer(key, gone.server().key()));
                     } else {
                         draining.put(dk, since);
                     }
                 }
+            }
+            if (consistent) {
+                // The kernel's order is known when it was kept canonical, as an mh virtual server's (rr's was not).
+                boolean orderKnown = have.server().scheduler().equals(want.server().scheduler());
+                realServerWrites.addAll(MaglevOrder.inOrder(key, have.realServers(), writes, deletes, orderKnown));
+                realServerDeletes.addAll(deletes);
             }
         }
         for (Map.Entry<VirtualServerKey, RealizedVirtualServer> e : realized.entrySet()) {

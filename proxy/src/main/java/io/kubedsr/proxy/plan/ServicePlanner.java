@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +24,6 @@ import io.kubedsr.ipvs.Forwarding;
 import io.kubedsr.ipvs.Protocol;
 import io.kubedsr.ipvs.RealServer;
 import io.kubedsr.ipvs.Scheduler;
-import io.kubedsr.ipvs.ServiceFlag;
 import io.kubedsr.ipvs.VirtualServer;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.AddressFamily;
@@ -45,6 +43,8 @@ import io.kubedsr.tunnel.Encapsulation;
 public final class ServicePlanner {
     /** kube-router's default scheduler. */
     public static final Scheduler DEFAULT_SCHEDULER = Scheduler.RR;
+    /** The weight of every endpoint's real server (draining ones: 0). */
+    public static final int ENDPOINT_WEIGHT = 1;
     /** Kubernetes' default sessionAffinity ClientIP timeout. */
     static final int DEFAULT_AFFINITY_SECONDS = 10800;
     /** The largest timeout the API server accepts (a day). */
@@ -76,8 +76,8 @@ public final class ServicePlanner {
         }
         List<Problem> problems = new ArrayList<>();
         Map<String, String> annotations = orEmpty(service.getMetadata().getAnnotations());
-        Scheduler scheduler = scheduler(ref, annotations, problems);
-        Set<ServiceFlag> flags = schedulerFlags(ref, annotations, problems);
+        SchedulerChoice schedulerChoice = SchedulerChoice.read(ref, annotations, problems);
+        Scheduling scheduling = ConsistentHashing.withDrainFallback(schedulerChoice.service(), config.ipvsGracefulTermination());
         int affinity = affinitySeconds(ref, spec, problems);
         boolean annotatedLocal = flagAnnotation(ref, annotations, Annotations.LOCAL, problems);
         boolean externalLocal = annotatedLocal || "Local".equals(spec.getExternalTrafficPolicy());
@@ -98,6 +98,7 @@ public final class ServicePlanner {
                     + " is outside 1..65535; no health check server is opened for it"));
         }
 
+        Scheduling dsrScheduling = null; // chosen at the first port served with DSR
         List<DesiredVirtualServer> out = new ArrayList<>();
         for (ServicePort port : orEmpty(spec.getPorts())) {
             Protocol protocol;
@@ -120,7 +121,7 @@ public final class ServicePlanner {
             List<EndpointView> internal = usable(endpoints, internalLocal ? node.name() : null);
             List<EndpointView> external = usable(endpoints, externalLocal ? node.name() : null);
             for (InetAddress ip : clusterIps) {
-                out.add(virtualServer(key, Role.CLUSTER_IP, ip, protocol, number, scheduler, flags, affinity, internal));
+                out.add(virtualServer(key, Role.CLUSTER_IP, ip, protocol, number, scheduling, affinity, internal));
             }
             if (nodePorts && port.getNodePort() != null && port.getNodePort() != 0) {
                 if (!ServicePorts.valid(port.getNodePort())) {
@@ -128,18 +129,22 @@ public final class ServicePlanner {
                             + port.getNodePort() + ", outside 1..65535; it is served without a NodePort"));
                 } else {
                     for (InetAddress ip : nodeAddresses) {
-                        out.add(virtualServer(key, Role.NODE_PORT, ip, protocol, port.getNodePort(), scheduler, flags, affinity,
-                                external));
+                        out.add(virtualServer(key, Role.NODE_PORT, ip, protocol, port.getNodePort(), scheduling, affinity, external));
                     }
                 }
             }
             Encapsulation portDsr = dsr == null ? null : dsrUsable(ref, number, endpoints, external, problems) ? dsr : null;
+            if (portDsr != null && dsrScheduling == null && !(externalIps.isEmpty() && lbIps.isEmpty())) {
+                dsrScheduling = ConsistentHashing.forDsr(ref, ConsistentHashing.withDrainFallback(schedulerChoice.dsr(config),
+                        config.ipvsGracefulTermination()), affinity > 0, externalLocal, problems);
+            }
+            Scheduling externalScheduling = portDsr == null ? scheduling : dsrScheduling;
             for (InetAddress ip : externalIps) {
-                out.add(external(key, Role.EXTERNAL_IP, ip, protocol, number, scheduler, flags, affinity, external,
+                out.add(external(key, Role.EXTERNAL_IP, ip, protocol, number, externalScheduling, affinity, external,
                         portDsr, endpoints));
             }
             for (InetAddress ip : lbIps) {
-                out.add(external(key, Role.LOAD_BALANCER, ip, protocol, number, scheduler, flags, affinity, external,
+                out.add(external(key, Role.LOAD_BALANCER, ip, protocol, number, externalScheduling, affinity, external,
                         portDsr, endpoints));
             }
         }
@@ -171,9 +176,8 @@ public final class ServicePlanner {
     }
 
     private DesiredVirtualServer external(ServicePortKey key, Role role, InetAddress ip, Protocol protocol, int port,
-            Scheduler scheduler, Set<ServiceFlag> flags, int affinitySeconds, List<EndpointView> usable, Encapsulation dsr,
-            List<EndpointView> all) {
-        DesiredVirtualServer masq = virtualServer(key, role, ip, protocol, port, scheduler, flags, affinitySeconds, usable);
+            Scheduling scheduling, int affinitySeconds, List<EndpointView> usable, Encapsulation dsr, List<EndpointView> all) {
+        DesiredVirtualServer masq = virtualServer(key, role, ip, protocol, port, scheduling, affinitySeconds, usable);
         if (dsr == null) {
             return masq;
         }
@@ -239,8 +243,9 @@ public final class ServicePlanner {
     }
 
     private DesiredVirtualServer virtualServer(ServicePortKey key, Role role, InetAddress ip, Protocol protocol, int port,
-            Scheduler scheduler, Set<ServiceFlag> flags, int affinitySeconds, List<EndpointView> endpoints) {
-        VirtualServer vs = VirtualServer.of(VirtualServerKey.of(ip, protocol, port), scheduler).withFlags(flags);
+            Scheduling scheduling, int affinitySeconds, List<EndpointView> endpoints) {
+        VirtualServer vs = VirtualServer.of(VirtualServerKey.of(ip, protocol, port), scheduling.scheduler())
+                .withFlags(scheduling.flags());
         if (affinitySeconds > 0) {
             vs = vs.withPersistence(affinitySeconds);
         }
@@ -248,7 +253,7 @@ public final class ServicePlanner {
         AddressFamily family = AddressFamily.of(ip);
         for (EndpointView e : endpoints) {
             if (AddressFamily.of(e.address()) == family) {
-                reals.add(RealServer.of(e.address(), e.port(), Forwarding.MASQUERADE, 1));
+                reals.add(RealServer.of(e.address(), e.port(), Forwarding.MASQUERADE, ENDPOINT_WEIGHT));
             }
         }
         return new DesiredVirtualServer(key, role, vs, reals);
@@ -329,20 +334,6 @@ public final class ServicePlanner {
         return out;
     }
 
-    private Scheduler scheduler(ServiceRef ref, Map<String, String> annotations, List<Problem> problems) {
-        String value = annotations.get(Annotations.SCHEDULER);
-        if (value == null) {
-            return DEFAULT_SCHEDULER;
-        }
-        try {
-            return Scheduler.parse(value);
-        } catch (IllegalArgumentException e) {
-            problems.add(new Problem(ref, "InvalidAnnotation", Annotations.SCHEDULER + ": " + e.getMessage()
-                    + "; using " + DEFAULT_SCHEDULER));
-            return DEFAULT_SCHEDULER;
-        }
-    }
-
     /** A true/false annotation: "true" (any case) is true; absent is false; anything else is a problem and false. */
     private static boolean flagAnnotation(ServiceRef ref, Map<String, String> annotations, String key, List<Problem> problems) {
         String value = annotations.get(key);
@@ -354,27 +345,6 @@ public final class ServicePlanner {
         }
         problems.add(new Problem(ref, "InvalidAnnotation", key + ": '" + value + "' is not true or false; taken as false"));
         return false;
-    }
-
-    private static Set<ServiceFlag> schedulerFlags(ServiceRef ref, Map<String, String> annotations, List<Problem> problems) {
-        String value = annotations.get(Annotations.SCHED_FLAGS);
-        EnumSet<ServiceFlag> flags = EnumSet.noneOf(ServiceFlag.class);
-        if (value == null || value.isBlank()) {
-            return flags;
-        }
-        for (String part : value.split(",")) {
-            switch (part.trim()) {
-                case "flag-1" -> flags.add(ServiceFlag.SCHED1);
-                case "flag-2" -> flags.add(ServiceFlag.SCHED2);
-                case "flag-3" -> flags.add(ServiceFlag.SCHED3);
-                default -> {
-                    problems.add(new Problem(ref, "InvalidAnnotation", Annotations.SCHED_FLAGS + ": '" + part.trim()
-                            + "' is not flag-1, flag-2 or flag-3; using no scheduler flags"));
-                    return EnumSet.noneOf(ServiceFlag.class);
-                }
-            }
-        }
-        return flags;
     }
 
     private static int affinitySeconds(ServiceRef ref, ServiceSpec spec, List<Problem> problems) {

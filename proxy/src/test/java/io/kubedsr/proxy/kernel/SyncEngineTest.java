@@ -41,6 +41,7 @@ import io.kubedsr.proxy.config.AgentFlags;
 import io.kubedsr.proxy.dsr.DsrRouting;
 import io.kubedsr.proxy.dsr.FakePodReceivers;
 import io.kubedsr.proxy.dsr.ReceiverSpec;
+import io.kubedsr.proxy.dsr.SloppyScheduling;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServiceRef;
@@ -103,11 +104,15 @@ class SyncEngineTest {
     }
 
     private SyncEngine engine(String... flags) {
+        return engine(SloppyScheduling.NONE, flags);
+    }
+
+    private SyncEngine engine(SloppyScheduling sloppy, String... flags) {
         String[] all = new String[flags.length + 1];
         all[0] = "--service-external-ip-range=198.51.100.0/24";
         System.arraycopy(flags, 0, all, 1, flags.length);
         SyncEngine e = new SyncEngine(AgentFlags.parse(all),
-                new ServiceKernel(ipvs, routing, new FakeNftables(nftKernel), pods, UdpConntrack.NONE), clock);
+                new ServiceKernel(ipvs, routing, new FakeNftables(nftKernel), pods, UdpConntrack.NONE, sloppy), clock);
         e.start(NODE);
         return e;
     }
@@ -303,6 +308,65 @@ class SyncEngineTest {
         VirtualServerKey fwmark = ipvs.virtualServers().stream().map(s -> s.server().key())
                 .filter(k -> k instanceof VirtualServerKey.ByFwmark).findFirst().orElseThrow();
         assertThat(realServersOf(fwmark)).containsExactly(ip("10.244.1.5"));
+    }
+
+    private static Service maglev(Service dsr) {
+        return TestObjects.annotated(dsr, Map.of("kube-router.io/service.scheduler", "mh"));
+    }
+
+    private VirtualServerKey fwmarkKey() {
+        return ipvs.virtualServers().stream().map(s -> s.server().key()).filter(k -> k instanceof VirtualServerKey.ByFwmark)
+                .findFirst().orElseThrow();
+    }
+
+    @Test
+    void anMhDsrServiceTurnsSloppySchedulingOnAndBackOffWhenItGoes() {
+        List<Boolean> asked = new java.util.ArrayList<>();
+        SloppyScheduling sloppy = wanted -> {
+            asked.add(wanted);
+            return 0;
+        };
+        pods.createPod(ip("10.244.1.5"));
+        put(maglev(dsr("web", "198.51.100.10")), TestObjects.slice("web", 80, "node1", "10.244.1.5"));
+        SyncEngine engine = engine(sloppy);
+        engine.fullResync(snapshot());
+        assertThat(asked).containsExactly(true);
+        put(dsr("web", "198.51.100.10")); // rr again
+        engine.syncServices(List.of(new ServiceRef("default", "web")), snapshot());
+        assertThat(asked).containsExactly(true, false);
+    }
+
+    @Test
+    void anMhDsrServiceKeepsItsRealServersInOneOrderWhateverTheirHistory() {
+        for (int i = 5; i <= 10; i++) {
+            pods.createPod(ip("10.244.1." + i));
+        }
+        put(maglev(dsr("web", "198.51.100.10")), TestObjects.slice("web", 80, "node1", "10.244.1.6", "10.244.1.7", "10.244.1.8",
+                "10.244.1.9"));
+        SyncEngine engine = engine();
+        engine.fullResync(snapshot());
+        // The new pod sorts first: the four already there are re-added behind it.
+        put(TestObjects.slice("web", 80, "node1", "10.244.1.5", "10.244.1.6", "10.244.1.7", "10.244.1.8", "10.244.1.9"));
+        engine.syncServices(List.of(new ServiceRef("default", "web")), snapshot());
+        assertThat(realServersOf(fwmarkKey())).containsExactly(ip("10.244.1.9"), ip("10.244.1.8"), ip("10.244.1.7"),
+                ip("10.244.1.6"), ip("10.244.1.5"));
+        // One that sorts last goes to the head: one add to the DSR virtual server (and one to the cluster IP's), if
+        // the engine's idea of the order is the kernel's.
+        put(TestObjects.slice("web", 80, "node1", "10.244.1.5", "10.244.1.6", "10.244.1.7", "10.244.1.8", "10.244.1.9",
+                "10.244.1.10"));
+        assertThat(engine.syncServices(List.of(new ServiceRef("default", "web")), snapshot()).ipvsOperations()).isEqualTo(2);
+        assertThat(realServersOf(fwmarkKey())).containsExactly(ip("10.244.1.10"), ip("10.244.1.9"), ip("10.244.1.8"),
+                ip("10.244.1.7"), ip("10.244.1.6"), ip("10.244.1.5"));
+        assertThat(engine.fullResync(snapshot()).ipvsOperations()).isZero();
+    }
+
+    @Test
+    void anMhDsrPodWhoseReceiverFailsStaysARealServerAsOnEveryOtherNode() {
+        pods.createPod(ip("10.244.1.5")); // 10.244.1.6 has no namespace on this node
+        put(maglev(dsr("web", "198.51.100.10")), TestObjects.slice("web", 80, "node1", "10.244.1.5", "10.244.1.6"));
+        SyncResult r = engine().fullResync(snapshot());
+        assertThat(r.problems()).extracting(Problem::reason).contains("DsrReceiverFailed");
+        assertThat(realServersOf(fwmarkKey())).containsExactlyInAnyOrder(ip("10.244.1.5"), ip("10.244.1.6"));
     }
 
     @Test
