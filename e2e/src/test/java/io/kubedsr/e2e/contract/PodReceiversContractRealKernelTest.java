@@ -52,7 +52,7 @@ class PodReceiversContractRealKernelTest extends PodReceiversContract {
     }
 
     @Override
-    protected PodReceivers receivers() {
+    protected PodReceivers bare() {
         return receivers;
     }
 

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import io.kubedsr.netlink.IpPrefix;
 
@@ -12,7 +13,8 @@ import io.kubedsr.netlink.IpPrefix;
  * In-memory pods and their DSR receivers, answering as {@link DsrPods} does on a kernel (PodReceiversContract runs
  * the same cases against both): a pod is found by its IP or the receiver fails with a reason; like DsrPods it
  * remembers what it applied, so an unchanged receiver is not looked at again except in a full pass; a receiver is
- * removed only where the pod still is.
+ * removed only where the pod still is; like DsrPods' guards it refuses every receiver while no node address is known
+ * (a receiver without a guard would accept encapsulated packets from anyone).
  */
 public final class FakePodReceivers implements PodReceivers {
     /** The "kernel": every pod namespace on the node, with its receiver (null: none). */
@@ -20,6 +22,7 @@ public final class FakePodReceivers implements PodReceivers {
     /** What this agent last applied. */
     private final Map<InetAddress, ReceiverSpec> applied = new HashMap<>();
     private long writes;
+    private Set<InetAddress> nodeAddresses = Set.of();
 
     /** A pod (a network namespace holding the IP) appears on the node. */
     public void createPod(InetAddress ip) {
@@ -29,6 +32,11 @@ public final class FakePodReceivers implements PodReceivers {
     /** The pod and its namespace are gone. */
     public void deletePod(InetAddress ip) {
         pods.remove(ip);
+    }
+
+    @Override
+    public void allowEncapsulationFrom(Set<InetAddress> addresses) {
+        nodeAddresses = Set.copyOf(addresses);
     }
 
     @Override
@@ -42,6 +50,12 @@ public final class FakePodReceivers implements PodReceivers {
             if (!pods.containsKey(pod)) {
                 failed.put(pod, "no network namespace on this node holds pod IP " + IpPrefix.format(pod)
                         + " (the agent needs hostPID and /run/netns)");
+                applied.remove(pod);
+                continue;
+            }
+            if (nodeAddresses.isEmpty()) {
+                failed.put(pod, "DSR receiver in pod " + IpPrefix.format(pod)
+                        + " failed: no node address is known yet; the receiver would accept anyone");
                 applied.remove(pod);
                 continue;
             }

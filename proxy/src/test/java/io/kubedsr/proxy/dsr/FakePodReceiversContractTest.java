@@ -7,7 +7,7 @@ class FakePodReceiversContractTest extends PodReceiversContract {
     private final FakePodReceivers receivers = new FakePodReceivers();
 
     @Override
-    protected PodReceivers receivers() {
+    protected PodReceivers bare() {
         return receivers;
     }
 

@@ -21,8 +21,17 @@ public abstract class PodReceiversContract {
     private static final InetAddress VIP1 = IpPrefix.parseAddress("198.51.100.10");
     private static final InetAddress VIP2 = IpPrefix.parseAddress("198.51.100.11");
     private static final InetAddress VIP6 = IpPrefix.parseAddress("2001:db8::10");
+    private static final InetAddress OTHER_NODE = IpPrefix.parseAddress("192.0.2.2");
 
-    protected abstract PodReceivers receivers();
+    /** The receivers under test, knowing no node address yet. */
+    protected abstract PodReceivers bare();
+
+    /** The receivers with the cluster's node addresses known, as the engine hands them over from the Node informer. */
+    private PodReceivers receivers() {
+        PodReceivers r = bare();
+        r.allowEncapsulationFrom(Set.of(OTHER_NODE));
+        return r;
+    }
 
     /** A pod namespace holding this IP appears on the node. */
     protected abstract void createPod(InetAddress ip);
@@ -66,6 +75,19 @@ public abstract class PodReceiversContract {
         assertThat(failed).containsOnlyKeys(POD);
         assertThat(failed.get(POD)).contains("10.244.1.5");
         assertThat(r.read(POD)).isEmpty();
+    }
+
+    @Test
+    void noReceiverBeforeAnyNodeAddressIsKnown() {
+        PodReceivers r = bare();
+        createPod(POD);
+        Map<InetAddress, String> failed = r.ensure(Map.of(POD, spec(Encapsulation.IPIP, VIP1)), false);
+        assertThat(failed).containsOnlyKeys(POD);
+        assertThat(failed.get(POD)).contains("no node address is known");
+        assertThat(r.read(POD)).isEmpty();
+        r.allowEncapsulationFrom(Set.of(OTHER_NODE));
+        assertThat(r.ensure(Map.of(POD, spec(Encapsulation.IPIP, VIP1)), false)).isEmpty();
+        assertThat(r.read(POD)).contains(spec(Encapsulation.IPIP, VIP1));
     }
 
     @Test
