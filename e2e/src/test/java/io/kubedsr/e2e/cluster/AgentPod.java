@@ -152,6 +152,19 @@ public final class AgentPod implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the launcher the manifest's command names (/opt/kube-dsr/bin/kube-dsr) with {@code args} in the agent's
+     * container, as {@code kubectl exec <pod> -- kube-dsr status} does. By its full path: docker exec in the VM's
+     * engine did not find the bare name in the agent container (exit 126, "executable file not found in $PATH"),
+     * though the image's PATH holds its directory (ImageContentsTest) and the same exec works on the host's engine.
+     */
+    public ExecResult kubeDsr(String... args) {
+        String[] command = new String[args.length + 1];
+        command[0] = spec.entrypoint().get(0);
+        System.arraycopy(args, 0, command, 1, args.length);
+        return exec(command);
+    }
+
     /** The container's memory use: memory.current of its cgroup (cgroup v2), in bytes. */
     public long memoryCurrent() {
         long pid = container.getCurrentContainerInfo().getState().getPidLong();

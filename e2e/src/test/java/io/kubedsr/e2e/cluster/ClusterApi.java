@@ -73,11 +73,6 @@ public final class ClusterApi implements AutoCloseable {
 
     /** Starts the server for {@code ds}'s service account, linked to {@code router}'s bridge br0. */
     public static ClusterApi start(DaemonSetManifest ds, ClusterRole role, TestNamespace router, boolean secondLan) {
-        return start(ds, role, router, secondLan, true);
-    }
-
-    /** TEMPORARY (measuring): {@code tls} false serves plain HTTP on {@value #PORT}. */
-    public static ClusterApi start(DaemonSetManifest ds, ClusterRole role, TestNamespace router, boolean secondLan, boolean tls) {
         VmCommands.run("ip", "link", "add", "kdsr-api", "type", "veth", "peer", "name", "to-api", "netns", router.name());
         VmCommands.run("ip", "addr", "add", ADDRESS + "/24", "dev", "kdsr-api");
         VmCommands.run("ip", "link", "set", "kdsr-api", "up");
@@ -95,11 +90,9 @@ public final class ClusterApi implements AutoCloseable {
             Files.writeString(TOKEN_DIR.resolve("namespace"), ds.daemonSet().getMetadata().getNamespace());
             Map<String, String> users = Map.of(token, ds.serviceAccountUser());
             RbacDispatcher rbac = new RbacDispatcher(policy(users, role));
-            MockApi api = MockApi.startWithRbac(rbac, tls ? InetAddress.getLoopbackAddress() : InetAddress.getByName("0.0.0.0"));
-            TlsFront front = tls ? TlsFront.start(api.vertx(), certs, ADDRESS, PORT, api.port()) : null;
-            if (tls) {
-                warmUp(certs);
-            }
+            MockApi api = MockApi.startWithRbac(rbac, InetAddress.getLoopbackAddress());
+            TlsFront front = TlsFront.start(api.vertx(), certs, ADDRESS, PORT, api.port());
+            warmUp(certs);
             KubernetesClient k = api.client();
             k.services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withName("kubernetes")
                     .withNamespace("default").endMetadata().withNewSpec().withType("ClusterIP").withClusterIP("10.96.0.1")
@@ -153,7 +146,7 @@ public final class ClusterApi implements AutoCloseable {
 
     /** The API server's address for the agent's --master. */
     public String url() {
-        return tls != null ? "https://" + ADDRESS + ":" + PORT : "http://" + ADDRESS + ":" + api.port();
+        return "https://" + ADDRESS + ":" + PORT;
     }
 
     public Path tokenDir() {
@@ -180,9 +173,7 @@ public final class ClusterApi implements AutoCloseable {
 
     @Override
     public void close() {
-        if (tls != null) {
-            tls.close();
-        }
+        tls.close();
         api.close();
         VmCommands.tryRun("ip", "link", "del", "kdsr-api");
     }
