@@ -159,7 +159,7 @@ public final class Agent implements AutoCloseable {
         } else {
             context.runOnContext(v -> nodes.put(self)); // before any informer event: the context runs tasks in order
         }
-        NodeInfo info = new NodeInfo(nodeName, addresses, addresses);
+        NodeInfo info = new NodeInfo(nodeName, addresses, addresses, self == null ? "" : NodeInfos.zone(self));
         healthChecks.listenOn(ListenAddresses.healthCheckNodePorts(config, addresses));
         CompletableFuture.runAsync(() -> openKernel(info), kernel).join();
         listen();

@@ -29,15 +29,17 @@ import io.kubedsr.proxy.plan.ServiceTable;
 
 /**
  * Desired-state scenarios: {@code scenarios/NAME/input.yaml} (Services and EndpointSlices), optional
- * {@code flags.txt}, and {@code expected.txt}, the sorted text dump of the planned kernel state. This node
- * (the service table's dump, so conflicts and DSR marks are as the agent has them) is node1 with addresses 192.168.1.1 and fd00:1::1 (and 10.0.0.7 among all local addresses).
+ * {@code flags.txt}, and {@code expected.txt}, the sorted text dump of the planned kernel state (the service
+ * table's dump, so conflicts and DSR marks are as the agent has them). This node is node1 in zone zone-a with
+ * addresses 192.168.1.1 and fd00:1::1 (and 10.0.0.7 among all local addresses).
  * Set -Dkubedsr.scenarios.update=true to rewrite expected.txt after a deliberate change, then review the diff.
  */
 class PlannerScenarioTest {
     private static final Path ROOT = Path.of("src/test/resources/scenarios");
     static final NodeInfo NODE = new NodeInfo("node1",
             List.of(IpPrefix.parseAddress("192.168.1.1"), IpPrefix.parseAddress("fd00:1::1")),
-            List.of(IpPrefix.parseAddress("192.168.1.1"), IpPrefix.parseAddress("10.0.0.7"), IpPrefix.parseAddress("fd00:1::1")));
+            List.of(IpPrefix.parseAddress("192.168.1.1"), IpPrefix.parseAddress("10.0.0.7"), IpPrefix.parseAddress("fd00:1::1")),
+            "zone-a");
 
     static Stream<String> scenarios() throws IOException {
         try (Stream<Path> dirs = Files.list(ROOT)) {

@@ -28,6 +28,24 @@ public final class TestObjects {
                 .endSpec().build();
     }
 
+    /**
+     * A LoadBalancer Service with one TCP port named {@code http} ({@code port}, NodePort {@code nodePort}) and one
+     * ingress IP in its status.
+     */
+    public static Service loadBalancer(String name, String clusterIp, int port, int nodePort, String ingressIp) {
+        return new ServiceBuilder().withNewMetadata().withNamespace("default").withName(name).endMetadata().withNewSpec()
+                .withType("LoadBalancer").withClusterIP(clusterIp).withClusterIPs(clusterIp).addNewPort().withName("http")
+                .withProtocol("TCP").withPort(port).withNodePort(nodePort).endPort().endSpec().withNewStatus()
+                .withNewLoadBalancer().addNewIngress().withIp(ingressIp).endIngress().endLoadBalancer().endStatus().build();
+    }
+
+    /** The same Service with its spec changed. */
+    public static Service withSpec(Service s, java.util.function.Consumer<io.fabric8.kubernetes.api.model.ServiceSpec> change) {
+        Service copy = new ServiceBuilder(s).build();
+        change.accept(copy.getSpec());
+        return copy;
+    }
+
     /** The same Service with annotations added. */
     public static Service annotated(Service s, Map<String, String> annotations) {
         return new ServiceBuilder(s).editMetadata().addToAnnotations(annotations).endMetadata().build();

@@ -55,10 +55,14 @@ public final class DsrReconciler {
         static final Pass SKIPPED = new Pass(false, Map.of(), Map.of(), 0);
     }
 
-    /** Takes over the marks kube-dsr's nftables map holds (once: afterwards memory is what the map holds). */
+    /**
+     * Takes over the marks kube-dsr's nftables maps hold, DSR and short-circuit ones (once: afterwards memory is what
+     * the maps hold).
+     */
     public void recoverMarks(ServiceTable table, Nftables nft) {
         if (!recovered) {
             table.marks().recover(nft.dsrMarks());
+            table.shortCircuitMarks().recover(nft.shortCircuitMarks());
             recovered = true;
         }
     }
@@ -139,6 +143,10 @@ public final class DsrReconciler {
         return false;
     }
 
+    /**
+     * The marks whose packets must be delivered locally by a policy rule: every DSR mark (a DSR VIP is on no local
+     * link).
+     */
     static Map<AddressFamily, Set<Integer>> marksByFamily(ServiceTable table) {
         Map<AddressFamily, Set<Integer>> out = new HashMap<>();
         for (DesiredVirtualServer d : table.dsrWinners()) {

@@ -12,7 +12,7 @@ import io.kubedsr.proxy.dsr.SloppyScheduling;
 
 /**
  * {@code --cleanup-config}: removes what {@link Ownership} says is kube-dsr's, judged from the kernel alone
- * ({@link KernelEvidence}): its virtual servers (DSR fwmark services too), the DSR policy rules and table 78, the
+ * ({@link KernelEvidence}): its virtual servers (DSR and short-circuit fwmark services too), the policy rules and table 78, the
  * receivers in this node's pods, its nftables table and kube-dummy-if. Nothing else. (The overlay's tunnels
  * are removed by the tunnel module, see Main.)
  */
@@ -22,7 +22,7 @@ public final class Cleanup {
 
     /** Returns how many objects were removed. */
     public static int run(AgentConfig config, ServiceKernel kernel) {
-        KernelEvidence evidence = KernelEvidence.read(kernel.routing(), kernel.nft().dsrMarks());
+        KernelEvidence evidence = KernelEvidence.read(kernel.routing(), kernel.nft().dsrMarks(), kernel.nft().shortCircuitMarks());
         Ownership ownership = new Ownership(config.excludedCidrs());
         List<IpvsOperation> ops = new ArrayList<>();
         for (VirtualServerStatus vs : kernel.ipvs().virtualServers()) {

@@ -17,12 +17,14 @@ import io.kubedsr.netlink.route.Rule;
 /**
  * What the kernel alone shows about ownership, for the tools that have no agent state ({@code kube-dsr status},
  * {@code --cleanup-config}): the addresses on kube-dummy-if, every other local address (NodePorts may be served
- * on any of them), and the marks kube-dsr's DSR map and DSR policy rules name.
+ * on any of them), and the marks kube-dsr's mark maps (DSR, short circuits) and policy rules name.
  */
 public record KernelEvidence(Set<InetAddress> dummyVips, Set<InetAddress> localAddresses,
         Map<AddressFamily, Set<Integer>> namedMarks) implements Ownership.Evidence {
 
-    public static KernelEvidence read(Routing routing, Map<VirtualServerKey.ByAddress, Integer> mapMarks) {
+    /** {@code mapMarks}: the elements of each of kube-dsr's mark maps ({@code Nftables#dsrMarks}, {@code #shortCircuitMarks}). */
+    @SafeVarargs
+    public static KernelEvidence read(Routing routing, Map<VirtualServerKey.ByAddress, Integer>... mapMarks) {
         int dummy = routing.link(SyncEngine.DUMMY_LINK).map(Link::index).orElse(-1);
         Set<InetAddress> vips = new HashSet<>();
         Set<InetAddress> local = new HashSet<>();
@@ -30,7 +32,9 @@ public record KernelEvidence(Set<InetAddress> dummyVips, Set<InetAddress> localA
             (a.linkIndex() == dummy ? vips : local).add(a.address());
         }
         Map<AddressFamily, Set<Integer>> marks = new EnumMap<>(AddressFamily.class);
-        mapMarks.forEach((k, m) -> marks.computeIfAbsent(k.family(), f -> new HashSet<>()).add(m));
+        for (Map<VirtualServerKey.ByAddress, Integer> map : mapMarks) {
+            map.forEach((k, m) -> marks.computeIfAbsent(k.family(), f -> new HashSet<>()).add(m));
+        }
         for (AddressFamily f : List.of(AddressFamily.INET, AddressFamily.INET6)) {
             for (Rule r : routing.rules(f)) {
                 if (Ownership.isDsrRule(r)) {
@@ -52,7 +56,7 @@ public record KernelEvidence(Set<InetAddress> dummyVips, Set<InetAddress> localA
     }
 
     @Override
-    public boolean dsrMarkNamed(AddressFamily family, int mark) {
+    public boolean markNamed(AddressFamily family, int mark) {
         return namedMarks.getOrDefault(family, Set.of()).contains(mark);
     }
 }

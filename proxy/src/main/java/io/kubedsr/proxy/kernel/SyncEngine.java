@@ -281,8 +281,9 @@ public final class SyncEngine {
             }
 
             @Override
-            public boolean dsrMarkNamed(AddressFamily family, int mark) {
-                return table.marks().isAssigned(mark) || ruleMarks.computeIfAbsent(family, dsr::ruleMarks).contains(mark);
+            public boolean markNamed(AddressFamily family, int mark) {
+                return table.marks().isAssigned(mark) || table.shortCircuitMarks().isKnown(mark)
+                        || ruleMarks.computeIfAbsent(family, dsr::ruleMarks).contains(mark);
             }
 
             @Override

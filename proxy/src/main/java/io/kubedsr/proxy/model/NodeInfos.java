@@ -9,9 +9,21 @@ import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
 
-/** This node's addresses from its Node object: per family the first InternalIP, else the first ExternalIP. */
+/**
+ * What the agent reads off a Node object: its addresses (per family the first InternalIP, else the first
+ * ExternalIP) and its zone label.
+ */
 public final class NodeInfos {
     private NodeInfos() {
+    }
+
+    /** The node's {@code topology.kubernetes.io/zone} label, or empty. */
+    public static String zone(Node node) {
+        if (node.getMetadata() == null || node.getMetadata().getLabels() == null) {
+            return "";
+        }
+        String zone = node.getMetadata().getLabels().get(NodeInfo.ZONE_LABEL);
+        return zone == null ? "" : zone;
     }
 
     public static List<InetAddress> nodeAddresses(Node node) {

@@ -29,6 +29,7 @@ public final class NftInputs {
             }
         }
         return new NftRules.Input(table.winners().keySet(), table.keepSource(), heldVips, config.clusterCidr(),
-                table.hairpinEndpoints(), config.masqueradeAll(), config.ipvsPermitAll(), dsr, linkMtu, guePorts);
+                table.hairpinEndpoints(), config.masqueradeAll(), config.ipvsPermitAll(), dsr, linkMtu, guePorts,
+                table.firewalled(), table.shortCircuitEntries());
     }
 }

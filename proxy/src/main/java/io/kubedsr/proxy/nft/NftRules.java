@@ -19,6 +19,7 @@ import io.kubedsr.ipvs.Protocol;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.proxy.plan.ServiceTable;
 import io.kubedsr.tunnel.Encapsulation;
 
 /**
@@ -37,8 +38,16 @@ import io.kubedsr.tunnel.Encapsulation;
  * externalTrafficPolicy Local are not in the masquerade set for their external addresses: the client IP is
  * kept and only local endpoints answer;</li>
  * <li>with {@code --ipvs-permit-all=false}: traffic to a VIP ({@code vips4}/{@code vips6}, only then in the
- * table) on a port that is not a service port is rejected; ICMP stays allowed.</li>
+ * table) on a port that is not a service port is rejected; ICMP stays allowed;</li>
+ * <li>source ranges (prerouting and output, before anything else): a packet to a LoadBalancer IP's port in
+ * {@code firewall4}/{@code firewall6} is dropped unless that port and its source address are in
+ * {@code allowed4}/{@code allowed6} (a set of address . protocol . port . source range);</li>
+ * <li>short circuits: a packet from a pod ({@code pods4}/{@code pods6}, in prerouting) or from the node itself (in
+ * the output route chain) to an address in {@code short4}/{@code short6} gets that map's mark, which leads IPVS to
+ * the fwmark service holding every cluster endpoint of an externalTrafficPolicy Local Service port. The marks carry
+ * the masquerade bit, so postrouting masquerades the node's own such traffic and leaves pods' alone.</li>
  * </ul>
+ * Every per-Service fact is an element of a set or map; the rules are the same for any number of Services.
  */
 public final class NftRules {
     public static final String TABLE = "kube-dsr";
@@ -53,12 +62,20 @@ public final class NftRules {
      */
     public record Input(Collection<VirtualServerKey> services, Collection<VirtualServerKey> keepSource,
             Collection<InetAddress> vips, List<IpPrefix> clusterCidr, Collection<InetAddress> hairpinEndpoints,
-            boolean masqueradeAll, boolean permitAll, Collection<DsrEntry> dsr, int linkMtu, Collection<Integer> guePorts) {
+            boolean masqueradeAll, boolean permitAll, Collection<DsrEntry> dsr, int linkMtu, Collection<Integer> guePorts,
+            Collection<ServiceTable.Firewalled> firewalled, Collection<ServiceTable.ShortCircuited> shortCircuits) {
 
         public Input(Collection<VirtualServerKey> services, Collection<VirtualServerKey> keepSource,
                 Collection<InetAddress> vips, List<IpPrefix> clusterCidr, Collection<InetAddress> hairpinEndpoints,
                 boolean masqueradeAll, boolean permitAll) {
             this(services, keepSource, vips, clusterCidr, hairpinEndpoints, masqueradeAll, permitAll, List.of(), 1500, List.of());
+        }
+
+        public Input(Collection<VirtualServerKey> services, Collection<VirtualServerKey> keepSource,
+                Collection<InetAddress> vips, List<IpPrefix> clusterCidr, Collection<InetAddress> hairpinEndpoints,
+                boolean masqueradeAll, boolean permitAll, Collection<DsrEntry> dsr, int linkMtu, Collection<Integer> guePorts) {
+            this(services, keepSource, vips, clusterCidr, hairpinEndpoints, masqueradeAll, permitAll, dsr, linkMtu, guePorts,
+                    List.of(), List.of());
         }
     }
 
@@ -84,11 +101,20 @@ public final class NftRules {
             map(sb, "dsr" + v, type + " . inet_proto . inet_service : mark", dsrElements(in.dsr(), f));
             set(sb, "dsr-ipip" + v, type + " . inet_proto . inet_service", false, dsrServices(in.dsr(), f, false));
             set(sb, "dsr-gue" + v, type + " . inet_proto . inet_service", false, dsrServices(in.dsr(), f, true));
+            set(sb, "firewall" + v, type + " . inet_proto . inet_service", false, firewalled(in.firewalled(), f));
+            set(sb, "allowed" + v, type + " . inet_proto . inet_service . " + type, true, allowed(in.firewalled(), f));
+            map(sb, "short" + v, type + " . inet_proto . inet_service : mark", shortCircuits(in.shortCircuits(), f));
         }
         set(sb, "gue-ports", "inet_service", false, in.guePorts().stream().sorted().distinct().map(String::valueOf).toList());
         for (String hook : List.of("prerouting", "output")) {
             sb.append("  chain mark-").append(hook).append(" {\n    type filter hook ").append(hook)
                     .append(" priority mangle; policy accept;\n");
+            for (String v : List.of("4", "6")) {
+                String ip = v.equals("4") ? "ip" : "ip6";
+                String service = ip + " daddr . meta l4proto . th dport";
+                sb.append("    ").append(service).append(" @firewall").append(v).append(' ').append(service).append(" . ")
+                        .append(ip).append(" saddr != @allowed").append(v).append(" drop\n");
+            }
             for (String v : List.of("4", "6")) {
                 String service = (v.equals("4") ? "ip" : "ip6") + " daddr . meta l4proto . th dport ";
                 sb.append("    ").append(service).append("@services").append(v).append(' ').append(service).append("!= @keep").append(v)
@@ -97,6 +123,9 @@ public final class NftRules {
             if (hook.equals("prerouting")) {
                 sb.append("    meta mark set ip daddr . meta l4proto . th dport map @dsr4\n");
                 sb.append("    meta mark set ip6 daddr . meta l4proto . th dport map @dsr6\n");
+                // After the DSR map: a pod's packet to a DSR VIP of a short-circuited port takes the short circuit.
+                sb.append("    ip saddr @pods4 meta mark set ip daddr . meta l4proto . th dport map @short4\n");
+                sb.append("    ip6 saddr @pods6 meta mark set ip6 daddr . meta l4proto . th dport map @short6\n");
             }
             sb.append("  }\n");
         }
@@ -165,6 +194,10 @@ public final class NftRules {
         // as a set, "@dsr4" alone, with EINVAL; the map statement needs no such guard.)
         sb.append("    meta mark set ip daddr . meta l4proto . th dport map @dsr4\n");
         sb.append("    meta mark set ip6 daddr . meta l4proto . th dport map @dsr6\n");
+        // The node's own packets to a short-circuited address; here, in the route chain, so that a DSR VIP (on no
+        // local link) is routed again by its short-circuit mark's policy rule.
+        sb.append("    meta mark set ip daddr . meta l4proto . th dport map @short4\n");
+        sb.append("    meta mark set ip6 daddr . meta l4proto . th dport map @short6\n");
         sb.append("    udp dport @gue-ports meta mark & ").append(DSR_MARK_MASK).append(" != 0 meta mark set meta mark & 0xffffc000\n");
         sb.append("  }\n");
         sb.append("  chain dsr-forward {\n    type filter hook forward priority mangle; policy accept;\n");
@@ -221,7 +254,7 @@ public final class NftRules {
     }
 
     /** The DSR marks a table listing ({@code nft list table inet kube-dsr}) holds, by service. */
-    public static Map<VirtualServerKey.ByAddress, Integer> dsrMarksOf(String listing) {
+    public static Map<VirtualServerKey.ByAddress, Integer> marksOf(String listing) {
         Map<VirtualServerKey.ByAddress, Integer> out = new HashMap<>();
         Matcher m = Pattern
                 .compile("([0-9a-fA-F.:]+) \\. (tcp|udp|sctp) \\. (\\d+) : 0x([0-9a-f]{1,8})").matcher(listing);
@@ -236,6 +269,63 @@ public final class NftRules {
             }
         }
         return out;
+    }
+
+    private static List<String> firewalled(Collection<ServiceTable.Firewalled> all, AddressFamily f) {
+        TreeSet<String> out = new TreeSet<>();
+        for (ServiceTable.Firewalled e : all) {
+            if (e.service().family() == f) {
+                out.add(element(e.service()));
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    /** Every allowed source of every firewalled port, as non-overlapping ranges (see {@link #disjoint}). */
+    private static List<String> allowed(Collection<ServiceTable.Firewalled> all, AddressFamily f) {
+        TreeSet<String> out = new TreeSet<>();
+        for (ServiceTable.Firewalled e : all) {
+            if (e.service().family() == f) {
+                for (IpPrefix p : disjoint(e.sources().allowed())) {
+                    out.add(element(e.service()) + " . " + IpPrefix.format(p.network()) + "/" + p.length());
+                }
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    /**
+     * The ranges without those inside another: the kernel's set of concatenations with intervals (nft_set_pipapo)
+     * refuses an element that overlaps one it holds with EEXIST, where a plain interval set would merge them.
+     * Two prefixes either nest or are disjoint, so dropping the nested ones leaves no overlap.
+     */
+    static List<IpPrefix> disjoint(List<IpPrefix> ranges) {
+        List<IpPrefix> byLength = new ArrayList<>(ranges);
+        byLength.sort(java.util.Comparator.comparingInt(IpPrefix::length));
+        List<IpPrefix> out = new ArrayList<>();
+        for (IpPrefix p : byLength) {
+            boolean inside = false;
+            for (IpPrefix q : out) {
+                if (q.contains(p.network())) {
+                    inside = true;
+                    break;
+                }
+            }
+            if (!inside) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private static List<String> shortCircuits(Collection<ServiceTable.ShortCircuited> all, AddressFamily f) {
+        TreeSet<String> out = new TreeSet<>();
+        for (ServiceTable.ShortCircuited e : all) {
+            if (e.service().family() == f) {
+                out.add(element(e.service()) + " : " + String.format("0x%08x", e.mark()));
+            }
+        }
+        return new ArrayList<>(out);
     }
 
     private static void set(StringBuilder sb, String name, String type, boolean interval, List<String> elements) {

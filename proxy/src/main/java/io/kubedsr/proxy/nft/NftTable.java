@@ -59,13 +59,22 @@ public final class NftTable implements Nftables {
      * when there is no table. Only the maps: the service sets would make the listing slow.
      */
     public String dsrMapListing() {
-        // Both maps are in every table kube-dsr writes: without dsr4 there is no table (a fresh node).
-        String v4 = run(List.of("nft", "list", "map", "inet", table, "dsr4"), null, true);
+        String listing = mapListing("dsr");
+        if (listing == null) {
+            knownAbsent = applied == null; // dsr4 is in every table kube-dsr writes: there is none
+        }
+        return listing;
+    }
+
+    /** The maps {@code <prefix>4} and {@code <prefix>6} as the kernel holds them now, or null when there is no table. */
+    private String mapListing(String prefix) {
+        // Both maps are in every table kube-dsr writes: without the IPv4 one there is no table (a fresh node), or
+        // one written by a version without these maps.
+        String v4 = run(List.of("nft", "list", "map", "inet", table, prefix + "4"), null, true);
         if (v4 == null) {
-            knownAbsent = applied == null;
             return null;
         }
-        String v6 = run(List.of("nft", "list", "map", "inet", table, "dsr6"), null, true);
+        String v6 = run(List.of("nft", "list", "map", "inet", table, prefix + "6"), null, true);
         return v6 == null ? v4 : v4 + "\n" + v6;
     }
 
@@ -105,7 +114,13 @@ public final class NftTable implements Nftables {
     @Override
     public Map<VirtualServerKey.ByAddress, Integer> dsrMarks() {
         String listing = dsrMapListing();
-        return listing == null ? Map.of() : NftRules.dsrMarksOf(listing);
+        return listing == null ? Map.of() : NftRules.marksOf(listing);
+    }
+
+    @Override
+    public Map<VirtualServerKey.ByAddress, Integer> shortCircuitMarks() {
+        String listing = mapListing("short");
+        return listing == null ? Map.of() : NftRules.marksOf(listing);
     }
 
     @Override

@@ -20,6 +20,12 @@ public interface Nftables {
     /** The DSR marks the table's maps hold now (empty when there is no table): what a restart keeps. */
     Map<VirtualServerKey.ByAddress, Integer> dsrMarks();
 
+    /**
+     * The short-circuit marks the table's maps hold now, by the external address they are given for (empty when
+     * there is no table): what a restart keeps.
+     */
+    Map<VirtualServerKey.ByAddress, Integer> shortCircuitMarks();
+
     /** Deletes the table (cleanup); absent is fine. */
     void delete();
 }

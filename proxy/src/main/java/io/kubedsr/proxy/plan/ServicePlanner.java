@@ -5,11 +5,13 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
@@ -20,6 +22,8 @@ import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.ForNode;
+import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
 import io.kubedsr.ipvs.Forwarding;
 import io.kubedsr.ipvs.Protocol;
 import io.kubedsr.ipvs.RealServer;
@@ -84,12 +88,17 @@ public final class ServicePlanner {
         boolean internalLocal = annotatedLocal || "Local".equals(spec.getInternalTrafficPolicy());
 
         List<InetAddress> clusterIps = addresses(ref, clusterIpsOf(spec), "ClusterIP", problems);
-        List<InetAddress> externalIps = validatedExternal(ref, orEmpty(spec.getExternalIPs()),
-                config.serviceExternalIpRange(), "externalIP", problems);
+        Set<AddressFamily> families = ServiceFamilies.of(spec);
+        List<InetAddress> externalIps = ServiceFamilies.externalIps(ref, families, validatedExternal(ref,
+                orEmpty(spec.getExternalIPs()), config.serviceExternalIpRange(), "externalIP", problems), problems);
         List<InetAddress> lbIps = flagAnnotation(ref, annotations, Annotations.SKIP_LB_IPS, problems) ? List.of()
-                : validatedExternal(ref, loadBalancerIps(service), config.loadBalancerIpRange(), "LoadBalancer IP", problems);
+                : ServiceFamilies.loadBalancerIps(families, validatedExternal(ref, loadBalancerIps(service),
+                        config.loadBalancerIpRange(), "LoadBalancer IP", problems));
+        LoadBalancerSourceRanges sourceRanges = lbIps.isEmpty() ? null
+                : LoadBalancerSourceRanges.parse(ref, spec.getLoadBalancerSourceRanges(), problems);
         boolean nodePorts = "NodePort".equals(spec.getType()) || "LoadBalancer".equals(spec.getType());
-        List<InetAddress> nodeAddresses = enabled(config.nodePortBindOnAllIp() ? node.allLocalAddresses() : node.addresses());
+        List<InetAddress> nodeAddresses = ServiceFamilies.only(families,
+                enabled(config.nodePortBindOnAllIp() ? node.allLocalAddresses() : node.addresses()));
 
         Encapsulation dsr = DsrAnnotations.requested(ref, annotations, config.overlayEncap(), problems);
         Integer healthCheckPort = spec.getHealthCheckNodePort();
@@ -100,6 +109,7 @@ public final class ServicePlanner {
 
         Scheduling dsrScheduling = null; // chosen at the first port served with DSR
         List<DesiredVirtualServer> out = new ArrayList<>();
+        List<ShortCircuit> shortCircuits = new ArrayList<>();
         for (ServicePort port : orEmpty(spec.getPorts())) {
             Protocol protocol;
             try {
@@ -118,8 +128,11 @@ public final class ServicePlanner {
             int number = port.getPort();
             ServicePortKey key = new ServicePortKey(ref, name, protocol);
             List<EndpointView> endpoints = endpoints(ref, slices, name, protocol, problems);
-            List<EndpointView> internal = usable(endpoints, internalLocal ? node.name() : null);
-            List<EndpointView> external = usable(endpoints, externalLocal ? node.name() : null);
+            List<EndpointView> cluster = UsableEndpoints.cluster(endpoints, node);
+            List<EndpointView> local = internalLocal || externalLocal ? UsableEndpoints.local(endpoints, node.name()) : cluster;
+            List<EndpointView> internal = internalLocal ? local : cluster;
+            List<EndpointView> external = externalLocal ? local : cluster;
+            int first = out.size();
             for (InetAddress ip : clusterIps) {
                 out.add(virtualServer(key, Role.CLUSTER_IP, ip, protocol, number, scheduling, affinity, internal));
             }
@@ -144,8 +157,12 @@ public final class ServicePlanner {
                         portDsr, endpoints));
             }
             for (InetAddress ip : lbIps) {
-                out.add(external(key, Role.LOAD_BALANCER, ip, protocol, number, externalScheduling, affinity, external,
-                        portDsr, endpoints));
+                DesiredVirtualServer lb = external(key, Role.LOAD_BALANCER, ip, protocol, number, externalScheduling, affinity,
+                        external, portDsr, endpoints);
+                out.add(sourceRanges == null ? lb : lb.withSourceRanges(sourceRanges.forVip(ref, ip, node.addresses(), problems)));
+            }
+            if (externalLocal) {
+                shortCircuits.addAll(shortCircuits(key, out.subList(first, out.size()), cluster, scheduling, affinity));
             }
         }
         // kube-dummy-if holds every address a non-DSR virtual server uses. A DSR VIP must not be a local address
@@ -172,7 +189,25 @@ public final class ServicePlanner {
         }
         // One problem per Service, however many of its ports found it (each port reads the same slices).
         return new ServicePlan(ref, creationOf(service), out, vips, List.copyOf(new LinkedHashSet<>(problems)), hairpin,
-                keepSource);
+                keepSource, shortCircuits);
+    }
+
+    /**
+     * One short circuit per family of the port's external virtual servers: in-cluster traffic to them is served by
+     * the cluster endpoints, with the port's scheduler and affinity.
+     */
+    private static List<ShortCircuit> shortCircuits(ServicePortKey key, List<DesiredVirtualServer> port,
+            List<EndpointView> cluster, Scheduling scheduling, int affinitySeconds) {
+        List<ShortCircuit> out = new ArrayList<>();
+        EnumSet<AddressFamily> done = EnumSet.noneOf(AddressFamily.class);
+        for (DesiredVirtualServer d : port) {
+            AddressFamily family = d.server().key().family();
+            // A DSR VIP is not short-circuited: in-cluster clients reach it through its DSR virtual server.
+            if (d.role().external() && d.dsr() == null && done.add(family)) {
+                out.add(new ShortCircuit(key, family, scheduling.scheduler(), scheduling.flags(), affinitySeconds, masqueraded(cluster, family)));
+            }
+        }
+        return out;
     }
 
     private DesiredVirtualServer external(ServicePortKey key, Role role, InetAddress ip, Protocol protocol, int port,
@@ -249,35 +284,18 @@ public final class ServicePlanner {
         if (affinitySeconds > 0) {
             vs = vs.withPersistence(affinitySeconds);
         }
+        return new DesiredVirtualServer(key, role, vs, masqueraded(endpoints, AddressFamily.of(ip)));
+    }
+
+    /** The endpoints of the family as masquerading real servers of weight 1. */
+    private static Set<RealServer> masqueraded(List<EndpointView> endpoints, AddressFamily family) {
         Set<RealServer> reals = new LinkedHashSet<>();
-        AddressFamily family = AddressFamily.of(ip);
         for (EndpointView e : endpoints) {
             if (AddressFamily.of(e.address()) == family) {
                 reals.add(RealServer.of(e.address(), e.port(), Forwarding.MASQUERADE, ENDPOINT_WEIGHT));
             }
         }
-        return new DesiredVirtualServer(key, role, vs, reals);
-    }
-
-    /**
-     * Ready endpoints (on {@code onlyNode} when it is not null); if there are none, the serving and terminating
-     * ones, as Kubernetes specifies for traffic policies (KEP-1669).
-     */
-    static List<EndpointView> usable(List<EndpointView> all, String onlyNode) {
-        // Loops, not streams: planned twice per Service port, in the cold code of a first full sync.
-        List<EndpointView> ready = new ArrayList<>();
-        List<EndpointView> terminating = new ArrayList<>();
-        for (EndpointView e : all) {
-            if (onlyNode != null && !onlyNode.equals(e.nodeName())) {
-                continue;
-            }
-            if (e.ready()) {
-                ready.add(e);
-            } else if (e.serving() && e.terminating()) {
-                terminating.add(e);
-            }
-        }
-        return ready.isEmpty() ? terminating : ready;
+        return reals;
     }
 
     private List<EndpointView> endpoints(ServiceRef ref, List<EndpointSlice> slices, String portName, Protocol protocol,
@@ -315,6 +333,12 @@ public final class ServicePlanner {
                 boolean ready = c == null || c.getReady() == null || c.getReady();
                 boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
                 boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
+                List<String> forZones = List.of();
+                List<String> forNodes = List.of();
+                if (e.getHints() != null) {
+                    forZones = hintNames(e.getHints().getForZones(), ForZone::getName);
+                    forNodes = hintNames(e.getHints().getForNodes(), ForNode::getName);
+                }
                 for (String a : orEmpty(e.getAddresses())) {
                     InetAddress address = null;
                     try {
@@ -323,12 +347,28 @@ public final class ServicePlanner {
                         // reported below
                     }
                     if (address != null && AddressFamily.of(address) == family) {
-                        out.add(new EndpointView(address, portNumber, e.getNodeName(), ready, serving, terminating));
+                        out.add(new EndpointView(address, portNumber, e.getNodeName(), ready, serving, terminating, forZones,
+                                forNodes));
                     } else {
                         problems.add(new Problem(ref, "InvalidEndpointAddress", "EndpointSlice " + sliceName + " lists '" + a
                                 + "', which is not an " + slice.getAddressType() + " address; that endpoint is not used"));
                     }
                 }
+            }
+        }
+        return out;
+    }
+
+    /** The names of an endpoint's zone or node hints (hints without a name are none). */
+    private static <T> List<String> hintNames(List<T> hints, Function<T, String> name) {
+        if (hints == null || hints.isEmpty()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>(hints.size());
+        for (T h : hints) {
+            String n = h == null ? null : name.apply(h);
+            if (n != null && !n.isEmpty()) {
+                out.add(n);
             }
         }
         return out;

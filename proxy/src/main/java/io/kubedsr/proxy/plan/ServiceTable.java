@@ -18,6 +18,7 @@ import java.util.TreeSet;
 import io.kubedsr.ipvs.RealServer;
 import io.kubedsr.ipvs.VirtualServer;
 import io.kubedsr.ipvs.VirtualServerKey;
+import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.proxy.dsr.DsrMarks;
 import io.kubedsr.proxy.model.Problem;
@@ -39,6 +40,10 @@ import io.kubedsr.proxy.model.ServiceRef;
  * <b>DSR.</b> A DSR virtual server is served as a fwmark service: its key becomes its VIP:port's mark
  * ({@link DsrMarks}), assigned when the plan enters the table; marks nobody uses are released only by
  * {@link #releaseUnusedMarks}, once the kernel no longer uses them.
+ * <p>
+ * <b>Short circuits.</b> A plan's {@link ShortCircuit}s become fwmark virtual servers here too, marked per Service
+ * port and family ({@link ShortCircuitMarks}); the nftables map sends in-cluster packets for each external address
+ * the port holds (won) to its mark ({@link #shortCircuitEntries}).
  */
 public final class ServiceTable {
     /** The order of claims to one virtual server: oldest Service first, then by Service port. */
@@ -59,6 +64,8 @@ public final class ServiceTable {
     private final Map<VirtualServerKey, TreeMap<Claim, DesiredVirtualServer>> contested = new HashMap<>();
     private final Map<InetAddress, Integer> vipRefs = new HashMap<>();
     private final Set<ServiceRef> dsrServices = new HashSet<>();
+    private final ShortCircuitMarks shortCircuitMarks = new ShortCircuitMarks();
+    private final Set<ServiceRef> shortCircuitServices = new HashSet<>();
 
     public ServiceTable(DsrMarks marks) {
         this.marks = marks;
@@ -66,6 +73,10 @@ public final class ServiceTable {
 
     public DsrMarks marks() {
         return marks;
+    }
+
+    public ShortCircuitMarks shortCircuitMarks() {
+        return shortCircuitMarks;
     }
 
     /** Puts a Service's plan in place of its previous one. */
@@ -98,7 +109,8 @@ public final class ServiceTable {
         }
         enter(plan, change);
         if (old == null || plan.hairpin() || old.hairpin() || !keysOf(old).equals(keysOf(plan))
-                || !old.keepSource().equals(plan.keepSource()) || !old.vips().equals(plan.vips())) {
+                || !old.keepSource().equals(plan.keepSource()) || !old.vips().equals(plan.vips())
+                || !sourceRangesOf(old).equals(sourceRangesOf(plan))) {
             change.nftChanged();
         }
         change.problems(plan.problems());
@@ -130,12 +142,16 @@ public final class ServiceTable {
         contested.clear();
         vipRefs.clear();
         dsrServices.clear();
+        shortCircuitServices.clear();
     }
 
     private void enter(ServicePlan plan, TableChange change) {
         if (plan.hasDsr()) {
             dsrServices.add(plan.service());
             change.dsrChanged();
+        }
+        if (!plan.shortCircuits().isEmpty()) {
+            shortCircuitServices.add(plan.service());
         }
         count(plan.vips(), +1);
         change.touchVips(plan.vips());
@@ -150,6 +166,7 @@ public final class ServiceTable {
         if (dsrServices.remove(plan.service())) {
             change.dsrChanged();
         }
+        shortCircuitServices.remove(plan.service());
         count(plan.vips(), -1);
         change.touchVips(plan.vips());
         for (DesiredVirtualServer d : plan.virtualServers()) {
@@ -226,9 +243,12 @@ public final class ServiceTable {
         }
     }
 
-    /** A DSR virtual server is served as a fwmark service: its key becomes its VIP:port's mark. */
+    /**
+     * A DSR virtual server is served as a fwmark service: its key becomes its VIP:port's mark. A short circuit
+     * becomes a fwmark service with its Service port's mark.
+     */
     private ServicePlan withMarks(ServicePlan plan) {
-        if (!plan.hasDsr()) {
+        if (!plan.hasDsr() && plan.shortCircuits().isEmpty()) {
             return plan;
         }
         List<DesiredVirtualServer> out = new ArrayList<>();
@@ -242,7 +262,30 @@ public final class ServiceTable {
             out.add(d.withServer(new VirtualServer(key, s.scheduler(), s.flags(), s.timeoutSeconds(), s.netmaskPrefix()),
                     d.realServers()));
         }
+        for (ShortCircuit c : plan.shortCircuits()) {
+            List<VirtualServerKey.ByAddress> addresses = new ArrayList<>();
+            for (DesiredVirtualServer d : plan.virtualServers()) {
+                if (d.owner().equals(c.owner()) && d.role().external() && d.dsr() == null && d.server().key().family() == c.family()) {
+                    addresses.add(d.clientKey());
+                }
+            }
+            out.add(c.withMark(shortCircuitMarks.markFor(c.key(), addresses)));
+        }
         return plan.withVirtualServers(out);
+    }
+
+    /** The source ranges of a plan's restricted virtual servers, by key. */
+    private static Map<VirtualServerKey, SourceRanges> sourceRangesOf(ServicePlan plan) {
+        Map<VirtualServerKey, SourceRanges> out = Map.of(); // most plans have none: no allocation
+        for (DesiredVirtualServer d : plan.virtualServers()) {
+            if (d.sourceRanges() != null) {
+                if (out.isEmpty()) {
+                    out = new HashMap<>();
+                }
+                out.put(d.server().key(), d.sourceRanges());
+            }
+        }
+        return out;
     }
 
     private static Set<VirtualServerKey> keysOf(ServicePlan plan) {
@@ -251,7 +294,10 @@ public final class ServiceTable {
         return out;
     }
 
-    /** Forgets the marks of VIP:ports no DSR Service claims (call once the kernel no longer uses them). */
+    /**
+     * Forgets the marks of VIP:ports no DSR Service claims and of Service ports without a short circuit (call once
+     * the kernel no longer uses them).
+     */
     public void releaseUnusedMarks() {
         Set<VirtualServerKey.ByAddress> used = new HashSet<>();
         for (ServiceRef ref : dsrServices) {
@@ -262,6 +308,13 @@ public final class ServiceTable {
             }
         }
         marks.retainOnly(used);
+        Set<ShortCircuitMarks.Key> circuits = new HashSet<>();
+        for (ServiceRef ref : shortCircuitServices) {
+            for (ShortCircuit c : plans.get(ref).shortCircuits()) {
+                circuits.add(c.key());
+            }
+        }
+        shortCircuitMarks.retainOnly(circuits);
     }
 
     // ---- reading ----
@@ -316,6 +369,56 @@ public final class ServiceTable {
         return out;
     }
 
+    /** A LoadBalancer IP's port that only some clients may reach (nftables' firewall sets). */
+    public record Firewalled(VirtualServerKey.ByAddress service, SourceRanges sources) {
+    }
+
+    /** The source-range restrictions of the virtual servers that won their key. */
+    public List<Firewalled> firewalled() {
+        List<Firewalled> out = new ArrayList<>();
+        for (DesiredVirtualServer d : winners.values()) {
+            if (d.sourceRanges() != null) {
+                out.add(new Firewalled(d.clientKey(), d.sourceRanges()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * An external address whose in-cluster packets go to a short circuit's mark (nftables' short-circuit map). A DSR
+     * VIP never is one: in-cluster clients reach it through its DSR virtual server.
+     */
+    public record ShortCircuited(VirtualServerKey.ByAddress service, int mark) {
+    }
+
+    /** Every external address held (won) by a Service port with a short circuit, with that short circuit's mark. */
+    public List<ShortCircuited> shortCircuitEntries() {
+        List<ShortCircuited> out = new ArrayList<>();
+        for (ServiceRef ref : shortCircuitServices) {
+            ServicePlan p = plans.get(ref);
+            for (DesiredVirtualServer d : p.virtualServers()) {
+                if (!d.role().external() || d.dsr() != null || winners.get(d.server().key()) != d) {
+                    continue;
+                }
+                VirtualServerKey.ByAddress client = d.clientKey();
+                Integer mark = shortCircuitMarks.markOf(new ShortCircuitMarks.Key(d.owner(), client.family()));
+                if (mark != null && hasShortCircuit(p, d.owner(), client.family())) {
+                    out.add(new ShortCircuited(client, mark));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean hasShortCircuit(ServicePlan plan, ServicePortKey owner, AddressFamily family) {
+        for (ShortCircuit c : plan.shortCircuits()) {
+            if (c.owner().equals(owner) && c.family() == family) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A sorted, line-per-object text of the table: what scenario tests compare. */
     public String dump() {
         List<String> lines = new ArrayList<>();
@@ -337,13 +440,19 @@ public final class ServiceTable {
         sorted.sort(Comparator.comparing(d -> d.server().key().toString()));
         for (DesiredVirtualServer d : sorted) {
             lines.add("vs " + d.server() + " <- " + d.owner() + " " + d.role().name().toLowerCase().replace('_', '-')
-                    + (d.dsr() == null ? "" : " " + d.dsr().service() + " " + d.dsr()));
+                    + (d.dsr() == null ? "" : " " + d.dsr().service() + " " + d.dsr())
+                    + (d.sourceRanges() == null ? "" : " sources " + d.sourceRanges()));
             Set<String> reals = new TreeSet<>();
             for (RealServer r : d.realServers()) {
                 reals.add("  rs " + r);
             }
             lines.addAll(reals);
         }
+        Set<String> circuits = new TreeSet<>();
+        for (ShortCircuited c : shortCircuitEntries()) {
+            circuits.add("short-circuit " + c.service() + " -> FWM " + c.mark());
+        }
+        lines.addAll(circuits);
         return String.join("\n", lines) + "\n";
     }
 

@@ -13,7 +13,7 @@ import io.kubedsr.proxy.nft.NftRules;
 /**
  * The DSR mark maps {@code dsr4}/{@code dsr6} ({@code ipv4_addr . inet_proto . inet_service : mark}) of a
  * listing of the nftables table {@code inet kube-dsr} ({@code NftTable.dsrMapListing()}), read with the agent's own
- * parser ({@link NftRules#dsrMarksOf}) so status and agent cannot disagree. Pure.
+ * parser ({@link NftRules#marksOf}) so status and agent cannot disagree. Pure.
  */
 public final class DsrMarkMap {
     /** One element: packets to address:port/protocol get the mark. */
@@ -34,7 +34,7 @@ public final class DsrMarkMap {
             return Contents.ABSENT;
         }
         List<Entry> out = new ArrayList<>();
-        for (Map.Entry<VirtualServerKey.ByAddress, Integer> e : NftRules.dsrMarksOf(listing).entrySet()) {
+        for (Map.Entry<VirtualServerKey.ByAddress, Integer> e : NftRules.marksOf(listing).entrySet()) {
             VirtualServerKey.ByAddress k = e.getKey();
             out.add(new Entry(StatusCollector.family(k.family()), IpPrefix.format(k.address()),
                     k.protocol().name().toLowerCase(Locale.ROOT), k.port(), Integer.toUnsignedLong(e.getValue())));

@@ -12,16 +12,20 @@ import java.util.List;
  * @param namespace the network namespace read: a path, or {@code "host"} for the caller's own
  * @param virtualServers kube-dsr's IPVS virtual servers, sorted (address services first, then fwmark services)
  * @param otherVirtualServers how many IPVS virtual servers belong to someone else (not shown)
+ * @param shortCircuits the addresses whose in-cluster traffic goes to a short-circuit fwmark service
+ *        (externalTrafficPolicy Local), from the {@code short4}/{@code short6} maps
  * @param tunnels node-to-node tunnel links ({@code tun-*})
  * @param fouPorts the node's GUE receive ports
  * @param receivers DSR receivers found in other network namespaces (pods)
  * @param notes what could not be read and why (the API server, the nftables table), one line each
  */
 public record NodeStatus(String namespace, List<VirtualServer> virtualServers, int otherVirtualServers, Dsr dsr,
-        List<Tunnel> tunnels, List<FouPort> fouPorts, List<Receiver> receivers, List<String> notes) {
+        List<ShortCircuit> shortCircuits, List<Tunnel> tunnels, List<FouPort> fouPorts, List<Receiver> receivers,
+        List<String> notes) {
 
     public NodeStatus {
         virtualServers = List.copyOf(virtualServers);
+        shortCircuits = List.copyOf(shortCircuits);
         tunnels = List.copyOf(tunnels);
         fouPorts = List.copyOf(fouPorts);
         receivers = List.copyOf(receivers);
@@ -32,7 +36,8 @@ public record NodeStatus(String namespace, List<VirtualServer> virtualServers, i
     public NodeStatus withNotes(List<String> more) {
         List<String> all = new ArrayList<>(notes);
         all.addAll(more);
-        return new NodeStatus(namespace, virtualServers, otherVirtualServers, dsr, tunnels, fouPorts, receivers, all);
+        return new NodeStatus(namespace, virtualServers, otherVirtualServers, dsr, shortCircuits, tunnels, fouPorts, receivers,
+                all);
     }
 
     /**
@@ -79,6 +84,17 @@ public record NodeStatus(String namespace, List<VirtualServer> virtualServers, i
     public record DsrMark(long mark, String family, String address, String protocol, int port, boolean rule,
             boolean virtualServer, List<String> services) {
         public DsrMark {
+            services = List.copyOf(services);
+        }
+    }
+
+    /**
+     * One element of a short-circuit map: in-cluster packets (from this node or a pod) to
+     * {@code address:port/protocol} get {@code mark}, the fwmark service with every cluster endpoint of an
+     * externalTrafficPolicy Local Service port.
+     */
+    public record ShortCircuit(long mark, String family, String address, String protocol, int port, List<String> services) {
+        public ShortCircuit {
             services = List.copyOf(services);
         }
     }

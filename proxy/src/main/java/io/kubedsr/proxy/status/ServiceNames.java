@@ -83,13 +83,21 @@ public final class ServiceNames {
     /**
      * The status with every virtual server and DSR mark named: address virtual servers by address, port and
      * protocol, else (a port in the NodePort range) by NodePort; fwmark virtual servers through the DSR marks
-     * that carry their mark.
+     * and short circuits that carry their mark.
      */
     public NodeStatus name(NodeStatus status) {
         List<NodeStatus.DsrMark> marks = new ArrayList<>();
         for (NodeStatus.DsrMark m : status.dsr().marks()) {
             marks.add(new NodeStatus.DsrMark(m.mark(), m.family(), m.address(), m.protocol(), m.port(), m.rule(),
                     m.virtualServer(), at(m.address(), m.protocol(), m.port())));
+        }
+        List<NodeStatus.ShortCircuit> circuits = new ArrayList<>();
+        for (NodeStatus.ShortCircuit c : status.shortCircuits()) {
+            List<String> names = at(c.address(), c.protocol(), c.port());
+            if (names.isEmpty() && c.port() >= Ownership.NODE_PORT_MIN && c.port() <= Ownership.NODE_PORT_MAX) {
+                names = atNodePort(c.protocol(), c.port());
+            }
+            circuits.add(new NodeStatus.ShortCircuit(c.mark(), c.family(), c.address(), c.protocol(), c.port(), names));
         }
         List<NodeStatus.VirtualServer> servers = new ArrayList<>();
         for (NodeStatus.VirtualServer vs : status.virtualServers()) {
@@ -105,13 +113,18 @@ public final class ServiceNames {
                         found.addAll(m.services());
                     }
                 }
+                for (NodeStatus.ShortCircuit c : circuits) {
+                    if (c.mark() == vs.fwmark() && c.family().equals(vs.family())) {
+                        found.addAll(c.services());
+                    }
+                }
             }
             servers.add(new NodeStatus.VirtualServer(vs.family(), vs.address(), vs.protocol(), vs.port(), vs.fwmark(),
                     vs.scheduler(), vs.persistenceSeconds(), List.copyOf(found), vs.realServers()));
         }
         NodeStatus.Dsr d = status.dsr();
         return new NodeStatus(status.namespace(), servers, status.otherVirtualServers(),
-                new NodeStatus.Dsr(d.markMap(), marks, d.rules(), d.routes()), status.tunnels(), status.fouPorts(),
+                new NodeStatus.Dsr(d.markMap(), marks, d.rules(), d.routes()), circuits, status.tunnels(), status.fouPorts(),
                 status.receivers(), status.notes());
     }
 

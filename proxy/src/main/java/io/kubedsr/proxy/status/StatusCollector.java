@@ -77,7 +77,7 @@ public final class StatusCollector {
             List<Address> addresses = rtnl.addresses(AddressFamily.UNSPEC);
             String listing = readMarkListing(allNotes);
             DsrMarkMap.Contents marks = listing == null ? DsrMarkMap.Contents.ABSENT : DsrMarkMap.parse(listing);
-            Map<VirtualServerKey.ByAddress, Integer> mapMarks = listing == null ? Map.of() : NftRules.dsrMarksOf(listing);
+            Map<VirtualServerKey.ByAddress, Integer> mapMarks = listing == null ? Map.of() : NftRules.marksOf(listing);
             List<NodeStatus.DsrRule> rules = new ArrayList<>();
             List<NodeStatus.DsrRoute> dsrRoutes = new ArrayList<>();
             List<Route> mainRoutes = new ArrayList<>();
@@ -99,8 +99,9 @@ public final class StatusCollector {
                     ruleMarks.add(r.family() + "/" + r.fwmark());
                 }
             }
+            Map<VirtualServerKey.ByAddress, Integer> shortMarks = readShortCircuitMarks(allNotes);
             List<NodeStatus.VirtualServer> servers = new ArrayList<>();
-            int others = virtualServers(ipvs, rtnl, mapMarks, servers);
+            int others = virtualServers(ipvs, rtnl, mapMarks, shortMarks, servers);
             Set<String> fwmarkServices = new HashSet<>();
             for (NodeStatus.VirtualServer vs : servers) {
                 if (vs.fwmark() != null) {
@@ -115,7 +116,7 @@ public final class StatusCollector {
             }
             dsrMarks.sort(Comparator.comparing(NodeStatus.DsrMark::family).thenComparingLong(NodeStatus.DsrMark::mark));
             NodeStatus.Dsr dsr = new NodeStatus.Dsr(marks.present(), dsrMarks, rules, dsrRoutes);
-            return new NodeStatus(target == null ? "host" : target.path().toString(), servers, others, dsr,
+            return new NodeStatus(target == null ? "host" : target.path().toString(), servers, others, dsr, shortCircuits(shortMarks),
                     tunnels(links, mainRoutes), fouPorts(generic), receivers(), allNotes);
         } catch (StatusException e) {
             throw e;
@@ -159,13 +160,32 @@ public final class StatusCollector {
         }
     }
 
+    private Map<VirtualServerKey.ByAddress, Integer> readShortCircuitMarks(List<String> notes) {
+        try {
+            return new NftTable(target).shortCircuitMarks();
+        } catch (IllegalStateException e) {
+            notes.add("short-circuit marks not read: " + e.getMessage());
+            return Map.of();
+        }
+    }
+
+    /** The short-circuit map's elements, sorted by family, mark and address. */
+    static List<NodeStatus.ShortCircuit> shortCircuits(Map<VirtualServerKey.ByAddress, Integer> marks) {
+        List<NodeStatus.ShortCircuit> out = new ArrayList<>();
+        marks.forEach((k, m) -> out.add(new NodeStatus.ShortCircuit(Integer.toUnsignedLong(m), family(k.family()),
+                IpPrefix.format(k.address()), k.protocol().name().toLowerCase(Locale.ROOT), k.port(), List.of())));
+        out.sort(Comparator.comparing(NodeStatus.ShortCircuit::family).thenComparingLong(NodeStatus.ShortCircuit::mark)
+                .thenComparing(NodeStatus.ShortCircuit::address).thenComparingInt(NodeStatus.ShortCircuit::port));
+        return out;
+    }
+
     /**
      * Fills {@code out} with kube-dsr's virtual servers, as {@link Ownership} decides from the kernel alone; returns
      * how many others there are.
      */
     private int virtualServers(IpvsClient ipvs, Rtnetlink rtnl, Map<VirtualServerKey.ByAddress, Integer> mapMarks,
-            List<NodeStatus.VirtualServer> out) {
-        KernelEvidence evidence = KernelEvidence.read(rtnl, mapMarks);
+            Map<VirtualServerKey.ByAddress, Integer> shortMarks, List<NodeStatus.VirtualServer> out) {
+        KernelEvidence evidence = KernelEvidence.read(rtnl, mapMarks, shortMarks);
         Ownership ownership = new Ownership(List.of());
         List<VirtualServerStatus> ours = new ArrayList<>();
         int others = 0;

@@ -2,7 +2,10 @@ package io.kubedsr.proxy.status;
 
 import java.util.List;
 
-/** The human view of a {@link NodeStatus}: sections SERVICES, DSR MARKS, TUNNELS, DSR RECEIVERS. Pure. */
+/**
+ * The human view of a {@link NodeStatus}: sections SERVICES, SHORT CIRCUITS, DSR MARKS, TUNNELS, DSR RECEIVERS.
+ * Pure.
+ */
 public final class TableRenderer {
     private TableRenderer() {
     }
@@ -14,6 +17,7 @@ public final class TableRenderer {
             sb.append("note: ").append(note).append('\n');
         }
         sb.append("\nSERVICES\n").append(services(s));
+        sb.append("\nSHORT CIRCUITS\n").append(shortCircuits(s.shortCircuits()));
         sb.append("\nDSR MARKS\n").append(dsr(s.dsr()));
         sb.append("\nTUNNELS\n").append(tunnels(s));
         sb.append("\nDSR RECEIVERS\n").append(receivers(s.receivers()));
@@ -57,6 +61,15 @@ public final class TableRenderer {
             return "-";
         }
         return rs.tunnelPort() == null ? rs.tunnelType() : rs.tunnelType() + ":" + rs.tunnelPort();
+    }
+
+    private static String shortCircuits(List<NodeStatus.ShortCircuit> circuits) {
+        TextTable t = new TextTable().left("MARK").left("DESTINATION").left("SERVICE");
+        for (NodeStatus.ShortCircuit c : circuits) {
+            t.row(mark(c.mark()), hostPort(c.address(), c.port()) + "/" + c.protocol(),
+                    c.services().isEmpty() ? "-" : String.join(",", c.services()));
+        }
+        return t.isEmpty() ? "(none)\n" : t.render();
     }
 
     private static String dsr(NodeStatus.Dsr d) {

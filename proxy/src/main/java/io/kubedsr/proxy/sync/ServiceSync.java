@@ -88,11 +88,11 @@ public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
     }
 
     /**
-     * A Node changed: this node's addresses move the NodePorts; every node's addresses feed DSR's hostNetwork
-     * check, which only a DSR Service can plan differently by.
+     * A Node changed: this node's addresses move the NodePorts; its zone decides which endpoints topology hints
+     * select; every node's addresses feed DSR's hostNetwork check, which only a DSR Service can plan differently by.
      */
     public void nodeChanged(NodeModel.Change change) {
-        if (change.selfAddresses() || change.clusterAddresses() && dsrServices) {
+        if (change.selfAddresses() || change.selfZone() || change.clusterAddresses() && dsrServices) {
             loop.requestFull();
         }
     }

@@ -15,17 +15,19 @@ import io.kubedsr.proxy.model.NodeInfos;
 
 /**
  * Every Node the agent has seen, and what the two sync loops read off them: this node's addresses (NodePorts are
- * served on them; they are the overlay tunnels' local ends) and every node's addresses (the service side's
- * hostNetwork check for DSR). Each update says which of those changed. Confined to the agent's context.
+ * served on them; they are the overlay tunnels' local ends), this node's zone (topology-aware routing) and every
+ * node's addresses (the service side's hostNetwork check for DSR). Each update says which of those changed.
+ * Confined to the agent's context.
  */
 public final class NodeModel {
-    /** What one Node update changed: this node's addresses, or the set of every node's addresses. */
-    public record Change(String name, boolean self, boolean selfAddresses, boolean clusterAddresses) {
+    /** What one Node update changed: this node's addresses or zone, or the set of every node's addresses. */
+    public record Change(String name, boolean self, boolean selfAddresses, boolean selfZone, boolean clusterAddresses) {
     }
 
     private final String self;
     private final Map<String, Node> nodes = new HashMap<>();
     private List<InetAddress> selfAddresses = List.of();
+    private String selfZone = "";
     private Set<InetAddress> clusterAddresses = Set.of();
 
     public NodeModel(String self) {
@@ -39,19 +41,23 @@ public final class NodeModel {
     public Change put(Node n) {
         String name = n.getMetadata().getName();
         nodes.put(name, n);
-        boolean selfChanged = false;
+        boolean addressesChanged = false;
+        boolean zoneChanged = false;
         if (name.equals(self)) {
             List<InetAddress> addresses = NodeInfos.nodeAddresses(n);
-            selfChanged = !addresses.equals(selfAddresses);
+            addressesChanged = !addresses.equals(selfAddresses);
             selfAddresses = addresses;
+            String zone = NodeInfos.zone(n);
+            zoneChanged = !zone.equals(selfZone);
+            selfZone = zone;
         }
-        return new Change(name, name.equals(self), selfChanged, clusterAddressesChanged());
+        return new Change(name, name.equals(self), addressesChanged, zoneChanged, clusterAddressesChanged());
     }
 
     public Change remove(Node n) {
         String name = n.getMetadata().getName();
         nodes.remove(name);
-        return new Change(name, name.equals(self), false, clusterAddressesChanged());
+        return new Change(name, name.equals(self), false, false, clusterAddressesChanged());
     }
 
     private boolean clusterAddressesChanged() {
@@ -68,7 +74,7 @@ public final class NodeModel {
 
     /** This node as the service planner needs it. */
     public NodeInfo selfInfo() {
-        return new NodeInfo(self, selfAddresses, selfAddresses);
+        return new NodeInfo(self, selfAddresses, selfAddresses, selfZone);
     }
 
     /** Every node's addresses (immutable). */

@@ -52,6 +52,11 @@ public final class SyncBenchmark {
         }
 
         @Override
+        public Map<io.kubedsr.ipvs.VirtualServerKey.ByAddress, Integer> shortCircuitMarks() {
+            return Map.of();
+        }
+
+        @Override
         public void delete() {
         }
     };

@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointHintsBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -43,6 +44,10 @@ final class FuzzedServices {
     private static final String[] NODES = {"node1", "node2"};
     private static final String[] ADDRESS_TYPES = {"IPv4", "IPv6", "FQDN"};
     private static final int[] PORTS = {80, 53, 443, 8080, 30080, 0, -1, 65535, 65536, 70000, Integer.MIN_VALUE};
+    private static final String[] FAMILIES = {"IPv4", "IPv6", "ipv4", ""};
+    private static final String[] SOURCE_RANGES = {"10.0.0.0/8", " 192.168.0.0/16 ", "192.168.1.10/32", "0.0.0.0/0", "::/0",
+        "2001:db8::/64", "10.1.2.3", "10.0.0.0/33", "x/8", "", "fd00::/200"};
+    private static final String[] ZONES = {"zone-a", "zone-b", "", "node1"};
 
     private FuzzedServices() {
     }
@@ -69,10 +74,15 @@ final class FuzzedServices {
     }
 
     private static List<String> ips(FuzzedDataProvider d, int max) {
+        return some(d, IPS, max);
+    }
+
+    /** Up to {@code max} values from the pool (or fuzzed text, or null). */
+    private static List<String> some(FuzzedDataProvider d, String[] pool, int max) {
         List<String> out = new ArrayList<>();
         int n = d.consumeInt(0, max);
         for (int i = 0; i < n; i++) {
-            out.add(pick(d, IPS));
+            out.add(pick(d, pool));
         }
         return out;
     }
@@ -116,6 +126,7 @@ final class FuzzedServices {
                         .withLabels(labels).build())
                 .withNewSpec().withType(pick(d, TYPES)).withClusterIP(pick(d, IPS)).withClusterIPs(ips(d, 2))
                 .withExternalIPs(ips(d, 3)).withPorts(ports).withSessionAffinity(affinity)
+                .withIpFamilies(some(d, FAMILIES, 2)).withLoadBalancerSourceRanges(some(d, SOURCE_RANGES, 3))
                 .withExternalTrafficPolicy(pick(d, new String[] {"Cluster", "Local"}))
                 .withInternalTrafficPolicy(pick(d, new String[] {"Cluster", "Local"}))
                 .withHealthCheckNodePort(port(d))
@@ -141,8 +152,18 @@ final class FuzzedServices {
             for (int i = 0; i < endpointCount; i++) {
                 EndpointConditions c = d.consumeBoolean() ? null
                         : new EndpointConditions(maybe(d), maybe(d), maybe(d));
-                endpoints.add(new EndpointBuilder().withAddresses(ips(d, 2)).withConditions(c).withNodeName(pick(d, NODES))
-                        .build());
+                EndpointBuilder e = new EndpointBuilder().withAddresses(ips(d, 2)).withConditions(c).withNodeName(pick(d, NODES));
+                if (d.consumeBoolean()) {
+                    EndpointHintsBuilder hints = new EndpointHintsBuilder();
+                    for (String zone : some(d, ZONES, 2)) {
+                        hints.addNewForZone(zone);
+                    }
+                    for (String node : some(d, NODES, 2)) {
+                        hints.addNewForNode(node);
+                    }
+                    e.withHints(hints.build());
+                }
+                endpoints.add(e.build());
             }
             out.add(new EndpointSliceBuilder().withNewMetadata().withNamespace(service.getMetadata().getNamespace())
                     .withName(service.getMetadata().getName() + "-" + s)

@@ -30,9 +30,10 @@ import io.kubedsr.proxy.dsr.DsrMarks;
 public final class ServicePlannerFuzzTarget {
     static final AgentConfig CONFIG = AgentFlags.parse(new String[] {"--enable-ipv6=true",
         "--service-cluster-ip-range=10.96.0.0/12,fd00:96::/108", "--service-external-ip-range=1.2.3.0/24,2001:db8::/64",
-        "--loadbalancer-ip-range=5.6.7.0/24", "--cluster-cidr=10.244.0.0/16"});
+        "--loadbalancer-ip-range=5.6.7.0/24,2001:db8::/64", "--cluster-cidr=10.244.0.0/16"});
     static final NodeInfo NODE = new NodeInfo("node1", List.of(IpPrefix.parseAddress("192.168.1.10"), IpPrefix.parseAddress("fd00:1::10")),
-            List.of(IpPrefix.parseAddress("192.168.1.10"), IpPrefix.parseAddress("10.0.0.7"), IpPrefix.parseAddress("fd00:1::10")));
+            List.of(IpPrefix.parseAddress("192.168.1.10"), IpPrefix.parseAddress("10.0.0.7"), IpPrefix.parseAddress("fd00:1::10")),
+            "zone-a");
     private static final ServicePlanner PLANNER = new ServicePlanner(CONFIG, NODE,
             a -> a.equals(IpPrefix.parseAddress("192.168.1.11")));
 

@@ -408,4 +408,156 @@ class SyncEngineTest {
         assertThat(engine.refreshDraining().draining()).isZero();
         assertThat(realServersOf(web)).containsExactly(ip("10.244.1.1"));
     }
+
+    // ---- kube-proxy parity (issue #17) ----
+
+    private static final VirtualServerKey LB = VirtualServerKey.of(ip("203.0.113.7"), Protocol.TCP, 80);
+
+    private SyncEngine lbEngine(String... flags) {
+        String[] all = new String[flags.length + 1];
+        all[0] = "--loadbalancer-ip-range=203.0.113.0/24";
+        System.arraycopy(flags, 0, all, 1, flags.length);
+        return engine(all);
+    }
+
+    /** The elements of one set or map of the table the fake kernel holds. */
+    private String nftBlock(String name) {
+        String table = nftKernel.table();
+        int start = table.indexOf(" " + name + " {");
+        return table.substring(start, table.indexOf("\n  }", start));
+    }
+
+    /**
+     * The defect: spec.loadBalancerSourceRanges was ignored, so a LoadBalancer Service limited to an office range was
+     * open to the world. Now the LoadBalancer IP's port is in the firewall set and only the ranges are allowed; a
+     * change of the ranges alone rewrites the table.
+     */
+    @Test
+    void loadBalancerSourceRangesBecomeTheFirewallSetsAndFollowTheService() {
+        Service office = TestObjects.withSpec(TestObjects.loadBalancer("office", "10.96.0.7", 80, 30080, "203.0.113.7"),
+                spec -> spec.setLoadBalancerSourceRanges(List.of("10.0.0.0/8")));
+        put(office, TestObjects.slice("office", 8080, "node2", "10.244.2.7"));
+        SyncEngine engine = lbEngine();
+        engine.fullResync(snapshot());
+        assertThat(nftBlock("firewall4")).contains("elements = { 203.0.113.7 . tcp . 80 }");
+        assertThat(nftBlock("allowed4")).contains("elements = { 203.0.113.7 . tcp . 80 . 10.0.0.0/8 }");
+        assertThat(realServersOf(LB)).containsExactly(ip("10.244.2.7"));
+
+        int writes = nftKernel.writes();
+        put(TestObjects.withSpec(office, spec -> spec.setLoadBalancerSourceRanges(List.of("172.16.0.0/12"))));
+        engine.syncServices(List.of(new ServiceRef("default", "office")), snapshot());
+        assertThat(nftKernel.writes()).isEqualTo(writes + 1);
+        assertThat(nftBlock("allowed4")).contains("203.0.113.7 . tcp . 80 . 172.16.0.0/12").doesNotContain("10.0.0.0/8");
+
+        put(TestObjects.withSpec(office, spec -> spec.setLoadBalancerSourceRanges(List.of())));
+        engine.syncServices(List.of(new ServiceRef("default", "office")), snapshot());
+        assertThat(nftBlock("firewall4")).as("no ranges: open").doesNotContain("203.0.113.7");
+    }
+
+    /**
+     * The defect: with externalTrafficPolicy Local and no local endpoint, the node's own clients and its pods calling
+     * the LoadBalancer IP got an empty virtual server. Now outside traffic still finds no local endpoint, and
+     * in-cluster traffic is marked for a fwmark virtual server with every cluster endpoint; a restart keeps its mark.
+     */
+    @Test
+    void externalTrafficPolicyLocalShortCircuitsInClusterTrafficToEveryEndpoint() {
+        Service ingress = TestObjects.withSpec(TestObjects.loadBalancer("ingress", "10.96.0.9", 80, 30090, "203.0.113.7"),
+                spec -> spec.setExternalTrafficPolicy("Local"));
+        put(ingress, TestObjects.slice("ingress", 8080, "node2", "10.244.2.9"));
+        lbEngine().fullResync(snapshot());
+        assertThat(realServersOf(LB)).as("outside traffic: this node has no endpoint").isEmpty();
+        VirtualServerKey.ByFwmark shortCircuit = (VirtualServerKey.ByFwmark) ipvs.virtualServers().stream()
+                .map(v -> v.server().key()).filter(k -> k instanceof VirtualServerKey.ByFwmark).findFirst().orElseThrow();
+        assertThat(shortCircuit.fwmark() & 0x4000).as("the masquerade bit").isEqualTo(0x4000);
+        assertThat(realServersOf(shortCircuit)).containsExactly(ip("10.244.2.9"));
+        String mark = String.format("0x%08x", shortCircuit.fwmark());
+        assertThat(nftBlock("short4")).contains("203.0.113.7 . tcp . 80 : " + mark).contains("192.168.1.1 . tcp . 30090 : " + mark);
+
+        assertThat(lbEngine().fullResync(snapshot()).kernelWrites()).as("a restart finds its mark again").isZero();
+
+        SyncEngine engine = lbEngine();
+        engine.fullResync(snapshot());
+        put(TestObjects.withSpec(ingress, spec -> spec.setExternalTrafficPolicy("Cluster")));
+        engine.syncServices(List.of(new ServiceRef("default", "ingress")), snapshot());
+        assertThat(ipvs.virtualServers()).noneMatch(v -> v.server().key() instanceof VirtualServerKey.ByFwmark);
+        assertThat(nftBlock("short4")).doesNotContain("203.0.113.7");
+        assertThat(realServersOf(LB)).containsExactly(ip("10.244.2.9"));
+    }
+
+    /**
+     * A DSR VIP is not short-circuited: in-cluster clients reach it through its DSR virtual server (its DSR mark has
+     * the only policy rule), while the same Service's NodePort is short-circuited to every endpoint.
+     */
+    @Test
+    void aDsrLoadBalancerIpWithLocalPolicyIsNotShortCircuitedButItsNodePortIs() {
+        Service dsrLocal = TestObjects.annotated(TestObjects.withSpec(TestObjects.loadBalancer("edge", "10.96.0.8", 80, 30088,
+                "203.0.113.7"), spec -> spec.setExternalTrafficPolicy("Local")), Map.of("kube-router.io/service.dsr", "tunnel"));
+        put(dsrLocal, TestObjects.slice("edge", 80, "node2", "10.244.2.8"));
+        SyncEngine engine = lbEngine();
+        engine.fullResync(snapshot());
+        assertThat(nftBlock("short4")).doesNotContain("203.0.113.7").contains("192.168.1.1 . tcp . 30088 : ");
+        List<Integer> fwmarks = ipvs.virtualServers().stream().map(v -> v.server().key())
+                .filter(k -> k instanceof VirtualServerKey.ByFwmark).map(k -> ((VirtualServerKey.ByFwmark) k).fwmark()).toList();
+        int dsrMark = fwmarks.stream().filter(m -> (m & 0x4000) == 0).findFirst().orElseThrow();
+        assertThat(fwmarks).hasSize(2).anyMatch(m -> (m & 0x4000) != 0); // the DSR VIP's service and the NodePort's short circuit
+        assertThat(routing.rules(AddressFamily.INET)).filteredOn(r -> r.table() == DsrRouting.TABLE)
+                .containsExactly(Rule.fwmark(AddressFamily.INET, DsrRouting.RULE_PRIORITY, dsrMark, DsrRouting.TABLE));
+        model = new ClusterModel();
+        engine.syncServices(List.of(new ServiceRef("default", "edge")), snapshot());
+        assertThat(routing.rules(AddressFamily.INET)).noneMatch(r -> r.table() == DsrRouting.TABLE);
+        assertThat(ipvs.virtualServers()).isEmpty();
+    }
+
+    /**
+     * The defect: on a dual-stack node an IPv4-only NodePort Service also got an empty NodePort virtual server on the
+     * node's IPv6 address (and status and metrics showed it).
+     */
+    @Test
+    void anIpv4OnlyServiceGetsNoNodePortOnTheNodesIpv6Address() {
+        InetAddress v6 = ip("fd00:1::1");
+        NodeInfo dual = new NodeInfo("node1", List.of(NODE_IP, v6), List.of(NODE_IP, v6));
+        put(TestObjects.withSpec(TestObjects.loadBalancer("web", "10.96.0.5", 80, 30050, "203.0.113.7"),
+                spec -> spec.setIpFamilies(List.of("IPv4"))), TestObjects.slice("web", 8080, "node2", "10.244.2.5"));
+        SyncEngine e = lbEngine("--enable-ipv6=true", "--service-cluster-ip-range=10.96.0.0/12,fd00:96::/108");
+        e.start(dual);
+        e.fullResync(new ServiceSnapshot(model, dual, Set.of(NODE_IP, v6)));
+        assertThat(ipvs.virtualServers()).extracting(v -> v.server().key().family()).containsOnly(AddressFamily.INET);
+        assertThat(ipvs.virtualServers()).extracting(v -> v.server().key())
+                .contains(VirtualServerKey.of(NODE_IP, Protocol.TCP, 30050)).doesNotContain(VirtualServerKey.of(v6, Protocol.TCP, 30050));
+    }
+
+    /** The node's zone arrives in the snapshot; a new zone re-plans which endpoints zone hints select. */
+    @Test
+    void zoneHintsFollowTheZoneTheSnapshotCarries() {
+        Service zonal = TestObjects.service("zonal", "10.96.0.6", 80, null);
+        io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice slice = TestObjects.slice("zonal", 8080, "node2", "10.244.1.6",
+                "10.244.2.6");
+        slice.getEndpoints().get(0).setHints(new io.fabric8.kubernetes.api.model.discovery.v1.EndpointHintsBuilder()
+                .addNewForZone("zone-a").build());
+        slice.getEndpoints().get(1).setHints(new io.fabric8.kubernetes.api.model.discovery.v1.EndpointHintsBuilder()
+                .addNewForZone("zone-b").build());
+        put(zonal, slice);
+        VirtualServerKey key = VirtualServerKey.of(ip("10.96.0.6"), Protocol.TCP, 80);
+        SyncEngine engine = engine();
+        engine.fullResync(new ServiceSnapshot(model, new NodeInfo("node1", List.of(NODE_IP), List.of(NODE_IP), "zone-a"), Set.of()));
+        assertThat(realServersOf(key)).containsExactly(ip("10.244.1.6"));
+        engine.fullResync(new ServiceSnapshot(model, new NodeInfo("node1", List.of(NODE_IP), List.of(NODE_IP), "zone-b"), Set.of()));
+        assertThat(realServersOf(key)).containsExactly(ip("10.244.2.6"));
+        engine.fullResync(new ServiceSnapshot(model, NODE, Set.of()));
+        assertThat(realServersOf(key)).as("no zone label: hints are not followed").containsExactlyInAnyOrder(ip("10.244.1.6"),
+                ip("10.244.2.6"));
+    }
+
+    /** A short circuit whose Service went while the agent was down is still recognised as kube-dsr's, and removed. */
+    @Test
+    void aRestartRemovesTheShortCircuitOfAServiceDeletedMeanwhile() {
+        put(TestObjects.withSpec(TestObjects.loadBalancer("ingress", "10.96.0.9", 80, 30090, "203.0.113.7"),
+                spec -> spec.setExternalTrafficPolicy("Local")), TestObjects.slice("ingress", 8080, "node2", "10.244.2.9"));
+        lbEngine().fullResync(snapshot());
+        assertThat(ipvs.virtualServers()).anyMatch(v -> v.server().key() instanceof VirtualServerKey.ByFwmark);
+        model = new ClusterModel();
+        lbEngine().fullResync(snapshot());
+        assertThat(ipvs.virtualServers()).isEmpty();
+        assertThat(nftBlock("short4")).doesNotContain("203.0.113.7");
+    }
 }

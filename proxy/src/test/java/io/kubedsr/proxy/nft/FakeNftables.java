@@ -70,7 +70,27 @@ public final class FakeNftables implements Nftables {
 
     @Override
     public Map<VirtualServerKey.ByAddress, Integer> dsrMarks() {
-        return kernel.table == null ? Map.of() : NftRules.dsrMarksOf(kernel.table);
+        return marksOfMaps("dsr");
+    }
+
+    @Override
+    public Map<VirtualServerKey.ByAddress, Integer> shortCircuitMarks() {
+        return marksOfMaps("short");
+    }
+
+    /** The elements of the maps {@code <prefix>4} and {@code <prefix>6} of the script the "kernel" holds. */
+    private Map<VirtualServerKey.ByAddress, Integer> marksOfMaps(String prefix) {
+        if (kernel.table == null) {
+            return Map.of();
+        }
+        StringBuilder maps = new StringBuilder();
+        for (String name : new String[] {prefix + "4", prefix + "6"}) {
+            int start = kernel.table.indexOf("  map " + name + " {");
+            if (start >= 0) {
+                maps.append(kernel.table, start, kernel.table.indexOf("  }", start)).append('\n');
+            }
+        }
+        return NftRules.marksOf(maps.toString());
     }
 
     @Override

@@ -11,6 +11,8 @@ import io.kubedsr.ipvs.Protocol;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.TestNamespace;
+import io.kubedsr.proxy.plan.ServiceTable;
+import io.kubedsr.proxy.plan.SourceRanges;
 
 class NftRulesTest {
     private static final List<VirtualServerKey> SERVICES = List.of(
@@ -116,9 +118,69 @@ class NftRulesTest {
             table.apply(NftRules.render(WITH_DSR));
             String listed = table.dsrMapListing();
             assertThat(listed).as("only the maps, not the service sets").doesNotContain("10.96.0.10 . tcp . 80");
-            assertThat(NftRules.dsrMarksOf(listed)).containsOnly(
+            assertThat(NftRules.marksOf(listed)).containsOnly(
                     java.util.Map.entry(DSR.get(0).service(), 0x7b), java.util.Map.entry(DSR.get(1).service(), 0x3fff),
                     java.util.Map.entry(DSR.get(2).service(), 0x7c));
+        }
+    }
+
+    private static VirtualServerKey.ByAddress key(String address, Protocol protocol, int port) {
+        return (VirtualServerKey.ByAddress) VirtualServerKey.of(IpPrefix.parseAddress(address), protocol, port);
+    }
+
+    /** An IPv4 LoadBalancer IP open to two ranges (one nested in the other) and itself, an IPv6 one closed to all. */
+    private static final List<ServiceTable.Firewalled> FIREWALLED = List.of(
+            new ServiceTable.Firewalled(key("203.0.113.7", Protocol.TCP, 443), new SourceRanges(List.of(
+                    IpPrefix.parse("192.168.0.0/16"), IpPrefix.parse("192.168.1.0/24"), IpPrefix.parse("203.0.113.7/32")))),
+            new ServiceTable.Firewalled(key("2001:db8:b::7", Protocol.TCP, 443), new SourceRanges(List.of())));
+    private static final List<ServiceTable.ShortCircuited> SHORT = List.of(
+            new ServiceTable.ShortCircuited(key("192.168.1.1", Protocol.TCP, 30943), 0x4001),
+            new ServiceTable.ShortCircuited(key("203.0.113.9", Protocol.TCP, 443), 0x4001),
+            new ServiceTable.ShortCircuited(key("fd00:1::1", Protocol.TCP, 30943), 0x7fff));
+    private static final NftRules.Input WITH_RANGES_AND_SHORT_CIRCUITS = new NftRules.Input(SERVICES, List.of(), INPUT.vips(),
+            INPUT.clusterCidr(), List.of(), false, true, List.of(), 1500, List.of(), FIREWALLED, SHORT);
+
+    @Test
+    void rendersSourceRangesAsSetsWithoutNestedRangesAndShortCircuitsAsMaps() {
+        String script = NftRules.render(WITH_RANGES_AND_SHORT_CIRCUITS);
+        assertThat(script)
+                .contains("set firewall4 {\n    type ipv4_addr . inet_proto . inet_service;\n    elements = { 203.0.113.7 . tcp . 443 }")
+                .contains("set firewall6 {\n    type ipv6_addr . inet_proto . inet_service;\n    elements = { 2001:db8:b::7 . tcp . 443 }")
+                .as("192.168.1.0/24 lies in 192.168.0.0/16: left out, the kernel would refuse the overlap")
+                .contains("set allowed4 {\n    type ipv4_addr . inet_proto . inet_service . ipv4_addr;\n    flags interval;\n"
+                        + "    elements = { 203.0.113.7 . tcp . 443 . 192.168.0.0/16, 203.0.113.7 . tcp . 443 . 203.0.113.7/32 }")
+                .as("closed to all: in firewall6, nothing in allowed6")
+                .contains("set allowed6 {\n    type ipv6_addr . inet_proto . inet_service . ipv6_addr;\n    flags interval;\n  }")
+                .contains("ip daddr . meta l4proto . th dport @firewall4 ip daddr . meta l4proto . th dport . ip saddr != @allowed4 drop")
+                .contains("ip6 daddr . meta l4proto . th dport @firewall6 ip6 daddr . meta l4proto . th dport . ip6 saddr != @allowed6 drop")
+                .contains("map short4 {\n    type ipv4_addr . inet_proto . inet_service : mark;\n"
+                        + "    elements = { 192.168.1.1 . tcp . 30943 : 0x00004001, 203.0.113.9 . tcp . 443 : 0x00004001 }")
+                .contains("elements = { fd00:1::1 . tcp . 30943 : 0x00007fff }")
+                .contains("ip saddr @pods4 meta mark set ip daddr . meta l4proto . th dport map @short4")
+                .contains("ip6 saddr @pods6 meta mark set ip6 daddr . meta l4proto . th dport map @short6");
+        String output = script.substring(script.indexOf("chain dsr-output"), script.indexOf("chain dsr-forward"));
+        assertThat(output).as("the node's own traffic, in the route chain").contains("meta mark set ip daddr . meta l4proto . th dport map @short4");
+        String prerouting = script.substring(script.indexOf("chain mark-prerouting"), script.indexOf("chain mark-output"));
+        assertThat(prerouting.indexOf("@firewall4")).as("source ranges first").isLessThan(prerouting.indexOf("@services4"));
+        assertThat(prerouting.indexOf("map @short4")).as("short circuits after DSR marks").isGreaterThan(prerouting.indexOf("map @dsr4"));
+        assertThat(NftRules.disjoint(List.of(IpPrefix.parse("10.1.0.0/16"), IpPrefix.parse("10.0.0.0/8"), IpPrefix.parse("10.0.0.0/8"),
+                IpPrefix.parse("172.16.0.0/12")))).containsExactly(IpPrefix.parse("10.0.0.0/8"), IpPrefix.parse("172.16.0.0/12"));
+    }
+
+    /** The kernel takes the concatenated-interval sets and the short-circuit maps, and the maps are read back. */
+    @Test
+    @Tag("hostkernel")
+    void theKernelAcceptsSourceRangesAndShortCircuitsAndTheirMarksAreReadBack() {
+        try (TestNamespace ns = TestNamespace.create()) {
+            NftTable table = new NftTable(ns.namespace());
+            assertThat(table.shortCircuitMarks()).isEmpty();
+            table.apply(NftRules.render(WITH_RANGES_AND_SHORT_CIRCUITS));
+            String listed = ns.exec("nft", "list", "table", "inet", "kube-dsr");
+            assertThat(listed).contains("203.0.113.7 . tcp . 443 . 192.168.0.0/16").contains("203.0.113.7 . tcp . 443 . 203.0.113.7");
+            assertThat(new NftTable(ns.namespace()).shortCircuitMarks()).containsOnly(
+                    java.util.Map.entry(SHORT.get(0).service(), 0x4001), java.util.Map.entry(SHORT.get(1).service(), 0x4001),
+                    java.util.Map.entry(SHORT.get(2).service(), 0x7fff));
+            assertThat(new NftTable(ns.namespace()).dsrMarks()).as("the DSR maps are other maps").isEmpty();
         }
     }
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import io.kubedsr.ipvs.Protocol;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.proxy.plan.ServiceTable;
 import io.kubedsr.tunnel.Encapsulation;
 
 /**
@@ -23,6 +24,8 @@ public abstract class NftablesContract {
             Protocol.TCP, 80);
     private static final VirtualServerKey.ByAddress DNS6 = (VirtualServerKey.ByAddress) VirtualServerKey.of(ip("2001:db8::53"),
             Protocol.UDP, 53);
+    private static final VirtualServerKey.ByAddress LB = (VirtualServerKey.ByAddress) VirtualServerKey.of(ip("203.0.113.7"),
+            Protocol.TCP, 80);
 
     /** A fresh table seam on a namespace without kube-dsr's table. */
     protected abstract Nftables fresh();
@@ -34,16 +37,29 @@ public abstract class NftablesContract {
         return IpPrefix.parseAddress(text);
     }
 
+    /** Two DSR services and a short-circuited LoadBalancer IP whose mark follows the DSR one's. */
     private static String table(int webMark) {
         List<DsrEntry> dsr = List.of(new DsrEntry(WEB, webMark, Encapsulation.IPIP), new DsrEntry(DNS6, 77, Encapsulation.gue(5555)));
+        List<ServiceTable.ShortCircuited> shortCircuits = List.of(new ServiceTable.ShortCircuited(LB, 0x4000 | webMark));
         return NftRules.render(new NftRules.Input(List.of(VirtualServerKey.of(ip("10.96.0.10"), Protocol.TCP, 80)), List.of(),
                 List.of(ip("10.96.0.10")), List.of(IpPrefix.parse("10.244.0.0/16")), List.of(), false, true, dsr, 1500,
-                Set.of(5555)));
+                Set.of(5555), List.of(), shortCircuits));
     }
 
     @Test
     void aNamespaceWithoutTheTableHasNoMarks() {
         assertThat(fresh().dsrMarks()).isEmpty();
+        assertThat(fresh().shortCircuitMarks()).isEmpty();
+    }
+
+    @Test
+    void shortCircuitMarksAreReadBackApartFromTheDsrMarks() {
+        fresh().apply(table(42));
+        Nftables again = restarted();
+        assertThat(again.shortCircuitMarks()).isEqualTo(Map.of(LB, 0x4000 | 42));
+        assertThat(again.dsrMarks()).isEqualTo(Map.of(WEB, 42, DNS6, 77));
+        again.delete();
+        assertThat(restarted().shortCircuitMarks()).isEmpty();
     }
 
     @Test

@@ -158,6 +158,43 @@ class BadServiceInputTest {
     }
 
     @Test
+    void loadBalancerSourceRangesThatAreNoCidrsAreProblemsAndTheOthersApply() {
+        Service bad = service(BAD, "10.96.0.2", b -> b.editSpec().withType("LoadBalancer")
+                .withLoadBalancerSourceRanges("10.0.0.0/8", "10.1.2.3", "garbage/33", " 192.168.0.0/16 ").endSpec()
+                .withNewStatus().withNewLoadBalancer().addNewIngress().withIp("5.6.7.8").endIngress().endLoadBalancer().endStatus());
+        ServicePlan plan = planBesideGood(bad, List.of());
+        assertThat(reasons(plan)).containsExactly("InvalidSourceRange", "InvalidSourceRange");
+        // node1's 192.168.1.10 is in 192.168.0.0/16: the LoadBalancer IP may be its own source.
+        assertThat(plan.virtualServers()).filteredOn(d -> d.role() == Role.LOAD_BALANCER).singleElement()
+                .satisfies(d -> assertThat(d.sourceRanges()).hasToString("10.0.0.0/8,192.168.0.0/16,5.6.7.8/32"));
+        assertThat(served(plan)).containsExactly("TCP 10.96.0.2:80 0", "TCP 5.6.7.8:80 0");
+    }
+
+    @Test
+    void sourceRangesWithoutAValidEntryCloseTheLoadBalancerIp() {
+        Service bad = service(BAD, "10.96.0.2", b -> b.editSpec().withType("LoadBalancer").withLoadBalancerSourceRanges("x")
+                .endSpec().withNewStatus().withNewLoadBalancer().addNewIngress().withIp("5.6.7.8").endIngress().endLoadBalancer()
+                .endStatus());
+        ServicePlan plan = planBesideGood(bad, List.of());
+        assertThat(reasons(plan)).containsExactly("InvalidSourceRange", "SourceRangesClosed");
+        assertThat(plan.virtualServers()).filteredOn(d -> d.role() == Role.LOAD_BALANCER).singleElement()
+                .satisfies(d -> assertThat(d.sourceRanges().allowed()).isEmpty());
+    }
+
+    @Test
+    void anExternalIpOfAFamilyTheServiceLacksIsRefusedOnADualStackNode() {
+        AgentConfig dual = AgentFlags.parse(new String[] {"--enable-ipv6=true", "--service-external-ip-range=1.2.3.0/24,2001:db8::/64",
+            "--service-cluster-ip-range=10.96.0.0/12,fd00:96::/108"});
+        NodeInfo node = new NodeInfo("node1", List.of(IpPrefix.parseAddress("192.168.1.10"), IpPrefix.parseAddress("fd00:1::10")),
+                List.of(IpPrefix.parseAddress("192.168.1.10"), IpPrefix.parseAddress("fd00:1::10")));
+        Service bad = service(BAD, "10.96.0.2", b -> b.editSpec().withType("NodePort").withIpFamilies("IPv4")
+                .withExternalIPs("1.2.3.4", "2001:db8::4").editFirstPort().withNodePort(30002).endPort().endSpec());
+        ServicePlan plan = new ServicePlanner(dual, node).plan(bad, List.of());
+        assertThat(reasons(plan)).containsExactly("ExternalIPRefused");
+        assertThat(served(plan)).containsExactly("TCP 1.2.3.4:80 0", "TCP 10.96.0.2:80 0", "TCP 192.168.1.10:30002 0");
+    }
+
+    @Test
     void endpointAddressesOfTheWrongFamilyOrNoAddressAreProblemsAndTheOthersAreUsed() {
         Service bad = service(BAD, "10.96.0.2", b -> b);
         ServicePlan plan = planBesideGood(bad, List.of(slice(BAD, "IPv4", 8080, "10.244.1.6", "fd00::6", "pod-a")));

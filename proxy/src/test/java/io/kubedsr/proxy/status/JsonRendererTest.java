@@ -16,6 +16,7 @@ class JsonRendererTest {
                 new NodeStatus.Dsr(true, List.of(new NodeStatus.DsrMark(291L, "ipv4", "203.0.113.10", "tcp", 80, true, true,
                         List.of("default/dsr:80"))), List.of(new NodeStatus.DsrRule("ipv4", 32764, 291L, 4294967295L, 78)),
                         List.of(new NodeStatus.DsrRoute("ipv4", "local", "default", "lo"))),
+                List.of(new NodeStatus.ShortCircuit(0x4123L, "ipv4", "203.0.113.12", "tcp", 443, List.of("default/ingress:443"))),
                 List.of(new NodeStatus.Tunnel("tun-c0a80102", "ipip", true, "192.168.1.1", "192.168.1.2", "none", null, 1480,
                         List.of("10.244.2.0/24"))),
                 List.of(), List.of(new NodeStatus.Receiver("/run/netns/pod2", "kube-tunnel-if", true, "10.244.2.2",
@@ -71,6 +72,14 @@ class JsonRendererTest {
                       "device" : "lo"
                     } ]
                   },
+                  "shortCircuits" : [ {
+                    "mark" : 16675,
+                    "family" : "ipv4",
+                    "address" : "203.0.113.12",
+                    "protocol" : "tcp",
+                    "port" : 443,
+                    "services" : [ "default/ingress:443" ]
+                  } ],
                   "tunnels" : [ {
                     "name" : "tun-c0a80102",
                     "kind" : "ipip",

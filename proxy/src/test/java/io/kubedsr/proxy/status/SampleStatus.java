@@ -2,7 +2,10 @@ package io.kubedsr.proxy.status;
 
 import java.util.List;
 
-/** A hand-built status of a director node: one Service on ClusterIP and NodePort, one DSR Service over GUE. */
+/**
+ * A hand-built status of a director node: one Service on ClusterIP and NodePort, one DSR Service over GUE, one
+ * externalTrafficPolicy Local Service's short circuit.
+ */
 final class SampleStatus {
     private SampleStatus() {
     }
@@ -20,7 +23,9 @@ final class SampleStatus {
                 new NodeStatus.VirtualServer("ipv6", "fd00:96::10", "tcp", 443, null, "wrr", 0, List.of(), List.of(v6Pod)),
                 new NodeStatus.VirtualServer("ipv4", null, null, null, 0x123L, "rr", 0, List.of("default/dsr:80"),
                         List.of(dsrPod)),
-                new NodeStatus.VirtualServer("ipv4", null, null, null, 0x124L, "rr", 0, List.of(), List.of()));
+                new NodeStatus.VirtualServer("ipv4", null, null, null, 0x124L, "rr", 0, List.of(), List.of()),
+                new NodeStatus.VirtualServer("ipv4", null, null, null, 0x4123L, "rr", 0, List.of("default/ingress:443"),
+                        List.of(pod2)));
         NodeStatus.Dsr dsr = new NodeStatus.Dsr(true,
                 List.of(new NodeStatus.DsrMark(0x123L, "ipv4", "203.0.113.10", "tcp", 80, true, true, List.of("default/dsr:80")),
                         new NodeStatus.DsrMark(0x124L, "ipv4", "203.0.113.11", "udp", 53, false, true, List.of())),
@@ -34,7 +39,9 @@ final class SampleStatus {
                         List.of()));
         List<NodeStatus.Receiver> receivers = List.of(new NodeStatus.Receiver("/run/netns/pod1", "kube-tunnel-if", true,
                 "10.244.1.2", List.of("203.0.113.10", "203.0.113.11"), List.of(new NodeStatus.FouPort("ipv4", 5555))));
-        return new NodeStatus("/run/netns/node1", servers, 2, dsr, tunnels, List.of(new NodeStatus.FouPort("ipv4", 5555)),
+        List<NodeStatus.ShortCircuit> circuits = List.of(
+                new NodeStatus.ShortCircuit(0x4123L, "ipv4", "203.0.113.12", "tcp", 443, List.of("default/ingress:443")));
+        return new NodeStatus("/run/netns/node1", servers, 2, dsr, circuits, tunnels, List.of(new NodeStatus.FouPort("ipv4", 5555)),
                 receivers, List.of("no --kubeconfig and not in a cluster: Services not named"));
     }
 }

@@ -26,6 +26,14 @@ class ServiceNamesTest {
                 .endStatus().build();
     }
 
+    private static Service ingress() {
+        return new ServiceBuilder().withNewMetadata().withNamespace("edge").withName("ingress").endMetadata()
+                .withNewSpec().withType("LoadBalancer").withClusterIP("10.96.0.12").withExternalTrafficPolicy("Local")
+                .addNewPort().withProtocol("TCP").withPort(443).endPort().endSpec()
+                .withNewStatus().withNewLoadBalancer().addNewIngress().withIp("203.0.113.12").endIngress().endLoadBalancer()
+                .endStatus().build();
+    }
+
     @Test
     void namesByClusterIpExternalIpLoadBalancerIpAndNodePort() {
         ServiceNames names = new ServiceNames(List.of(web(), dsr()));
@@ -39,10 +47,12 @@ class ServiceNamesTest {
 
     @Test
     void namesVirtualServersAndFwmarkServicesThroughTheirMarks() {
-        NodeStatus named = new ServiceNames(List.of(web(), dsr())).name(SampleStatus.director());
+        NodeStatus named = new ServiceNames(List.of(web(), dsr(), ingress())).name(SampleStatus.director());
         assertThat(named.virtualServers()).extracting(NodeStatus.VirtualServer::services).containsExactly(
-                List.of("default/web:80"), List.of("default/web:80"), List.of(), List.of(), List.of("apps/dsr:53"));
+                List.of("default/web:80"), List.of("default/web:80"), List.of(), List.of(), List.of("apps/dsr:53"),
+                List.of("edge/ingress:443"));
         assertThat(named.dsr().marks()).extracting(NodeStatus.DsrMark::services)
                 .containsExactly(List.of(), List.of("apps/dsr:53"));
+        assertThat(named.shortCircuits()).extracting(NodeStatus.ShortCircuit::services).containsExactly(List.of("edge/ingress:443"));
     }
 }

@@ -14,15 +14,20 @@ class TableRendererTest {
                 note: no --kubeconfig and not in a cluster: Services not named
 
                 SERVICES
-                VIRTUAL SERVER         SCHED             SERVICE         REAL SERVER          FORWARD  TUNNEL    WEIGHT  ACTIVE  INACTIVE
-                TCP 10.96.0.10:80      rr                default/web:80  10.244.1.2:80        masq     -              1       3        12
-                                                                         10.244.2.2:80        masq     -              1       0         0
-                TCP 192.168.1.1:30080  rr persist 10800  default/web:80  10.244.1.2:80        masq     -              1       3        12
-                                                                         10.244.2.2:80        masq     -              1       0         0
-                TCP [fd00:96::10]:443  wrr               -               [fd00:244:2::2]:443  tunnel   ipip          10       0         0
-                FWM 0x00000123         rr                default/dsr:80  10.244.2.2:80        tunnel   gue:5555       1    1234         5
-                FWM 0x00000124         rr                -               -
+                VIRTUAL SERVER         SCHED             SERVICE              REAL SERVER          FORWARD  TUNNEL    WEIGHT  ACTIVE  INACTIVE
+                TCP 10.96.0.10:80      rr                default/web:80       10.244.1.2:80        masq     -              1       3        12
+                                                                              10.244.2.2:80        masq     -              1       0         0
+                TCP 192.168.1.1:30080  rr persist 10800  default/web:80       10.244.1.2:80        masq     -              1       3        12
+                                                                              10.244.2.2:80        masq     -              1       0         0
+                TCP [fd00:96::10]:443  wrr               -                    [fd00:244:2::2]:443  tunnel   ipip          10       0         0
+                FWM 0x00000123         rr                default/dsr:80       10.244.2.2:80        tunnel   gue:5555       1    1234         5
+                FWM 0x00000124         rr                -                    -
+                FWM 0x00004123         rr                default/ingress:443  10.244.2.2:80        masq     -              1       0         0
                 (2 IPVS virtual servers of other owners not shown)
+
+                SHORT CIRCUITS
+                MARK        DESTINATION           SERVICE
+                0x00004123  203.0.113.12:443/tcp  default/ingress:443
 
                 DSR MARKS
                 MARK        DESTINATION          SERVICE         RULE  IPVS
@@ -49,11 +54,14 @@ class TableRendererTest {
     @Test
     void saysNoneForEmptySectionsAndWhenTheMarkMapIsMissing() {
         NodeStatus empty = new NodeStatus("host", List.of(), 0, new NodeStatus.Dsr(false, List.of(), List.of(), List.of()),
-                List.of(), List.of(), List.of(), List.of());
+                List.of(), List.of(), List.of(), List.of(), List.of());
         assertThat(TableRenderer.render(empty)).isEqualTo("""
                 kube-dsr status of network namespace host
 
                 SERVICES
+                (none)
+
+                SHORT CIRCUITS
                 (none)
 
                 DSR MARKS
