@@ -9,14 +9,16 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 import io.kubedsr.netlink.Errno;
+import io.kubedsr.netlink.NetlinkConnection;
 import io.kubedsr.netlink.NetlinkException;
 
 /**
  * An in-memory IPVS table that answers as the kernel does (IpvsTableContract runs the same cases against
  * it and against the kernel): EEXIST, ESRCH and ENOENT where ip_vs_ctl.c returns them, mixed-family real
  * servers only in tunnel mode, real servers listed newest first and edited in place, timeouts with the kernel's
- * defaults. Tests may make a scheduler unavailable
- * (as a module that cannot be loaded is), refuse chosen operations with an errno, and set connection counts.
+ * defaults. Tests may make a scheduler unavailable (as a module that cannot be loaded is), refuse chosen
+ * operations with an errno, make a batch's acknowledgements overflow the socket (ENOBUFS), and set connection
+ * counts.
  */
 public final class FakeIpvsTable implements IpvsTable {
     private final Map<VirtualServerKey, VirtualServer> services = new LinkedHashMap<>();
@@ -27,6 +29,10 @@ public final class FakeIpvsTable implements IpvsTable {
     private long writes;
     private long dumps;
     private RuntimeException nextApplyThrows;
+    private boolean acknowledgementsOverflow;
+
+    /** A few ACKs fit a receive buffer of the kernel's minimum (SOCK_MIN_RCVBUF, about 4.5 KiB). */
+    private static final int ACKNOWLEDGEMENTS_THAT_FIT = 2;
 
     private record Refusal(Predicate<IpvsOperation> matches, Errno errno) {
     }
@@ -50,6 +56,21 @@ public final class FakeIpvsTable implements IpvsTable {
     /** The next {@link #apply} throws this before writing anything (e.g. ENOBUFS: the outcome is unknown). */
     public void throwOnNextApply(RuntimeException e) {
         nextApplyThrows = e;
+    }
+
+    /** Loading {@code ip_vs_<name>} works again (the module was installed). */
+    public FakeIpvsTable withScheduler(String name) {
+        unavailableSchedulers.remove(name);
+        return this;
+    }
+
+    /**
+     * From now on ({@code true}) a batch's acknowledgements overflow the socket's receive buffer, as when it is far too
+     * small: the kernel has done the writes of the batch's first datagram ({@link NetlinkConnection#BATCH_MESSAGES}
+     * operations) when its ACKs are lost, the rest are never sent, and the call throws ENOBUFS.
+     */
+    public void overflowAcknowledgements(boolean overflow) {
+        acknowledgementsOverflow = overflow;
     }
 
     /** Sets a real server's connection counts, as traffic would. */
@@ -97,7 +118,8 @@ public final class FakeIpvsTable implements IpvsTable {
             throw e;
         }
         List<IpvsFailure> failures = new ArrayList<>();
-        for (int i = 0; i < operations.size(); i++) {
+        int done = acknowledgementsOverflow ? Math.min(operations.size(), NetlinkConnection.BATCH_MESSAGES) : operations.size();
+        for (int i = 0; i < done; i++) {
             IpvsOperation op = operations.get(i);
             writes++;
             try {
@@ -105,6 +127,9 @@ public final class FakeIpvsTable implements IpvsTable {
             } catch (IpvsException e) {
                 failures.add(new IpvsFailure(i, op, e));
             }
+        }
+        if (acknowledgementsOverflow && operations.size() > ACKNOWLEDGEMENTS_THAT_FIT) {
+            throw new NetlinkException("batch: acknowledgements lost", Errno.ENOBUFS);
         }
         return failures;
     }

@@ -13,4 +13,9 @@ class FakeIpvsTableContractTest extends IpvsTableContract {
     protected void makeSchedulerUnavailable(String name) {
         table.withoutScheduler(name);
     }
+
+    @Override
+    protected void overflowAcknowledgements(boolean overflow) {
+        table.overflowAcknowledgements(overflow);
+    }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.Errno;
 import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.netlink.NetlinkException;
 
 /**
  * What an {@link IpvsTable} must answer, as the kernel does: run against {@link FakeIpvsTable} on every build
@@ -30,6 +32,12 @@ public abstract class IpvsTableContract {
 
     /** Makes loading the scheduler module {@code ip_vs_<name>} fail from now on. */
     protected abstract void makeSchedulerUnavailable(String name);
+
+    /**
+     * {@code true}: the acknowledgements of a large batch overflow the socket's receive buffer from now on (the
+     * kernel's socket shrunk to its minimum); {@code false}: they fit again.
+     */
+    protected abstract void overflowAcknowledgements(boolean overflow);
 
     protected static InetAddress ip(String text) {
         return IpPrefix.parseAddress(text);
@@ -184,5 +192,33 @@ public abstract class IpvsTableContract {
         IpvsTimeouts before = t.timeouts();
         t.setTimeouts(new IpvsTimeouts(1000, 0, 0));
         assertThat(t.timeouts()).isEqualTo(new IpvsTimeouts(1000, before.tcpFin(), before.udp()));
+    }
+
+    /**
+     * ENOBUFS: the kernel processes every request of a datagram in the sender's call, then queues one ACK each; ACKs
+     * that do not fit the receive buffer are dropped and the socket's next read fails with ENOBUFS. So the batch's
+     * first datagram was written, later ones never sent, and which writes failed is unknown: the call throws (the
+     * engine's full resync dumps and repairs). The table answers again afterwards, stale ACKs and all.
+     */
+    @Test
+    void aBatchWhoseAcknowledgementsOverflowTheSocketIsEnobufsAfterItsFirstDatagramsWrites() {
+        IpvsTable t = table();
+        List<IpvsOperation> adds = new ArrayList<>();
+        List<VirtualServerKey> keys = new ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            VirtualServerKey key = VirtualServerKey.of(ip("10.97." + (i >> 8) + "." + (i & 0xFF)), Protocol.TCP, 80);
+            keys.add(key);
+            adds.add(new IpvsOperation.AddVirtualServer(VirtualServer.of(key, Scheduler.RR)));
+        }
+        overflowAcknowledgements(true);
+        assertThatThrownBy(() -> t.apply(adds)).isInstanceOfSatisfying(NetlinkException.class,
+                e -> assertThat(e.errno()).isEqualTo(Errno.ENOBUFS));
+        overflowAcknowledgements(false);
+        List<VirtualServerKey> held = t.virtualServers().stream().map(s -> s.server().key()).toList();
+        assertThat(held).as("a first part of the batch, in order: its first datagram").isNotEmpty().hasSizeLessThan(adds.size())
+                .containsExactlyInAnyOrderElementsOf(keys.subList(0, held.size()));
+        VirtualServer web = VirtualServer.of(WEB, Scheduler.RR);
+        assertThat(t.apply(List.of(new IpvsOperation.AddVirtualServer(web)))).isEmpty();
+        assertThat(t.virtualServers()).hasSize(held.size() + 1);
     }
 }

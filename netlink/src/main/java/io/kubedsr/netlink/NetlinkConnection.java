@@ -13,7 +13,8 @@ import java.util.List;
  */
 public final class NetlinkConnection implements AutoCloseable {
     /** Requests packed into one datagram by {@link #executeBatch}; their ACKs must fit the receive buffer. */
-    static final int BATCH_MESSAGES = 256;
+    /** Requests packed into one datagram by {@link #executeBatch}. */
+    public static final int BATCH_MESSAGES = 256;
     private static final int BATCH_BYTES = 64 * 1024;
     private static final int RECEIVE_BUFFER = 256 * 1024;
     private static final int SOCKET_RECEIVE_BUFFER = 4 * 1024 * 1024;

@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,7 +30,7 @@ import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.dsr.DsrPods;
 import io.kubedsr.proxy.dsr.PodNamespaces;
 import io.kubedsr.proxy.encap.EncapGuard;
-import io.kubedsr.proxy.encap.EncapGuards;
+import io.kubedsr.proxy.encap.ReceivePorts;
 import io.kubedsr.proxy.events.EventRecorder;
 import io.kubedsr.proxy.health.HealthCheckNodePorts;
 import io.kubedsr.proxy.health.HealthServer;
@@ -43,6 +44,7 @@ import io.kubedsr.proxy.kernel.SyncResult;
 import io.kubedsr.proxy.kernel.UdpConntrackFlusher;
 import io.kubedsr.proxy.metrics.IpvsServiceStats;
 import io.kubedsr.proxy.metrics.MetricsServer;
+import io.kubedsr.proxy.metrics.OverlayMetrics;
 import io.kubedsr.proxy.metrics.SyncMetrics;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.NodeInfos;
@@ -90,6 +92,7 @@ public final class Agent implements AutoCloseable {
     private final HealthServer health;
     private final EventRecorder events;
     private final SyncMetrics syncMetrics = new SyncMetrics();
+    private final OverlayMetrics overlayMetrics = new OverlayMetrics();
     private final HealthCheckNodePorts healthChecks;
     private final ServiceSync services;
     private final OverlayController overlay;
@@ -116,6 +119,7 @@ public final class Agent implements AutoCloseable {
         this.health = new HealthServer(vertx, config.ipvsSyncPeriod(), clock);
         this.api = new ApiAccess(client);
         this.events = new EventRecorder(api, nodeName);
+        syncMetrics.caches().watch("events_posted", events::size);
         this.healthChecks = new HealthCheckNodePorts(vertx, List.of(), nodeName, health::healthy, this::report);
         this.nodes = new NodeModel(nodeName);
         VertxTimers timers = new VertxTimers(context);
@@ -123,6 +127,7 @@ public final class Agent implements AutoCloseable {
         this.services = new ServiceSync(model, nodes, () -> engine, clock, timers, kernel, policy,
                 new ServiceSync.Observers(syncMetrics, health, healthChecks, this::report));
         this.overlay = new OverlayController(nodes, timers, kernel, policy, () -> overlayEngine);
+        this.overlay.onSync(overlayMetrics::synced);
     }
 
     public HealthCheckNodePorts healthChecks() {
@@ -202,12 +207,17 @@ public final class Agent implements AutoCloseable {
         NetworkNamespace nodeNs = kernelNamespace != null ? kernelNamespace : ownNamespace;
         conntrackFlusher = UdpConntrackFlusher.open(kernelNamespace);
         DsrPods pods = new DsrPods(PodNamespaces.standard(nodeNs.id()), nodeNs, config.sysctlDir());
-        engine = new SyncEngine(config, new ServiceKernel(ipvs, rtnl, new NftTable(kernelNamespace), pods, conntrackFlusher,
+        NftTable nft = new NftTable(kernelNamespace);
+        // The receive ports are this agent's and those the agent before it listed (a port moved away from): the
+        // overlay closes the ones nothing wants any more. Read before the first service sync rewrites the table.
+        Set<Integer> managedPorts = new TreeSet<>(ReceivePorts.of(config));
+        managedPorts.addAll(nft.guePorts());
+        engine = new SyncEngine(config, new ServiceKernel(ipvs, rtnl, nft, pods, conntrackFlusher,
                 new SloppySysctls(Sysctls.of(nodeNs, config.sysctlDir()))), clock);
         engine.start(info);
-        overlayEngine = new OverlayEngine(OverlaySettings.from(config), config.overlayEncapPort(), rtnl,
+        overlayEngine = new OverlayEngine(OverlaySettings.from(config), ReceivePorts.node(config), managedPorts, rtnl,
                 new NodeTunnels(rtnl, overlayGeneric));
-        encapGuard = new EncapGuard(new NftTable(kernelNamespace, EncapGuardRules.NODE_TABLE), EncapGuards.guePorts(config));
+        encapGuard = new EncapGuard(new NftTable(kernelNamespace, EncapGuardRules.NODE_TABLE), ReceivePorts.nodePortNumbers(config));
         IpvsSysctls.apply(nodeNs, config.sysctlDir());
     }
 
@@ -218,7 +228,7 @@ public final class Agent implements AutoCloseable {
                     config.healthPort(), e.getMessage()));
         }
         if (config.metricsPort() > 0) {
-            metrics = new MetricsServer(vertx, config.metricsPath(), syncMetrics,
+            metrics = new MetricsServer(vertx, config.metricsPath(), syncMetrics, overlayMetrics,
                     () -> CompletableFuture.supplyAsync(() -> IpvsServiceStats.read(ipvs, engine::desired), kernel), clock);
             metrics.listen(ListenAddresses.orWildcard(config.metricsAddr(), config), config.metricsPort()).onFailure(e -> LOG.error(
                     "metrics server could not listen on {}:{} ({})", config.metricsAddr(), config.metricsPort(), e.getMessage()));

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +23,7 @@ import io.kubedsr.proxy.config.AgentFlags;
 import io.kubedsr.proxy.config.FlagParseException;
 import io.kubedsr.proxy.dsr.DsrPods;
 import io.kubedsr.proxy.dsr.PodNamespaces;
+import io.kubedsr.proxy.encap.ReceivePorts;
 import io.kubedsr.proxy.kernel.Capabilities;
 import io.kubedsr.proxy.kernel.Cleanup;
 import io.kubedsr.proxy.kernel.Modules;
@@ -119,7 +119,7 @@ public final class Main {
      * --cleanup-config: removes kube-dsr's virtual servers (DSR fwmark services too), its nftables tables (the
      * services' and the encapsulation guard's), DSR policy rules and table 78 routes, the DSR receivers in this
      * node's pods with their guards, kube-dummy-if ({@link Cleanup}), and the overlay's tunnels, direct routes
-     * and GUE port; nothing else.
+     * and GUE receive ports; nothing else.
      */
     static int cleanup(AgentConfig config) {
         try (IpvsClient ipvs = IpvsClient.open(); Rtnetlink rtnl = Rtnetlink.open();
@@ -128,7 +128,7 @@ public final class Main {
             DsrPods pods = new DsrPods(PodNamespaces.standard(here.id()), null, config.sysctlDir());
             int removed = Cleanup.run(config, new ServiceKernel(ipvs, rtnl, new NftTable(null), pods, UdpConntrack.NONE));
             new NftTable(null, EncapGuardRules.NODE_TABLE).delete();
-            removed += (int) new NodeTunnels(rtnl, generic).removeAll(Set.of(config.overlayEncapPort()));
+            removed += (int) new NodeTunnels(rtnl, generic).removeAll(ReceivePorts.of(config));
             LOG.info("cleanup removed {} objects", removed);
             return 0;
         } catch (RuntimeException e) {

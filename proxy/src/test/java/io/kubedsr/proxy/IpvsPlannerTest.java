@@ -21,6 +21,7 @@ import io.kubedsr.ipvs.RealServerStatus;
 import io.kubedsr.ipvs.Scheduler;
 import io.kubedsr.ipvs.VirtualServer;
 import io.kubedsr.ipvs.VirtualServerKey;
+import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.proxy.model.ServicePortKey;
 import io.kubedsr.proxy.model.ServiceRef;
@@ -129,6 +130,24 @@ class IpvsPlannerTest {
                 Map.of(new DrainKey(TCP, r.key()), T0), T0.plusSeconds(5));
         assertThat(plan.operations()).containsExactly(new IpvsOperation.EditRealServer(TCP, r));
         assertThat(plan.draining()).isEmpty();
+    }
+
+    /**
+     * A DSR Service switching encapsulation: IPVS_CMD_SET_DEST changes a destination's tunnel type, port and
+     * checksum in place (IpvsTableContract#aRealServersTunnelChangesInPlace), so the switch is one edit per real
+     * server, with or without graceful termination. A delete and add would drop its connections' destination.
+     */
+    @Test
+    void aRealServersTunnelChangeIsOneEditNeverADeleteAndAnAdd() {
+        VirtualServerKey mark = VirtualServerKey.ofFwmark(AddressFamily.INET, 0xb3a);
+        RealServer ipip = RealServer.of(ip("10.244.1.5"), 80, Forwarding.ipip(), 1);
+        RealServer gue = RealServer.of(ip("10.244.1.5"), 80, Forwarding.gue(5555), 1);
+        for (IpvsPlanner planner : List.of(plain, graceful)) {
+            assertThat(planner.plan(desired(mark, gue), realized(mark, status(ipip, 4, 2)), Map.of(), T0).operations())
+                    .containsExactly(new IpvsOperation.EditRealServer(mark, gue));
+            assertThat(planner.plan(desired(mark, ipip), realized(mark, status(gue, 4, 2)), Map.of(), T0).operations())
+                    .containsExactly(new IpvsOperation.EditRealServer(mark, ipip));
+        }
     }
 
     @Test

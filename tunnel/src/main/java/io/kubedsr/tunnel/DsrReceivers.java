@@ -2,8 +2,10 @@ package io.kubedsr.tunnel;
 
 import java.net.InetAddress;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
@@ -22,8 +24,10 @@ import io.kubedsr.netlink.route.TunnelEncap;
 /**
  * DSR receivers inside pod network namespaces. A receiver is an ipip link {@value #LINK_V4} (ip6tnl
  * {@value #LINK_V6} for IPv6) with {@code local <podIP>} and no remote, up, holding each DSR VIP as /32
- * (/128); reverse-path filtering off (IPv4) on all, on the pod's own interface and on the link; and for GUE a
- * FOU receive port in the pod namespace: FOU strips the UDP and GUE headers, the ipip link decapsulates.
+ * (/128); reverse-path filtering off (IPv4) on all, on the pod's own interface and on the link; and GUE receive
+ * ports (FOU) in the pod namespace: FOU strips the UDP and GUE headers, the ipip link decapsulates. A receiver
+ * takes IPIP always and GUE on each of its ports, whatever its Services send, so a director may switch a
+ * Service's encapsulation at any moment without a packet lost.
  * All work happens on sockets opened inside the pod namespace; the agent's namespace is never changed.
  */
 public final class DsrReceivers {
@@ -51,8 +55,11 @@ public final class DsrReceivers {
         return family == AddressFamily.INET ? LINK_V4 : LINK_V6;
     }
 
-    /** Makes the pod's receiver hold exactly {@code vips} (of the pod IP's family) for the encapsulation. */
-    public TunnelOutcome ensure(NetworkNamespace pod, InetAddress podIp, Set<InetAddress> vips, Encapsulation encap) {
+    /**
+     * Makes the pod's receiver hold exactly {@code vips} (of the pod IP's family) and take GUE on exactly
+     * {@code guePorts} (besides IPIP, which it always takes); new ports are opened before old ones close.
+     */
+    public TunnelOutcome ensure(NetworkNamespace pod, InetAddress podIp, Set<InetAddress> vips, Set<Integer> guePorts) {
         AddressFamily family = AddressFamily.of(podIp);
         for (InetAddress vip : vips) {
             if (AddressFamily.of(vip) != family) {
@@ -74,7 +81,7 @@ public final class DsrReceivers {
                     setSysctlIfDifferent(pod, "net/ipv4/conf/" + dev + "/rp_filter", "0");
                 }
             }
-            syncFouPort(pod, family, encap);
+            syncFouPorts(pod, family, guePorts);
             if (outcome == TunnelOutcome.UNCHANGED && writes.total() != before) {
                 outcome = TunnelOutcome.UPDATED;
             }
@@ -118,19 +125,20 @@ public final class DsrReceivers {
     }
 
     /**
-     * The encapsulation the pod's receiver takes now: GUE on its FOU port when one of the family is open, else
-     * IPIP (empty when the pod has no receiver of the family).
+     * The GUE ports the pod's receiver of the family takes now (an empty set: IPIP only), or empty when the pod
+     * has no receiver of the family.
      */
-    public Optional<Encapsulation> encapsulation(NetworkNamespace pod, AddressFamily family) {
+    public Optional<Set<Integer>> guePorts(NetworkNamespace pod, AddressFamily family) {
         try (Rtnetlink rtnl = pod.openRtnetlink()) {
             if (rtnl.link(linkName(family)).isEmpty()) {
                 return Optional.empty();
             }
         }
+        Set<Integer> out = new TreeSet<>();
         try (NetlinkConnection generic = pod.openConnection(NetlinkProtocol.GENERIC)) {
             for (FouPort p : new FouClient(generic).ports()) {
                 if (p.family() == family) {
-                    return Optional.of(Encapsulation.gue(p.port()));
+                    out.add(p.port());
                 }
             }
         } catch (NetlinkException e) {
@@ -138,7 +146,7 @@ public final class DsrReceivers {
                 throw e;
             } // not found: no fou module, so no port
         }
-        return Optional.of(Encapsulation.IPIP);
+        return Optional.of(out);
     }
 
     private void removeLinkAndPort(NetworkNamespace pod, Rtnetlink rtnl, Link link, AddressFamily family) {
@@ -146,7 +154,7 @@ public final class DsrReceivers {
             rtnl.deleteLink(link.index());
             writes.one();
         }
-        syncFouPort(pod, family, Encapsulation.IPIP);
+        syncFouPorts(pod, family, Set.of());
     }
 
     private void syncVips(Rtnetlink rtnl, int linkIndex, AddressFamily family, Set<InetAddress> vips) {
@@ -200,32 +208,29 @@ public final class DsrReceivers {
         }
     }
 
-    private void syncFouPort(NetworkNamespace pod, AddressFamily family, Encapsulation encap) {
-        Integer wantedPort = encap instanceof Encapsulation.Gue g ? g.port() : null;
-        boolean anyPort;
+    /** Opens the wanted ports of the family first, then closes the others: the receiver never takes less meanwhile. */
+    private void syncFouPorts(NetworkNamespace pod, AddressFamily family, Set<Integer> wanted) {
         try (NetlinkConnection generic = pod.openConnection(NetlinkProtocol.GENERIC)) {
             FouClient fou;
             try {
                 fou = new FouClient(generic);
             } catch (NetlinkException e) {
-                if (e.isNotFound() && wantedPort == null) {
+                if (e.isNotFound() && wanted.isEmpty()) {
                     return; // no fou module: there can be no port to remove
                 }
                 throw e;
             }
-            anyPort = false;
-            for (FouPort p : fou.ports()) {
-                if (p.family() != family) {
-                    continue;
-                }
-                if (wantedPort != null && p.port() == wantedPort) {
-                    anyPort = true;
-                } else if (fou.delete(p)) {
+            List<FouPort> open = fou.ports();
+            for (int port : new TreeSet<>(wanted)) {
+                FouPort p = new FouPort(family, port);
+                if (!open.contains(p) && fou.add(p)) {
                     writes.one();
                 }
             }
-            if (wantedPort != null && !anyPort && fou.add(new FouPort(family, wantedPort))) {
-                writes.one();
+            for (FouPort p : open) {
+                if (p.family() == family && !wanted.contains(p.port()) && fou.delete(p)) {
+                    writes.one();
+                }
             }
         }
     }

@@ -56,7 +56,10 @@ public final class NodeTunnels {
         return fou;
     }
 
-    /** The tunnel link for a spec, created or converted as needed, and up; its GUE port ensured. */
+    /**
+     * The tunnel link for a spec, created, converted in place (another encapsulation, port, local address or TTL)
+     * or, for what the kernel cannot change, created again; up; its GUE port ensured.
+     */
     public EnsuredTunnel ensure(TunnelSpec spec) {
         String name = spec.linkName();
         LinkKind.IpTunnel wanted = spec.linkKind();
@@ -179,7 +182,7 @@ public final class NodeTunnels {
                 }
             }
         } else {
-            collectGarbage(List.of(), ports);
+            collectGarbage(List.of(), List.of(), ports);
         }
         for (AddressFamily family : List.of(AddressFamily.INET, AddressFamily.INET6)) {
             for (Route r : rtnl.routes(family, Route.TABLE_MAIN)) {
@@ -212,13 +215,14 @@ public final class NodeTunnels {
     }
 
     /**
-     * Removes every tunnel link of ours not in {@code desired}, and every GUE port that no desired tunnel
-     * needs among the ports that are ours: those in {@code managedPorts} and those the existing tunnel links
-     * use. Returns the names of the links removed.
+     * Removes every tunnel link of ours not in {@code desired}, and every GUE port of ours that neither a desired
+     * tunnel needs nor {@code receivePorts} keeps open. Ours are the ports in {@code managedPorts} and those the
+     * existing tunnel links use. Run it after the desired tunnels are in place: a port goes only once no tunnel
+     * of this node sends to it. Returns the names of the links removed.
      */
-    public List<String> collectGarbage(Collection<TunnelSpec> desired, Set<Integer> managedPorts) {
+    public List<String> collectGarbage(Collection<TunnelSpec> desired, Collection<FouPort> receivePorts, Set<Integer> managedPorts) {
         Set<String> keep = new HashSet<>();
-        Set<FouPort> neededPorts = new HashSet<>();
+        Set<FouPort> neededPorts = new HashSet<>(receivePorts);
         for (TunnelSpec s : desired) {
             keep.add(s.linkName());
             if (s.encapsulation() instanceof Encapsulation.Gue g) {
@@ -226,6 +230,9 @@ public final class NodeTunnels {
             }
         }
         Set<Integer> ours = new HashSet<>(managedPorts);
+        for (FouPort p : receivePorts) {
+            ours.add(p.port());
+        }
         List<String> removed = new ArrayList<>();
         for (Link l : existing().values()) {
             LinkKind.IpTunnel t = (LinkKind.IpTunnel) l.kind();
@@ -254,6 +261,23 @@ public final class NodeTunnels {
             }
         }
         return removed;
+    }
+
+    /**
+     * Opens every port of {@code ports} that is not open yet (one dump of the ports, then one write per missing
+     * port). A node keeps its GUE receive ports open whatever its own tunnels send, so that a peer may send it GUE
+     * while this node still sends IPIP: receiving does not depend on the link's own encapsulation.
+     */
+    public void ensureReceivePorts(Collection<FouPort> ports) {
+        if (ports.isEmpty()) {
+            return;
+        }
+        List<FouPort> open = fou().ports();
+        for (FouPort p : ports) {
+            if (!open.contains(p) && fou().add(p)) {
+                writes.one();
+            }
+        }
     }
 
     /** Adds the GUE port when missing (reads first, so an existing port costs no write). */

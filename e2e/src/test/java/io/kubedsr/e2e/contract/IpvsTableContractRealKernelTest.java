@@ -45,6 +45,12 @@ class IpvsTableContractRealKernelTest extends IpvsTableContract {
         return ipvs;
     }
 
+    /** The socket's receive buffer at the kernel's minimum (SOCK_MIN_RCVBUF), or back at what the client asks for. */
+    @Override
+    protected void overflowAcknowledgements(boolean overflow) {
+        ipvs.connection().socket().setReceiveBufferSize(overflow ? 1 : 4 * 1024 * 1024);
+    }
+
     /** Unloads ip_vs_NAME and points the kernel's module loader at nothing, as on a node missing the module. */
     @Override
     protected void makeSchedulerUnavailable(String name) {

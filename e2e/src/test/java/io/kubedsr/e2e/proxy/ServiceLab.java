@@ -16,14 +16,14 @@ import io.kubedsr.netlink.TestNamespace;
  * </pre>
  */
 public final class ServiceLab implements AutoCloseable {
-    final TestNamespace router = TestNamespace.create();
-    final TestNamespace client = TestNamespace.create();
-    final TestNamespace node1 = TestNamespace.create();
-    final TestNamespace node2 = TestNamespace.create();
-    final TestNamespace pod1 = TestNamespace.create();
-    final TestNamespace pod2 = TestNamespace.create();
+    public final TestNamespace router = TestNamespace.create();
+    public final TestNamespace client = TestNamespace.create();
+    public final TestNamespace node1 = TestNamespace.create();
+    public final TestNamespace node2 = TestNamespace.create();
+    public final TestNamespace pod1 = TestNamespace.create();
+    public final TestNamespace pod2 = TestNamespace.create();
 
-    ServiceLab() throws Exception {
+    public ServiceLab() throws Exception {
         RoutedLan.router(router);
         RoutedLan.client(router, client);
         RoutedLan.node(router, node1, 1);

@@ -121,7 +121,7 @@ class StatusRealKernelTest {
         NodeTunnels tunnels = new NodeTunnels(rtnl, generic);
         EnsuredTunnel t = tunnels.ensure(TunnelSpec.of(ip("192.168.1.1"), ip("192.168.1.2"), Encapsulation.gue(5555)));
         tunnels.ensureRoutes(t, List.of(IpPrefix.parse("10.244.2.0/24")), Route.TABLE_MAIN);
-        new DsrReceivers().ensure(lab.pod2.namespace(), ip("10.244.2.2"), Set.of(ip("203.0.113.10")), Encapsulation.gue(5555));
+        new DsrReceivers().ensure(lab.pod2.namespace(), ip("10.244.2.2"), Set.of(ip("203.0.113.10")), Set.of(5555));
     }
 
     private record Run(int exit, String out, String err) {
@@ -176,16 +176,16 @@ class StatusRealKernelTest {
         assertThat(s.dsr().routes()).containsExactly(new NodeStatus.DsrRoute("ipv4", "local", "default", "lo"));
 
         assertThat(s.tunnels()).containsExactly(new NodeStatus.Tunnel("tun-c0a80102", "ipip", true, "192.168.1.1",
-                "192.168.1.2", "gue", 5555, s.tunnels().get(0).mtu(), List.of("10.244.2.0/24")));
+                "192.168.1.2", "gue", 5555, s.tunnels().get(0).mtu(), List.of("10.244.2.0/24"), List.of("ipip", "gue:5555")));
         assertThat(s.fouPorts()).containsExactly(new NodeStatus.FouPort("ipv4", 5555));
         assertThat(s.receivers()).containsExactly(new NodeStatus.Receiver("/run/netns/" + lab.pod2.name(), "kube-tunnel-if",
-                true, "10.244.2.2", List.of("203.0.113.10"), List.of(new NodeStatus.FouPort("ipv4", 5555))));
+                true, "10.244.2.2", List.of("203.0.113.10"), List.of(new NodeStatus.FouPort("ipv4", 5555)), List.of("ipip", "gue:5555")));
         assertThat(json.out()).contains("\"tunnelType\" : \"gue\"", "\"tunnelPort\" : 5555", "\"podIp\" : \"10.244.2.2\"");
 
         Run table = status("--netns", lab.node1.name(), "--kubeconfig", config.toString());
         assertThat(table.exit()).isZero();
         assertThat(table.out()).contains("\nSERVICES\n", "\nDSR MARKS\n", "\nTUNNELS\n", "\nDSR RECEIVERS\n")
-                .contains("FWM 0x00000123").contains("gue:5555");
+                .contains("FWM 0x00000123").contains("gue:5555").contains("ipip,gue:5555");
         System.out.println("--- kube-dsr status of node1 ---\n" + table.out().replace(lab.node1.name(), "node1")
                 .replace(lab.pod2.name(), "pod2"));
 

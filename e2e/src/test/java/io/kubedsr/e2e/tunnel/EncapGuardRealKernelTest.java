@@ -133,7 +133,8 @@ class EncapGuardRealKernelTest {
         Path www = Files.createTempDirectory("www");
         Files.writeString(www.resolve("index.html"), "served by pod2\n");
         pod.exec("busybox", "httpd", "-p", "80", "-h", www.toString());
-        new DsrReceivers().ensure(pod.namespace(), ip("10.244.2.2"), Set.of(ip("10.96.100.100")), encap);
+        Set<Integer> guePorts = encap instanceof Encapsulation.Gue g ? Set.of(g.port()) : Set.of();
+        new DsrReceivers().ensure(pod.namespace(), ip("10.244.2.2"), Set.of(ip("10.96.100.100")), guePorts);
         attackerTunnel("10.244.2.2", "10.96.100.100/32", encap);
 
         assertThat(lab.client.tryExecFails("ping", "-c", "1", "-W", "2", "10.96.100.100"))
@@ -143,7 +144,7 @@ class EncapGuardRealKernelTest {
         guards.clusterNodes(NODES);
         Set<InetAddress> sources = guards.sources();
         assertThat(sources).contains(ip("10.244.2.1"));
-        guards.ensure(pod.namespace(), ip("10.244.2.2"), sources, encap, false);
+        guards.ensure(pod.namespace(), ip("10.244.2.2"), sources, guePorts, false);
 
         assertThat(lab.client.tryExecFails("ping", "-c", "1", "-W", "2", "10.96.100.100"))
                 .as("the outsider's " + encap + " into the receiver, guarded").isTrue();

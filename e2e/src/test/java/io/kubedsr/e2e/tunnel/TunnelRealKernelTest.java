@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -29,7 +30,7 @@ import io.kubedsr.tunnel.TunnelNames;
 import io.kubedsr.tunnel.TunnelOutcome;
 import io.kubedsr.tunnel.TunnelSpec;
 
-/** The tunnel module in the VM kernel: overlays between two nodes, switching encapsulation, DSR receivers. */
+/** The tunnel module in the VM kernel: overlays between two nodes, switching encapsulation in place, DSR receivers. */
 @Order(5)
 @VmTest(modules = {"ip_vs", "ipip", "fou", "fou6", "ip6_tunnel"}, timeoutSeconds = 300)
 class TunnelRealKernelTest {
@@ -117,24 +118,89 @@ class TunnelRealKernelTest {
         assertPodsTalk();
     }
 
+    private String link(int n, String name) {
+        return lab.node(n).exec("ip", "-d", "link", "show", name);
+    }
+
+    /** The MTU the kernel gives a new link of this kind on node n (a throw-away link to an unused peer). */
+    private int freshMtu(int n, String... kindArgs) {
+        List<String> cmd = new ArrayList<>(List.of("ip", "link", "add", "kdsr-ref"));
+        cmd.addAll(List.of(kindArgs));
+        lab.node(n).exec(cmd.toArray(String[]::new));
+        try {
+            return lab.node(n).rtnl().link("kdsr-ref").orElseThrow().mtu();
+        } finally {
+            lab.node(n).exec("ip", "link", "del", "kdsr-ref");
+        }
+    }
+
+    /**
+     * Switching both nodes IPIP -> GUE -> IPIP changes each link in place: same index, its route kept, the MTU
+     * the kernel gives a new link of that encapsulation (1480 / 1468 on a 1500 underlay); pods talk throughout,
+     * and afterwards nothing stale is left (one link, one route, the GUE port only while wanted).
+     */
     @Test
-    void switchingIpipToGueToIpipLeavesNothingStale() {
-        overlay(Encapsulation.IPIP);
+    void switchingIpipToGueToIpipConvertsEachLinkInPlaceAndLeavesNothingStale() {
+        EnsuredTunnel[] ipip = overlay(Encapsulation.IPIP);
         assertPodsTalk();
+        int ipipMtu = freshMtu(1, "type", "ipip", "remote", "192.168.1.9", "local", "192.168.1.1");
+        int gueMtu = freshMtu(1, "type", "ipip", "remote", "192.168.1.9", "local", "192.168.1.1", "encap", "gue",
+                "encap-sport", "auto", "encap-dport", "5555");
+        assertThat(gueMtu).as("GUE costs 12 bytes more than IPIP").isEqualTo(ipipMtu - 12);
+        String name = TunnelNames.forPeer(nodeIp(2));
+        assertThat(lab.node(1).rtnl().link(name).orElseThrow().mtu()).isEqualTo(ipipMtu);
+        for (int n = 1; n <= 2; n++) {
+            tunnels[n].ensureReceivePorts(List.of(new FouPort(AddressFamily.INET, 5555))); // what the overlay keeps open
+        }
         long t0 = System.nanoTime();
         EnsuredTunnel[] gue = overlay(Encapsulation.gue(5555));
-        System.out.printf("converting both nodes' tunnels IPIP -> GUE took %.1f ms%n", (System.nanoTime() - t0) / 1e6);
-        assertThat(gue[1].outcome()).isEqualTo(TunnelOutcome.RECREATED);
+        System.out.printf("converting both nodes' tunnels IPIP -> GUE in place took %.1f ms%n", (System.nanoTime() - t0) / 1e6);
+        for (int n = 1; n <= 2; n++) {
+            assertThat(gue[n].outcome()).isEqualTo(TunnelOutcome.CONVERTED);
+            assertThat(gue[n].linkIndex()).as("the same link").isEqualTo(ipip[n].linkIndex());
+        }
+        assertThat(link(1, name)).contains("encap gue").contains("encap-dport 5555").contains("remote 192.168.1.2 local 192.168.1.1")
+                .contains("ttl 225");
+        assertThat(lab.node(1).rtnl().link(name).orElseThrow().mtu()).as("the MTU of a new GUE link").isEqualTo(gueMtu);
         assertPodsTalk();
         EnsuredTunnel[] back = overlay(Encapsulation.IPIP);
-        assertThat(back[1].outcome()).isEqualTo(TunnelOutcome.RECREATED);
+        assertThat(back[1].outcome()).isEqualTo(TunnelOutcome.CONVERTED);
+        assertThat(back[1].linkIndex()).isEqualTo(ipip[1].linkIndex());
+        assertThat(link(1, name)).doesNotContain("encap gue");
+        assertThat(lab.node(1).rtnl().link(name).orElseThrow().mtu()).isEqualTo(ipipMtu);
         for (int n = 1; n <= 2; n++) {
-            tunnels[n].collectGarbage(List.of(back[n].spec()), Set.of(5555));
+            tunnels[n].collectGarbage(List.of(back[n].spec()), List.of(new FouPort(AddressFamily.INET, 5555)), Set.of(5555));
             assertOnlyTunnelLink(lab.node(n), TunnelNames.forPeer(nodeIp(3 - n)));
-            assertThat(lab.node(n).exec("ip", "fou", "show").trim()).as("no FOU port left").isEmpty();
+            assertThat(lab.node(n).exec("ip", "fou", "show")).as("the receive port stays open").contains("port 5555 gue");
             assertThat(lab.node(n).exec("ip", "route", "show", "10.244." + (3 - n) + ".0/24").lines().count()).isEqualTo(1);
+            tunnels[n].collectGarbage(List.of(back[n].spec()), List.of(), Set.of(5555));
+            assertThat(lab.node(n).exec("ip", "fou", "show").trim()).as("no receive port wanted: none left").isEmpty();
         }
         assertPodsTalk();
+    }
+
+    /**
+     * Receiving does not depend on what the receiving link sends: node2's tunnel sends IPIP, node1's sends GUE,
+     * and pods talk both ways as long as node2 has its GUE receive port; node1 takes node2's IPIP with no port at
+     * all. Without node2's port, node1's packets are lost. (That check comes last: ICMP port unreachables make
+     * the sending tunnel report link failures to its pod for a while, IPTUNNEL_ERR_TIMEO.)
+     */
+    @Test
+    void aNodeSendingIpipTakesGueFromItsPeerThroughItsReceivePort() {
+        EnsuredTunnel t1 = tunnels[1].ensure(TunnelSpec.of(nodeIp(1), nodeIp(2), Encapsulation.gue(5555)));
+        tunnels[1].ensureRoutes(t1, List.of(IpPrefix.parse("10.244.2.0/24")), Route.TABLE_MAIN);
+        EnsuredTunnel t2 = tunnels[2].ensure(TunnelSpec.of(nodeIp(2), nodeIp(1), Encapsulation.IPIP));
+        tunnels[2].ensureRoutes(t2, List.of(IpPrefix.parse("10.244.1.0/24")), Route.TABLE_MAIN);
+        tunnels[2].ensureReceivePorts(List.of(new FouPort(AddressFamily.INET, 5555)));
+        assertPodsTalk();
+        assertThat(link(2, t2.spec().linkName())).as("node2 sends IPIP").doesNotContain("encap gue");
+        assertThat(link(1, t1.spec().linkName())).as("node1 sends GUE").contains("encap gue");
+
+        lab.node(1).exec("ip", "fou", "del", "port", "5555");
+        assertPodsTalk(); // node1 takes node2's IPIP without a port of its own
+
+        lab.node(2).exec("ip", "fou", "del", "port", "5555");
+        assertThat(Lab.pings(lab.pod(1), "10.244.2.2")).as("node2 without its GUE port: node1's GUE is lost").isFalse();
     }
 
     private void addIpv6() {
@@ -148,14 +214,28 @@ class TunnelRealKernelTest {
     }
 
     @Test
-    void ipv6PodsTalkOverIp6tnlOverlaysOfBothEncapsulations() {
+    void ipv6PodsTalkOverIp6tnlOverlaysOfBothEncapsulationsConvertedInPlace() {
         addIpv6();
         assertThat(Lab.pings(lab.pod(1), "fd00:244:2::2")).as("no IPv6 overlay yet").isFalse();
-        for (Encapsulation encap : List.of(Encapsulation.IPIP, Encapsulation.gue(5555))) {
+        int ipipMtu = freshMtu(1, "type", "ip6tnl", "mode", "ip6ip6", "remote", "fd00:1::9", "local", "fd00:1::1", "ttl", "225");
+        int gueMtu = freshMtu(1, "type", "ip6tnl", "mode", "ip6ip6", "remote", "fd00:1::9", "local", "fd00:1::1", "ttl", "225",
+                "encap", "gue", "encap-sport", "auto", "encap-dport", "5555");
+        int[] index = new int[3];
+        for (Encapsulation encap : List.of(Encapsulation.IPIP, Encapsulation.gue(5555), Encapsulation.IPIP)) {
             for (int n = 1; n <= 2; n++) {
                 int peer = 3 - n;
+                tunnels[n].ensureReceivePorts(List.of(new FouPort(AddressFamily.INET6, 5555)));
                 EnsuredTunnel t = tunnels[n].ensure(TunnelSpec.of(ip("fd00:1::" + n), ip("fd00:1::" + peer), encap));
-                assertThat(lab.node(n).exec("ip", "-d", "link", "show", t.spec().linkName())).contains("ip6tnl ip6ip6");
+                assertThat(link(n, t.spec().linkName())).contains("ip6tnl ip6ip6");
+                if (index[n] == 0) {
+                    assertThat(t.outcome()).isEqualTo(TunnelOutcome.CREATED);
+                    index[n] = t.linkIndex();
+                } else {
+                    assertThat(t.outcome()).isEqualTo(TunnelOutcome.CONVERTED);
+                    assertThat(t.linkIndex()).as("the same ip6tnl link").isEqualTo(index[n]);
+                }
+                assertThat(lab.node(n).rtnl().link(t.spec().linkName()).orElseThrow().mtu()).as("MTU over " + encap)
+                        .isEqualTo(encap instanceof Encapsulation.Gue ? gueMtu : ipipMtu);
                 tunnels[n].ensureRoutes(t, List.of(IpPrefix.parse("fd00:244:" + peer + "::/64")), Route.TABLE_MAIN);
             }
             assertThat(Lab.pings(lab.pod(1), "fd00:244:2::2")).as("pod1 -> pod2 over " + encap).isTrue();
@@ -169,13 +249,15 @@ class TunnelRealKernelTest {
         addIpv6();
         DsrReceivers receivers = new DsrReceivers();
         TestNamespace pod = lab.pod(2);
-        receivers.ensure(pod.namespace(), ip("fd00:244:2::2"), Set.of(ip("fd00:96::10"), ip("fd00:96::11")), Encapsulation.gue(5555));
+        receivers.ensure(pod.namespace(), ip("fd00:244:2::2"), Set.of(ip("fd00:96::10"), ip("fd00:96::11")), Set.of(5555));
         assertThat(pod.exec("ip", "-d", "link", "show", DsrReceivers.LINK_V6)).contains("ip6tnl").contains("local fd00:244:2::2");
         assertThat(receivers.vips(pod.namespace(), AddressFamily.INET6)).containsExactlyInAnyOrder(ip("fd00:96::10"), ip("fd00:96::11"));
         assertThat(pod.exec("ip", "fou", "show")).contains("port 5555 gue -6");
-        receivers.ensure(pod.namespace(), ip("fd00:244:2::2"), Set.of(ip("fd00:96::11")), Encapsulation.IPIP);
+        receivers.ensure(pod.namespace(), ip("fd00:244:2::2"), Set.of(ip("fd00:96::11")), Set.of(6666));
         assertThat(receivers.vips(pod.namespace(), AddressFamily.INET6)).containsExactly(ip("fd00:96::11"));
-        assertThat(pod.exec("ip", "fou", "show").trim()).as("GUE port gone after switching to IPIP").isEmpty();
+        assertThat(pod.exec("ip", "fou", "show")).as("the port moved").contains("port 6666 gue -6").doesNotContain("5555");
+        receivers.ensure(pod.namespace(), ip("fd00:244:2::2"), Set.of(ip("fd00:96::11")), Set.of());
+        assertThat(pod.exec("ip", "fou", "show").trim()).as("no GUE port: IPIP only").isEmpty();
         receivers.remove(pod.namespace(), AddressFamily.INET6);
         assertThat(pod.exec("ip", "-o", "link", "show")).doesNotContain(DsrReceivers.LINK_V6);
     }
@@ -187,7 +269,7 @@ class TunnelRealKernelTest {
         long writes = tunnels[1].writes().total();
         EnsuredTunnel again = tunnels[1].ensure(first[1].spec());
         tunnels[1].ensureRoutes(again, List.of(IpPrefix.parse("10.244.2.0/24")), Route.TABLE_MAIN);
-        tunnels[1].collectGarbage(List.of(first[1].spec()), Set.of(5555));
+        tunnels[1].collectGarbage(List.of(first[1].spec()), List.of(), Set.of(5555));
         assertThat(again.outcome()).isEqualTo(TunnelOutcome.UNCHANGED);
         assertThat(again.linkIndex()).isEqualTo(first[1].linkIndex());
         assertThat(tunnels[1].writes().total()).isEqualTo(writes);
@@ -199,7 +281,7 @@ class TunnelRealKernelTest {
         overlay(Encapsulation.IPIP);
         tunnels[1].ensure(TunnelSpec.of(nodeIp(1), ip("192.168.1.99"), Encapsulation.IPIP));
         lab.node(1).exec("ip", "link", "add", "tunl-other", "type", "dummy"); // not ours: stays
-        List<String> removed = tunnels[1].collectGarbage(List.of(TunnelSpec.of(nodeIp(1), nodeIp(2), Encapsulation.IPIP)), Set.of());
+        List<String> removed = tunnels[1].collectGarbage(List.of(TunnelSpec.of(nodeIp(1), nodeIp(2), Encapsulation.IPIP)), List.of(), Set.of());
         assertThat(removed).containsExactly(TunnelNames.forPeer(ip("192.168.1.99")));
         assertThat(lab.node(1).exec("ip", "-o", "link", "show")).contains("tunl-other")
                 .doesNotContain(TunnelNames.forPeer(ip("192.168.1.99")));
@@ -210,7 +292,7 @@ class TunnelRealKernelTest {
      * DSR end to end with the director programmed by ipvsadm: node1 forwards VIP:80 in tunnel mode to the pod
      * on node2, whose receiver (this module) decapsulates; the pod answers the client directly.
      */
-    private void assertDsrFlow(String ipvsadmTunnelArgs, Encapsulation encap) throws Exception {
+    private void assertDsrFlow(String ipvsadmTunnelArgs) throws Exception {
         TestNamespace director = lab.node(1);
         TestNamespace pod = lab.pod(2);
         lab.router.exec("ip", "route", "add", "10.96.100.100/32", "via", "192.168.1.1");
@@ -225,19 +307,18 @@ class TunnelRealKernelTest {
         pod.exec("busybox", "httpd", "-p", "80", "-h", www.toString());
 
         DsrReceivers receivers = new DsrReceivers();
-        TunnelOutcome outcome = receivers.ensure(pod.namespace(), ip("10.244.2.2"), Set.of(ip("10.96.100.100")), encap);
+        // The receiver takes both encapsulations, as the agent makes it, whichever the director sends.
+        TunnelOutcome outcome = receivers.ensure(pod.namespace(), ip("10.244.2.2"), Set.of(ip("10.96.100.100")), Set.of(5555));
         assertThat(outcome).isEqualTo(TunnelOutcome.CREATED);
         assertThat(pod.exec("ip", "-d", "addr", "show", DsrReceivers.LINK_V4)).contains("10.96.100.100/32")
                 .contains("ipip").contains("local 10.244.2.2");
         assertThat(pod.namespace().readSysctl("net.ipv4.conf.all.rp_filter")).isEqualTo("0");
         assertThat(pod.namespace().readSysctl("net/ipv4/conf/eth0/rp_filter")).isEqualTo("0");
-        if (encap instanceof Encapsulation.Gue) {
-            assertThat(pod.exec("ip", "fou", "show")).contains("port 5555 gue");
-        }
+        assertThat(pod.exec("ip", "fou", "show")).contains("port 5555 gue");
 
         assertThat(lab.client.exec("curl", "-sS", "--max-time", "10", "http://10.96.100.100/")).contains("served by pod2");
         long writes = receivers.writes().total();
-        assertThat(receivers.ensure(pod.namespace(), ip("10.244.2.2"), Set.of(ip("10.96.100.100")), encap))
+        assertThat(receivers.ensure(pod.namespace(), ip("10.244.2.2"), Set.of(ip("10.96.100.100")), Set.of(5555)))
                 .isEqualTo(TunnelOutcome.UNCHANGED);
         assertThat(receivers.writes().total()).as("the second ensure writes nothing").isEqualTo(writes);
 
@@ -250,11 +331,11 @@ class TunnelRealKernelTest {
 
     @Test
     void dsrOverIpipReachesThePodThroughItsReceiver() throws Exception {
-        assertDsrFlow("-i --tun-type ipip", Encapsulation.IPIP);
+        assertDsrFlow("-i --tun-type ipip");
     }
 
     @Test
     void dsrOverGueReachesThePodThroughItsReceiver() throws Exception {
-        assertDsrFlow("-i --tun-type gue --tun-port 5555", Encapsulation.gue(5555));
+        assertDsrFlow("-i --tun-type gue --tun-port 5555");
     }
 }

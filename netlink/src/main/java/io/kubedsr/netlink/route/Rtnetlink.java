@@ -84,6 +84,16 @@ public final class Rtnetlink implements Routing, AutoCloseable {
         return link(name).orElseThrow(() -> new IllegalStateException("link " + name + " vanished after creation"));
     }
 
+    /**
+     * Changes an existing ipip/ip6tnl link in place (its index, routes and addresses stay): endpoints, TTL and
+     * encapsulation become {@code kind}'s, and the MTU {@code mtu} unless 0. Returns the link as the kernel
+     * reports it afterwards. EEXIST if another tunnel already has these endpoints.
+     */
+    public Link changeTunnel(int index, LinkKind.IpTunnel kind, int mtu) {
+        connection.execute(RtnlRequests.changeTunnel(index, kind, mtu));
+        return link(index).orElseThrow(() -> new IllegalStateException("link #" + index + " vanished after a change"));
+    }
+
     @Override
     public void deleteLink(int index) {
         connection.execute(RtnlRequests.deleteLink(index));

@@ -59,33 +59,56 @@ public final class RtnlRequests {
             b.endNested(peer);
             b.endNested(data);
         } else if (kind instanceof LinkKind.IpTunnel t) {
-            int data = b.beginNested(IFLA_INFO_DATA);
-            if (t.local() != null) {
-                b.address(IFLA_IPTUN_LOCAL, t.local());
-            }
-            if (t.remote() != null) {
-                b.address(IFLA_IPTUN_REMOTE, t.remote());
-            }
-            b.u8(IFLA_IPTUN_TTL, t.ttl());
-            if (t.family() == AddressFamily.INET) {
-                b.u8(IFLA_IPTUN_PMTUDISC, 1); // DF on the outer header, as iproute2 sets by default
-            } else {
-                b.u8(IFLA_IPTUN_PROTO, 41); // IPPROTO_IPV6: ip6ip6 mode
-            }
-            if (t.collectMetadata()) {
-                b.flag(IFLA_IPTUN_COLLECT_METADATA);
-            }
-            if (t.encap().type() != TunnelEncap.Type.NONE) {
-                b.u16(IFLA_IPTUN_ENCAP_TYPE, t.encap().type().number());
-                b.u16(IFLA_IPTUN_ENCAP_FLAGS, t.encap().flags());
-                // Ports are __be16 on the wire of netlink too.
-                b.u16Be(IFLA_IPTUN_ENCAP_SPORT, t.encap().sourcePort());
-                b.u16Be(IFLA_IPTUN_ENCAP_DPORT, t.encap().destinationPort());
-            }
-            b.endNested(data);
+            tunnelData(b, t, false);
         }
         b.endNested(info);
         return b.build();
+    }
+
+    /**
+     * RTM_NEWLINK on an existing ipip/ip6tnl link (no NLM_F_CREATE): the kernel's changelink replaces the
+     * tunnel's parameters with the ones sent (absent ones become zero), so every one is sent, and the
+     * encapsulation always, {@code encap none} included: without IFLA_IPTUN_ENCAP_* the kernel keeps the old one.
+     * {@code mtu} 0 leaves the MTU alone; the kernel does not recompute an ipip link's MTU for a new
+     * encapsulation, so a caller changing it sends the MTU in the same request (applied after changelink).
+     */
+    public static NetlinkRequest changeTunnel(int index, LinkKind.IpTunnel kind, int mtu) {
+        MessageBuilder b = ifinfo(RTM_NEWLINK, 0, "change link #" + index + " to " + kind, 0, index, 0, 0);
+        if (mtu > 0) {
+            b.u32(IFLA_MTU, mtu);
+        }
+        int info = b.beginNested(IFLA_LINKINFO);
+        b.string(IFLA_INFO_KIND, kind.kind());
+        tunnelData(b, kind, true);
+        b.endNested(info);
+        return b.build();
+    }
+
+    private static void tunnelData(MessageBuilder b, LinkKind.IpTunnel t, boolean encapAlways) {
+        int data = b.beginNested(IFLA_INFO_DATA);
+        if (t.local() != null) {
+            b.address(IFLA_IPTUN_LOCAL, t.local());
+        }
+        if (t.remote() != null) {
+            b.address(IFLA_IPTUN_REMOTE, t.remote());
+        }
+        b.u8(IFLA_IPTUN_TTL, t.ttl());
+        if (t.family() == AddressFamily.INET) {
+            b.u8(IFLA_IPTUN_PMTUDISC, 1); // DF on the outer header, as iproute2 sets by default
+        } else {
+            b.u8(IFLA_IPTUN_PROTO, 41); // IPPROTO_IPV6: ip6ip6 mode
+        }
+        if (t.collectMetadata()) {
+            b.flag(IFLA_IPTUN_COLLECT_METADATA);
+        }
+        if (encapAlways || t.encap().type() != TunnelEncap.Type.NONE) {
+            b.u16(IFLA_IPTUN_ENCAP_TYPE, t.encap().type().number());
+            b.u16(IFLA_IPTUN_ENCAP_FLAGS, t.encap().flags());
+            // Ports are __be16 on the wire of netlink too.
+            b.u16Be(IFLA_IPTUN_ENCAP_SPORT, t.encap().sourcePort());
+            b.u16Be(IFLA_IPTUN_ENCAP_DPORT, t.encap().destinationPort());
+        }
+        b.endNested(data);
     }
 
     public static NetlinkRequest deleteLink(int index) {

@@ -49,6 +49,22 @@ public record TunnelEncap(Type type, int flags, int sourcePort, int destinationP
         return new TunnelEncap(Type.FOU, 0, 0, destinationPort);
     }
 
+    /**
+     * The bytes the encapsulation adds between the outer IP header and the tunnelled packet, as the kernel
+     * counts them for the link's MTU (fou_encap_hlen, gue_encap_hlen): none 0, FOU 8 (UDP), GUE 12 (UDP and the
+     * GUE header), plus 8 with remote checksum offload (its private flags and field).
+     */
+    public int headerBytes() {
+        return switch (type) {
+            case NONE -> 0;
+            case FOU -> 8;
+            case GUE -> 12 + ((flags & FLAG_REMCSUM) != 0 ? 8 : 0);
+        };
+    }
+
+    /** TUNNEL_ENCAP_FLAG_REMCSUM. */
+    public static final int FLAG_REMCSUM = 4;
+
     @Override
     public String toString() {
         if (type == Type.NONE) {

@@ -83,6 +83,47 @@ class RtnlRequestsGoldenTest {
     }
 
     @Test
+    void changeIpipLinkInPlaceToGueWithItsNewMtu() {
+        LinkKind.IpTunnel kind = LinkKind.IpTunnel.ipip(ip("10.0.0.1"), ip("10.0.0.2"), 225, TunnelEncap.gue(5555));
+        assertGolden(RtnlRequests.changeTunnel(7, kind, 1468), """
+                7c000000 1000 0100 00000000 00000000  # len 124, RTM_NEWLINK, REQUEST (no CREATE: a change)
+                00 00 0000 07000000 00000000 00000000 # ifinfomsg: index 7
+                0800 0400 bc050000                     # IFLA_MTU 1468
+                5400 1280                              # IFLA_LINKINFO, len 84
+                0900 0100 69706970 00000000            #   IFLA_INFO_KIND "ipip"
+                4400 0280                              #   IFLA_INFO_DATA, len 68
+                0800 0200 0a000001                     #     IFLA_IPTUN_LOCAL 10.0.0.1
+                0800 0300 0a000002                     #     IFLA_IPTUN_REMOTE 10.0.0.2
+                0500 0400 e1000000                     #     IFLA_IPTUN_TTL 225
+                0500 0a00 01000000                     #     IFLA_IPTUN_PMTUDISC 1
+                0600 0f00 0200 0000                    #     IFLA_IPTUN_ENCAP_TYPE TUNNEL_ENCAP_GUE
+                0600 1000 0000 0000                    #     IFLA_IPTUN_ENCAP_FLAGS none
+                0600 1100 0000 0000                    #     IFLA_IPTUN_ENCAP_SPORT 0 (auto), big-endian
+                0600 1200 15b3 0000                    #     IFLA_IPTUN_ENCAP_DPORT 5555, big-endian
+                """);
+    }
+
+    @Test
+    void changeBackToNoEncapsulationSendsTheNoneTypeExplicitly() {
+        LinkKind.IpTunnel kind = LinkKind.IpTunnel.ipip(ip("10.0.0.1"), ip("10.0.0.2"), 225, TunnelEncap.NONE);
+        assertGolden(RtnlRequests.changeTunnel(7, kind, 0), """
+                74000000 1000 0100 00000000 00000000  # len 116, RTM_NEWLINK, REQUEST
+                00 00 0000 07000000 00000000 00000000 # ifinfomsg: index 7
+                5400 1280                              # IFLA_LINKINFO, len 84 (no IFLA_MTU: mtu 0 keeps it)
+                0900 0100 69706970 00000000            #   IFLA_INFO_KIND "ipip"
+                4400 0280                              #   IFLA_INFO_DATA, len 68
+                0800 0200 0a000001                     #     IFLA_IPTUN_LOCAL 10.0.0.1
+                0800 0300 0a000002                     #     IFLA_IPTUN_REMOTE 10.0.0.2
+                0500 0400 e1000000                     #     IFLA_IPTUN_TTL 225
+                0500 0a00 01000000                     #     IFLA_IPTUN_PMTUDISC 1
+                0600 0f00 0000 0000                    #     IFLA_IPTUN_ENCAP_TYPE TUNNEL_ENCAP_NONE: "encap none"
+                0600 1000 0000 0000                    #     IFLA_IPTUN_ENCAP_FLAGS none
+                0600 1100 0000 0000                    #     IFLA_IPTUN_ENCAP_SPORT 0
+                0600 1200 0000 0000                    #     IFLA_IPTUN_ENCAP_DPORT 0
+                """);
+    }
+
+    @Test
     void addIp6tnlReceiverWithoutRemoteInExternalMode() {
         LinkKind kind = new LinkKind.IpTunnel(AddressFamily.INET6, ip("fd00::1"), null, 0, true, null);
         assertGolden(RtnlRequests.addLink("kube-tunnel-v6", kind, 0), """

@@ -42,6 +42,7 @@ public record AgentConfig(
         String overlayType,
         Encapsulation overlayEncap,
         int overlayEncapPort,
+        List<Integer> overlayEncapReceivePorts,
         List<IpPrefix> clusterCidr,
         Scheduler dsrScheduler,
         Set<ServiceFlag> dsrSchedulerFlags,
@@ -53,6 +54,7 @@ public record AgentConfig(
         loadBalancerIpRange = List.copyOf(loadBalancerIpRange);
         excludedCidrs = List.copyOf(excludedCidrs);
         clusterCidr = List.copyOf(clusterCidr);
+        overlayEncapReceivePorts = List.copyOf(overlayEncapReceivePorts);
         dsrSchedulerFlags = Set.copyOf(dsrSchedulerFlags);
     }
 

@@ -91,13 +91,11 @@ public final class AgentFlags {
                 s -> ValueParsers.oneOf(s, "subnet", "full"));
         flag("overlay-encap", "ipip", "Tunnel encapsulation: ipip, or fou (GUE over UDP, for networks that drop IPIP). "
                 + "Also the default DSR encapsulation.", s -> ValueParsers.oneOf(s, "ipip", "fou"));
-        flag("overlay-encap-port", "5555", "UDP port of the GUE (fou) encapsulation, 1024-65535.", s -> {
-            int p = ValueParsers.port(s);
-            if (p < 1024) {
-                throw new IllegalArgumentException("port " + p + " outside 1024..65535");
-            }
-            return p;
-        });
+        flag("overlay-encap-port", "5555", "UDP port of the GUE (fou) encapsulation, 1024-65535. Overlay tunnels and DSR "
+                + "send GUE to it; every node accepts GUE on it whatever it sends (docs/tunnels.md).", ValueParsers::guePort);
+        flag("overlay-encap-receive-ports", "", "More UDP ports on which this node's overlay and DSR receivers accept GUE, "
+                + "besides --overlay-encap-port (comma-separated): to move the port without dropping a packet, roll out the "
+                + "new port here first (docs/tunnels.md).", ValueParsers::guePorts);
         flag("dsr-scheduler", "rr", "IPVS scheduler of the DSR addresses of Services that name none "
                 + "(kube-router.io/service.scheduler); mh (Maglev hashing) makes every node choose the same pod for a "
                 + "connection, so connections survive ECMP moving them to another node (docs/dsr.md).", Scheduler::parse);
@@ -178,8 +176,13 @@ public final class AgentFlags {
                 (Duration) v.get("service-udp-timeout"), v4, v6, (String) v.get("metrics-addr"), (Integer) v.get("metrics-port"),
                 (String) v.get("metrics-path"), (String) v.get("health-addr"), (Integer) v.get("health-port"),
                 (Boolean) v.get("cleanup-config"), (Boolean) v.get("hairpin-mode"), (Boolean) v.get("enable-overlay"),
-                (String) v.get("overlay-type"), encap, encapPort, cidrs(v, "cluster-cidr"), dsrScheduler, dsrFlags,
+                (String) v.get("overlay-type"), encap, encapPort, guePorts(v), cidrs(v, "cluster-cidr"), dsrScheduler, dsrFlags,
                 (SysctlDirectory) v.get("sysctl-dir"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Integer> guePorts(Map<String, Object> v) {
+        return (List<Integer>) v.get("overlay-encap-receive-ports");
     }
 
     @SuppressWarnings("unchecked")

@@ -91,6 +91,26 @@ public final class ValueParsers {
         return p;
     }
 
+    /** A GUE port: 1024..65535 (below 1024 are well-known services' ports). */
+    public static int guePort(String text) {
+        int p = port(text);
+        if (p < 1024) {
+            throw new IllegalArgumentException("port " + p + " outside 1024..65535");
+        }
+        return p;
+    }
+
+    /** A comma-separated list of GUE ports; empty text is an empty list. */
+    public static List<Integer> guePorts(String text) {
+        List<Integer> out = new ArrayList<>();
+        for (String part : text.split(",")) {
+            if (!part.isBlank()) {
+                out.add(guePort(part));
+            }
+        }
+        return List.copyOf(out);
+    }
+
     /** A comma-separated list of CIDRs; empty text is an empty list. Host bits must be zero. */
     public static List<IpPrefix> cidrs(String text) {
         List<IpPrefix> out = new ArrayList<>();

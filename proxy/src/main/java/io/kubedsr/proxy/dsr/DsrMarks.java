@@ -46,6 +46,11 @@ public final class DsrMarks {
         return marks.assigned();
     }
 
+    /** How many marks are assigned. */
+    public int size() {
+        return marks.assigned().size();
+    }
+
     public boolean isAssigned(int mark) {
         return marks.isAssigned(mark);
     }

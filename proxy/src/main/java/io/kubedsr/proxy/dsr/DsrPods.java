@@ -26,7 +26,7 @@ import io.kubedsr.tunnel.DsrReceivers;
 public final class DsrPods implements PodReceivers {
     private static final Logger LOG = LoggerFactory.getLogger(DsrPods.class);
 
-    private final PodNamespaces finder;
+    private final PodFinder finder;
     private final DsrReceivers receivers;
     private final ReceiverGuards guards;
     private final Map<InetAddress, ReceiverSpec> applied = new HashMap<>();
@@ -42,7 +42,7 @@ public final class DsrPods implements PodReceivers {
      * {@code node}: the node's namespace, whose reverse-path filter must let DSR replies through (null: none);
      * {@code sysctls}: where the node's and the pods' sysctls are written (--sysctl-dir).
      */
-    public DsrPods(PodNamespaces finder, NetworkNamespace node, SysctlDirectory sysctls) {
+    public DsrPods(PodFinder finder, NetworkNamespace node, SysctlDirectory sysctls) {
         this.finder = finder;
         this.node = node;
         this.sysctls = sysctls;
@@ -90,6 +90,16 @@ public final class DsrPods implements PodReceivers {
     }
 
     @Override
+    public Map<String, Integer> cacheSizes() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        out.put("receivers_applied", applied.size());
+        out.put("receiver_namespaces", where.size());
+        out.put("receiver_guards", guards.size());
+        finder.cacheSizes(out);
+        return out;
+    }
+
+    @Override
     public long writes() {
         return receivers.writes().total() + extraWrites;
     }
@@ -121,8 +131,8 @@ public final class DsrPods implements PodReceivers {
                     sources = guards.sources();
                 }
                 // The guard first: a receiver must never exist without it.
-                guards.ensure(namespace, pod, sources, e.getValue().encapsulation(), full);
-                receivers.ensure(namespace, pod, e.getValue().vips(), e.getValue().encapsulation());
+                guards.ensure(namespace, pod, sources, e.getValue().guePorts(), full);
+                receivers.ensure(namespace, pod, e.getValue().vips(), e.getValue().guePorts());
                 applied.put(pod, e.getValue());
                 where.put(pod, ns.get());
             } catch (RuntimeException ex) {
@@ -194,7 +204,7 @@ public final class DsrPods implements PodReceivers {
         }
         AddressFamily family = AddressFamily.of(pod);
         try (NetworkNamespace namespace = ns.get().open()) {
-            return receivers.encapsulation(namespace, family).map(e -> new ReceiverSpec(receivers.vips(namespace, family), e));
+            return receivers.guePorts(namespace, family).map(ports -> new ReceiverSpec(receivers.vips(namespace, family), ports));
         }
     }
 

@@ -19,7 +19,6 @@ import io.kubedsr.proxy.nft.DsrEntry;
 import io.kubedsr.proxy.nft.Nftables;
 import io.kubedsr.proxy.plan.DesiredVirtualServer;
 import io.kubedsr.proxy.plan.ServiceTable;
-import io.kubedsr.tunnel.Encapsulation;
 
 /**
  * DSR's kernel state around the IPVS writes, in the order that keeps traffic and ownership right:
@@ -39,14 +38,17 @@ public final class DsrReconciler {
     private final DsrRouting routing;
     private final PodReceivers pods;
     private final SloppyScheduling sloppy;
+    private final Set<Integer> guePorts;
     private boolean dirty = true;
     private boolean full = true;
     private boolean recovered;
 
-    public DsrReconciler(Routing routing, PodReceivers pods, SloppyScheduling sloppy) {
+    /** {@code guePorts}: the ports every receiver takes GUE on, whatever its Services send (ReceivePorts). */
+    public DsrReconciler(Routing routing, PodReceivers pods, SloppyScheduling sloppy, Set<Integer> guePorts) {
         this.routing = new DsrRouting(routing);
         this.pods = pods;
         this.sloppy = sloppy;
+        this.guePorts = Set.copyOf(guePorts);
     }
 
     /** What the pass before IPVS found; {@link #after} finishes it. */
@@ -81,7 +83,7 @@ public final class DsrReconciler {
         if (!dirty) {
             return Pass.SKIPPED;
         }
-        Map<InetAddress, ReceiverSpec> receivers = wantedReceivers(table);
+        Map<InetAddress, ReceiverSpec> receivers = wantedReceivers(table, guePorts);
         Map<AddressFamily, Set<Integer>> marks = marksByFamily(table);
         long before = pods.writes();
         Map<InetAddress, String> failed = pods.ensure(receivers, full);
@@ -107,6 +109,12 @@ public final class DsrReconciler {
         return writes;
     }
 
+    /** How many entries its caches hold: the rules it knows of, and the pod receivers'. */
+    public void cacheSizes(Map<String, Integer> out) {
+        out.put("dsr_rule_marks", routing.cachedRules());
+        out.putAll(pods.cacheSizes());
+    }
+
     /** The marks of kube-dsr's DSR policy rules of the family, as the kernel holds them. */
     public Set<Integer> ruleMarks(AddressFamily family) {
         return routing.ruleMarks(family);
@@ -117,20 +125,21 @@ public final class DsrReconciler {
         return routing.removeUnwanted(Map.of()) + pods.removeEverywhere();
     }
 
-    /** What each local DSR endpoint pod's receiver must hold. */
-    static Map<InetAddress, ReceiverSpec> wantedReceivers(ServiceTable table) {
+    /**
+     * What each local DSR endpoint pod's receiver must hold: the VIPs it serves, and GUE on every receive port
+     * whatever its Services' encapsulation, so that a Service switching encapsulation (by annotation, or by a
+     * rolling change of the default on the directors) is taken by the receiver before and after, from any
+     * director, in any order.
+     */
+    static Map<InetAddress, ReceiverSpec> wantedReceivers(ServiceTable table, Set<Integer> guePorts) {
         Map<InetAddress, Set<InetAddress>> vips = new HashMap<>();
-        Map<InetAddress, Encapsulation> encap = new HashMap<>();
         for (DesiredVirtualServer d : table.dsrWinners()) {
             for (InetAddress pod : d.dsr().localPods()) {
                 vips.computeIfAbsent(pod, p -> new HashSet<>()).add(d.dsr().service().address());
-                if (d.dsr().encapsulation() instanceof Encapsulation.Gue || !encap.containsKey(pod)) {
-                    encap.put(pod, d.dsr().encapsulation());
-                }
             }
         }
         Map<InetAddress, ReceiverSpec> out = new HashMap<>();
-        vips.forEach((pod, v) -> out.put(pod, new ReceiverSpec(v, encap.get(pod))));
+        vips.forEach((pod, v) -> out.put(pod, new ReceiverSpec(v, guePorts)));
         return out;
     }
 
@@ -156,12 +165,11 @@ public final class DsrReconciler {
         return out;
     }
 
-    /** The nftables map entries: each DSR VIP:port with its mark and encapsulation. */
+    /** The nftables map entries: each DSR VIP:port with its mark. */
     public static List<DsrEntry> nftEntries(ServiceTable table) {
         List<DsrEntry> out = new ArrayList<>();
         for (DesiredVirtualServer d : table.dsrWinners()) {
-            out.add(new DsrEntry(d.dsr().service(), ((VirtualServerKey.ByFwmark) d.server().key()).fwmark(),
-                    d.dsr().encapsulation()));
+            out.add(new DsrEntry(d.dsr().service(), ((VirtualServerKey.ByFwmark) d.server().key()).fwmark()));
         }
         return out;
     }

@@ -36,6 +36,15 @@ public final class DsrRouting {
         this.routing = routing;
     }
 
+    /** How many rule marks it knows of, over both families. */
+    int cachedRules() {
+        int n = 0;
+        for (Set<Integer> marks : seenRules.values()) {
+            n += marks.size();
+        }
+        return n;
+    }
+
     /**
      * Adds what {@code marks} need (rules, the local default route); returns the writes issued. The rules go in
      * pipelined batches: one request round trip per 256 rules, not per rule.

@@ -35,7 +35,7 @@ import io.kubedsr.netlink.route.Rtnetlink;
  * process can make a namespace and give it any pod's IP) is ambiguous: the one named entry among them wins, and
  * with none or several the pod gets no receiver (logged), rather than one in a namespace the agent guessed.
  */
-public final class PodNamespaces {
+public final class PodNamespaces implements PodFinder {
     private static final Logger LOG = LoggerFactory.getLogger(PodNamespaces.class);
 
     private final List<Path> namedRoots;
@@ -73,6 +73,7 @@ public final class PodNamespaces {
     }
 
     /** The namespace holding {@code podIp}, scanning when the cache cannot answer. */
+    @Override
     public Optional<PodNamespace> find(InetAddress podIp) {
         PodNamespace cached = cache.get(podIp);
         if (cached != null && holds(cached, podIp)) {
@@ -83,17 +84,27 @@ public final class PodNamespaces {
         return Optional.ofNullable(cache.get(podIp));
     }
 
+    /** How many pod IPs it indexes, and how many were ambiguous at the last scan. */
+    @Override
+    public void cacheSizes(Map<String, Integer> out) {
+        out.put("pod_namespace_index", cache.size());
+        out.put("pod_ips_ambiguous", ambiguous.size());
+    }
+
     /** How many namespaces held the pod IP at the last scan, when more than one did and none could be chosen. */
+    @Override
     public int holders(InetAddress podIp) {
         return ambiguous.getOrDefault(podIp, 0);
     }
 
     /** Forgets a pod IP (its pod is gone or changed). */
+    @Override
     public void invalidate(InetAddress podIp) {
         cache.remove(podIp);
     }
 
     /** Every namespace found except the node's own, one each. */
+    @Override
     public List<PodNamespace> allNamespaces() {
         List<PodNamespace> out = new ArrayList<>();
         for (Opened o : openEach(ns -> null)) {
@@ -102,7 +113,10 @@ public final class PodNamespaces {
         return out;
     }
 
-    /** Re-indexes every pod IP of every namespace found. */
+    /**
+     * Re-indexes every pod IP of every namespace found; the index is replaced, so the IPs of pods that are gone leave
+     * it (before, they stayed: the index grew with every pod ever seen on the node).
+     */
     public void scan() {
         Map<InetAddress, List<PodNamespace>> holders = new LinkedHashMap<>();
         for (Opened o : openEach(PodNamespaces::addresses)) {
@@ -111,12 +125,12 @@ public final class PodNamespaces {
             }
         }
         ambiguous.clear();
+        cache.clear();
         for (Map.Entry<InetAddress, List<PodNamespace>> e : holders.entrySet()) {
             PodNamespace chosen = choose(e.getValue());
             if (chosen != null) {
                 cache.put(e.getKey(), chosen);
             } else {
-                cache.remove(e.getKey());
                 ambiguous.put(e.getKey(), e.getValue().size());
                 LOG.warn("pod IP {} is held by {} network namespaces ({}); none is used", IpPrefix.format(e.getKey()),
                         e.getValue().size(), e.getValue().stream().map(PodNamespace::path).toList());

@@ -29,6 +29,11 @@ public interface PodReceivers {
     /** Kernel writes issued so far. */
     long writes();
 
+    /** How many entries its caches hold, by name (the agent's cache gauge); none by default. */
+    default Map<String, Integer> cacheSizes() {
+        return Map.of();
+    }
+
     /**
      * Every Node's addresses: the only sources (with this node's own) a receiver's guard lets encapsulated packets
      * in from (docs/security.md). Receivers without guards (fakes, {@link #NONE}) ignore it.

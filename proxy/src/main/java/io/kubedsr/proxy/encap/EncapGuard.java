@@ -25,7 +25,7 @@ public final class EncapGuard {
     private Set<InetAddress> nodes = Set.of();
     private boolean synced;
 
-    /** {@code guePorts}: the UDP ports this node decapsulates GUE on (its overlay's; none for an IPIP overlay). */
+    /** {@code guePorts}: the UDP ports this node decapsulates GUE on (ReceivePorts#nodePortNumbers; none without the overlay). */
     public EncapGuard(NftTable table, Collection<Integer> guePorts) {
         this.table = table;
         this.guePorts = List.copyOf(guePorts);

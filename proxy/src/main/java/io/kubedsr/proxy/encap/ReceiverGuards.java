@@ -1,9 +1,9 @@
 package io.kubedsr.proxy.encap;
 
 import java.net.InetAddress;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -14,7 +14,6 @@ import io.kubedsr.netlink.route.Link;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.nft.EncapGuardRules;
 import io.kubedsr.proxy.nft.NftTable;
-import io.kubedsr.tunnel.Encapsulation;
 
 /**
  * The guards inside pod namespaces that hold a DSR receiver: a {@value EncapGuardRules#POD_TABLE} table that
@@ -35,6 +34,11 @@ public final class ReceiverGuards {
     /** {@code node}: this node's namespace, whose addresses are allowed sources too (null: none). */
     public ReceiverGuards(NetworkNamespace node) {
         this.node = node;
+    }
+
+    /** How many pods' guards it remembers. */
+    public int size() {
+        return applied.size();
     }
 
     /** Every Node's addresses, from the Node informer. */
@@ -66,16 +70,15 @@ public final class ReceiverGuards {
     }
 
     /**
-     * Writes the pod's guard for these sources and the receiver's encapsulation, unless it was written so by this
+     * Writes the pod's guard for these sources and the receiver's GUE ports, unless it was written so by this
      * agent already; {@code verify} (a full pass) asks the kernel instead of trusting that memory. Returns whether
      * nft wrote the table.
      */
-    public boolean ensure(NetworkNamespace pod, InetAddress podIp, Set<InetAddress> sources, Encapsulation encap,
+    public boolean ensure(NetworkNamespace pod, InetAddress podIp, Set<InetAddress> sources, Collection<Integer> ports,
             boolean verify) {
         if (sources.isEmpty()) {
             throw new IllegalStateException("no node address is known yet; the receiver would accept anyone");
         }
-        List<Integer> ports = encap instanceof Encapsulation.Gue g ? List.of(g.port()) : List.of();
         String script = EncapGuardRules.render(EncapGuardRules.POD_TABLE, new EncapGuardRules.Input(sources, ports));
         if (!verify && script.equals(applied.get(podIp))) {
             return false;

@@ -9,6 +9,7 @@ import io.kubedsr.netlink.route.Link;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.dsr.DsrReconciler;
 import io.kubedsr.proxy.dsr.SloppyScheduling;
+import io.kubedsr.proxy.encap.ReceivePorts;
 
 /**
  * {@code --cleanup-config}: removes what {@link Ownership} says is kube-dsr's, judged from the kernel alone
@@ -31,7 +32,8 @@ public final class Cleanup {
             }
         }
         kernel.ipvs().apply(ops);
-        int removed = ops.size() + new DsrReconciler(kernel.routing(), kernel.pods(), SloppyScheduling.NONE).removeAll();
+        int removed = ops.size() + new DsrReconciler(kernel.routing(), kernel.pods(), SloppyScheduling.NONE,
+                ReceivePorts.receivers(config)).removeAll();
         kernel.nft().delete();
         Link dummy = kernel.routing().link(SyncEngine.DUMMY_LINK).orElse(null);
         if (dummy != null) {

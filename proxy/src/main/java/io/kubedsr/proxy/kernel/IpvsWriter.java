@@ -92,6 +92,17 @@ final class IpvsWriter {
         return draining.size();
     }
 
+    /** How many virtual and real servers the cache of the kernel's IPVS holds, and how many real servers drain. */
+    void cacheSizes(Map<String, Integer> out) {
+        int reals = 0;
+        for (RealizedVirtualServer r : realized.values()) {
+            reals += r.realServers().size();
+        }
+        out.put("realized_virtual_servers", realized.size());
+        out.put("realized_real_servers", reals);
+        out.put("draining_real_servers", draining.size());
+    }
+
     /**
      * The virtual servers with draining real servers, read again from the kernel for their connection counts;
      * those gone from the kernel stop draining.

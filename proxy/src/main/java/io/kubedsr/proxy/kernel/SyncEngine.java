@@ -25,6 +25,7 @@ import io.kubedsr.netlink.route.LinkKind;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.dsr.DsrMarks;
 import io.kubedsr.proxy.dsr.DsrReconciler;
+import io.kubedsr.proxy.encap.ReceivePorts;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServiceRef;
@@ -79,7 +80,7 @@ public final class SyncEngine {
         this.ipvs = new IpvsWriter(kernel.ipvs(), new IpvsPlanner(config.ipvsGracefulTermination(), config.ipvsGracefulPeriod()),
                 kernel.conntrack(), clock);
         this.vips = new VipAddresses(kernel.routing(), () -> node.addresses());
-        this.dsr = new DsrReconciler(kernel.routing(), kernel.pods(), kernel.sloppy());
+        this.dsr = new DsrReconciler(kernel.routing(), kernel.pods(), kernel.sloppy(), ReceivePorts.receivers(config));
         this.ownership = new Ownership(config.excludedCidrs());
     }
 
@@ -304,6 +305,20 @@ public final class SyncEngine {
     /** The desired virtual server of this key and the Service port it serves, or null (metrics; kernel thread). */
     public DesiredVirtualServer desired(VirtualServerKey key) {
         return table.winner(key);
+    }
+
+    /**
+     * How many entries each of its caches holds, by name: the table, the cache of the kernel's IPVS, the VIPs, DSR's
+     * rules and pod receivers, the NodePort addresses. Steady while the cluster is (the agent's cache gauge).
+     */
+    public Map<String, Integer> cacheSizes() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        table.cacheSizes(out);
+        ipvs.cacheSizes(out);
+        vips.cacheSizes(out);
+        dsr.cacheSizes(out);
+        out.put("node_port_addresses", nodePortAddresses.size());
+        return out;
     }
 
     /** The virtual servers kube-dsr believes the kernel holds (for status and tests). */

@@ -56,6 +56,12 @@ final class VipAddresses {
         linkIndex = dummyIndex;
     }
 
+    /** How many VIPs it holds and knows the local route of. */
+    void cacheSizes(Map<String, Integer> out) {
+        out.put("vips_held", held.size());
+        out.put("vip_route_sources", routeSource.size());
+    }
+
     /** The VIPs kube-dummy-if holds (read-only view). */
     Set<InetAddress> held() {
         return Collections.unmodifiableSet(held);

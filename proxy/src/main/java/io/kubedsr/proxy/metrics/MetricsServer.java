@@ -26,17 +26,19 @@ public final class MetricsServer {
     private final Vertx vertx;
     private final String path;
     private final SyncMetrics sync;
+    private final OverlayMetrics overlay;
     private final Supplier<CompletableFuture<IpvsServiceStats>> ipvsReader;
     private final Clock clock;
     private CompletableFuture<IpvsServiceStats> lastReading;
     private Instant lastReadingAt = Instant.MIN;
     private HttpServer server;
 
-    public MetricsServer(Vertx vertx, String path, SyncMetrics sync, Supplier<CompletableFuture<IpvsServiceStats>> ipvsReader,
-            Clock clock) {
+    public MetricsServer(Vertx vertx, String path, SyncMetrics sync, OverlayMetrics overlay,
+            Supplier<CompletableFuture<IpvsServiceStats>> ipvsReader, Clock clock) {
         this.vertx = vertx;
         this.path = path;
         this.sync = sync;
+        this.overlay = overlay;
         this.ipvsReader = ipvsReader;
         this.clock = clock;
     }
@@ -51,6 +53,7 @@ public final class MetricsServer {
                 ServiceMetrics.render(out, stats.services(), stats.ipvsServices());
             }
             sync.render(out);
+            overlay.render(out);
             return out.toString();
         });
     }

@@ -32,6 +32,7 @@ public final class SyncMetrics {
     private long ipvsFailures;
     private long addressOperations;
     private long syncErrors;
+    private final CacheSizes caches = new CacheSizes();
 
     private static List<Double> programmingBuckets() {
         List<Double> b = new ArrayList<>(Histogram.linear(0.25, 0.25, 2));
@@ -70,6 +71,11 @@ public final class SyncMetrics {
         }
     }
 
+    /** The sizes of the agent's caches, rendered with the sync families. */
+    public CacheSizes caches() {
+        return caches;
+    }
+
     /** A sync that threw (a full resync follows). */
     public synchronized void failed() {
         syncErrors++;
@@ -102,5 +108,6 @@ public final class SyncMetrics {
                 "Other kernel writes issued: VIP addresses on kube-dummy-if and their local routes, nftables table replacements,"
                         + " DSR policy rules and pod receivers", addrs);
         out.single("kube_dsr_sync_errors_total", "counter", "Syncs that failed with an error (a full resync follows each)", errors);
+        caches.render(out);
     }
 }

@@ -1,14 +1,11 @@
 package io.kubedsr.proxy.nft;
 
 import java.net.InetAddress;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.dsr.DsrReconciler;
+import io.kubedsr.proxy.encap.ReceivePorts;
 import io.kubedsr.proxy.plan.ServiceTable;
 import io.kubedsr.tunnel.Encapsulation;
 
@@ -17,19 +14,15 @@ public final class NftInputs {
     private NftInputs() {
     }
 
+    /**
+     * The GUE ports are every port GUE is sent to in the cluster (all the receive ports): the DSR mark is cleared
+     * on UDP to them, and DSR SYN-ACKs are clamped for GUE since the receivers take it. With the overlay enabled,
+     * a director may reach a pod through a tunnel of either encapsulation: the clamp leaves room for GUE's.
+     */
     public static NftRules.Input of(AgentConfig config, ServiceTable table, Collection<InetAddress> heldVips, int linkMtu) {
-        List<DsrEntry> dsr = new ArrayList<>(DsrReconciler.nftEntries(table));
-        Set<Integer> guePorts = new HashSet<>();
-        if (config.overlayEncap() instanceof Encapsulation.Gue g) {
-            guePorts.add(g.port());
-        }
-        for (DsrEntry e : dsr) {
-            if (e.encapsulation() instanceof Encapsulation.Gue g) {
-                guePorts.add(g.port());
-            }
-        }
         return new NftRules.Input(table.winners().keySet(), table.keepSource(), heldVips, config.clusterCidr(),
-                table.hairpinEndpoints(), config.masqueradeAll(), config.ipvsPermitAll(), dsr, linkMtu, guePorts,
+                table.hairpinEndpoints(), config.masqueradeAll(), config.ipvsPermitAll(), DsrReconciler.nftEntries(table), linkMtu,
+                ReceivePorts.of(config), config.enableOverlay() ? Encapsulation.gue(config.overlayEncapPort()) : null,
                 table.firewalled(), table.shortCircuitEntries());
     }
 }

@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -58,24 +59,29 @@ public final class NftRules {
 
     /**
      * What the rules are made from: every service (address, protocol, port), the ones that keep the client's
-     * address (never masqueraded), the VIPs, the pod CIDRs, and the endpoints of hairpin-enabled services.
+     * address (never masqueraded), the VIPs, the pod CIDRs, and the endpoints of hairpin-enabled services; for
+     * DSR its services and marks, the MTU of the node's link, the GUE ports, and the largest encapsulation an
+     * overlay tunnel may add on the way from a director to a pod (null: no overlay).
      */
     public record Input(Collection<VirtualServerKey> services, Collection<VirtualServerKey> keepSource,
             Collection<InetAddress> vips, List<IpPrefix> clusterCidr, Collection<InetAddress> hairpinEndpoints,
             boolean masqueradeAll, boolean permitAll, Collection<DsrEntry> dsr, int linkMtu, Collection<Integer> guePorts,
-            Collection<ServiceTable.Firewalled> firewalled, Collection<ServiceTable.ShortCircuited> shortCircuits) {
+            Encapsulation overlay, Collection<ServiceTable.Firewalled> firewalled,
+            Collection<ServiceTable.ShortCircuited> shortCircuits) {
 
         public Input(Collection<VirtualServerKey> services, Collection<VirtualServerKey> keepSource,
                 Collection<InetAddress> vips, List<IpPrefix> clusterCidr, Collection<InetAddress> hairpinEndpoints,
                 boolean masqueradeAll, boolean permitAll) {
-            this(services, keepSource, vips, clusterCidr, hairpinEndpoints, masqueradeAll, permitAll, List.of(), 1500, List.of());
+            this(services, keepSource, vips, clusterCidr, hairpinEndpoints, masqueradeAll, permitAll, List.of(), 1500, List.of(),
+                    null, List.of(), List.of());
         }
 
         public Input(Collection<VirtualServerKey> services, Collection<VirtualServerKey> keepSource,
                 Collection<InetAddress> vips, List<IpPrefix> clusterCidr, Collection<InetAddress> hairpinEndpoints,
-                boolean masqueradeAll, boolean permitAll, Collection<DsrEntry> dsr, int linkMtu, Collection<Integer> guePorts) {
+                boolean masqueradeAll, boolean permitAll, Collection<DsrEntry> dsr, int linkMtu, Collection<Integer> guePorts,
+                Encapsulation overlay) {
             this(services, keepSource, vips, clusterCidr, hairpinEndpoints, masqueradeAll, permitAll, dsr, linkMtu, guePorts,
-                    List.of(), List.of());
+                    overlay, List.of(), List.of());
         }
     }
 
@@ -99,8 +105,7 @@ public final class NftRules {
             set(sb, "pods" + v, type, true, prefixes(in.clusterCidr(), f));
             set(sb, "hairpin" + v, type + " . " + type, false, hairpin(in.hairpinEndpoints(), f));
             map(sb, "dsr" + v, type + " . inet_proto . inet_service : mark", dsrElements(in.dsr(), f));
-            set(sb, "dsr-ipip" + v, type + " . inet_proto . inet_service", false, dsrServices(in.dsr(), f, false));
-            set(sb, "dsr-gue" + v, type + " . inet_proto . inet_service", false, dsrServices(in.dsr(), f, true));
+            set(sb, "dsr-tcp" + v, type + " . inet_proto . inet_service", false, dsrTcpServices(in.dsr(), f));
             set(sb, "firewall" + v, type + " . inet_proto . inet_service", false, firewalled(in.firewalled(), f));
             set(sb, "allowed" + v, type + " . inet_proto . inet_service . " + type, true, allowed(in.firewalled(), f));
             map(sb, "short" + v, type + " . inet_proto . inet_service : mark", shortCircuits(in.shortCircuits(), f));
@@ -187,6 +192,12 @@ public final class NftRules {
      * (the kernel logs "Dead loop on virtual device"); and a pod's SYN-ACK from a DSR service gets its MSS
      * clamped so the client's segments still fit once the director encapsulates them (PMTU discovery cannot
      * be relied on: the ICMP would have to reach the client from a node that never saw its reply).
+     * <p>
+     * The clamp is for the largest encapsulation the receivers take (GUE whenever they have a GUE port, which the
+     * agent always gives them), not for the Service's own: a director may switch the Service's encapsulation, by
+     * annotation or during a rolling change of the default, while connections made under the other one go on,
+     * and it must still fit. This costs 12 bytes per segment of an IPIP Service. With an overlay it leaves room for
+     * a GUE tunnel on the way to the pod as well, for the same reason (the overlay may switch too).
      */
     private static void renderDsrOutputAndClamp(StringBuilder sb, Input in) {
         sb.append("  chain dsr-output {\n    type route hook output priority mangle; policy accept;\n");
@@ -201,23 +212,27 @@ public final class NftRules {
         sb.append("    udp dport @gue-ports meta mark & ").append(DSR_MARK_MASK).append(" != 0 meta mark set meta mark & 0xffffc000\n");
         sb.append("  }\n");
         sb.append("  chain dsr-forward {\n    type filter hook forward priority mangle; policy accept;\n");
+        Encapsulation largest = in.guePorts().isEmpty() ? Encapsulation.IPIP : Encapsulation.gue(Encapsulation.DEFAULT_GUE_PORT);
         for (AddressFamily f : List.of(AddressFamily.INET, AddressFamily.INET6)) {
             String v = f == AddressFamily.INET ? "4" : "6";
             String ip = f == AddressFamily.INET ? "ip" : "ip6";
-            for (boolean gue : new boolean[] {false, true}) {
-                int mss = mss(in.linkMtu(), f, gue ? Encapsulation.gue(Encapsulation.DEFAULT_GUE_PORT) : Encapsulation.IPIP);
-                sb.append("    ").append(ip).append(" saddr . meta l4proto . th sport @dsr-").append(gue ? "gue" : "ipip").append(v)
-                        .append(" tcp flags & (syn | ack) == syn | ack tcp option maxseg size > ").append(mss)
-                        .append(" tcp option maxseg size set ").append(mss).append('\n');
-            }
+            int mss = mss(in.linkMtu(), f, largest, in.overlay());
+            sb.append("    ").append(ip).append(" saddr . meta l4proto . th sport @dsr-tcp").append(v)
+                    .append(" tcp flags & (syn | ack) == syn | ack tcp option maxseg size > ").append(mss)
+                    .append(" tcp option maxseg size set ").append(mss).append('\n');
         }
         sb.append("  }\n");
     }
 
-    /** MSS = link MTU − inner IP header − TCP header − encapsulation (outer header of the same family). */
-    public static int mss(int linkMtu, AddressFamily family, Encapsulation encap) {
+    /**
+     * MSS = link MTU − overlay tunnel − inner IP header − TCP header − DSR encapsulation (outer headers of the same
+     * family). With an overlay, the director's encapsulated packet to a pod on another node may have to fit a
+     * tunnel link (MTU 1468 for GUE on a 1500-byte link), and the ICMP "too big" IPVS would send instead cannot
+     * leave the director: its source would be the VIP, which is no address of the director.
+     */
+    public static int mss(int linkMtu, AddressFamily family, Encapsulation dsr, Encapsulation overlay) {
         boolean v6 = family == AddressFamily.INET6;
-        return linkMtu - (v6 ? 40 : 20) - 20 - encap.overhead(v6);
+        return linkMtu - (overlay == null ? 0 : overlay.linkOverhead(v6)) - (v6 ? 40 : 20) - 20 - dsr.overhead(v6);
     }
 
     private static void map(StringBuilder sb, String name, String type, List<String> elements) {
@@ -242,15 +257,28 @@ public final class NftRules {
         return new ArrayList<>(out);
     }
 
-    private static List<String> dsrServices(Collection<DsrEntry> dsr, AddressFamily f, boolean gue) {
+    private static List<String> dsrTcpServices(Collection<DsrEntry> dsr, AddressFamily f) {
         TreeSet<String> out = new TreeSet<>();
         for (DsrEntry e : dsr) {
-            if (e.service().family() == f && e.service().protocol() == Protocol.TCP
-                    && (e.encapsulation() instanceof Encapsulation.Gue) == gue) {
+            if (e.service().family() == f && e.service().protocol() == Protocol.TCP) {
                 out.add(element(e.service()));
             }
         }
         return new ArrayList<>(out);
+    }
+
+    /** The ports of a {@code gue-ports} set listing ({@code nft list set inet kube-dsr gue-ports}). */
+    public static Set<Integer> guePortsOf(String listing) {
+        Set<Integer> out = new TreeSet<>();
+        Matcher m = Pattern.compile("elements = \\{([^}]*)}").matcher(listing);
+        if (m.find()) {
+            for (String p : m.group(1).split(",")) {
+                if (!p.isBlank()) {
+                    out.add(Integer.parseInt(p.trim()));
+                }
+            }
+        }
+        return out;
     }
 
     /** The DSR marks a table listing ({@code nft list table inet kube-dsr}) holds, by service. */

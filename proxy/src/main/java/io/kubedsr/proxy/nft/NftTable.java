@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import io.kubedsr.ipvs.VirtualServerKey;
@@ -76,6 +77,16 @@ public final class NftTable implements Nftables {
         }
         String v6 = run(List.of("nft", "list", "map", "inet", table, prefix + "6"), null, true);
         return v6 == null ? v4 : v4 + "\n" + v6;
+    }
+
+    /**
+     * The GUE ports the kernel's table lists now (its {@code gue-ports} set: every port the agent that wrote it
+     * took GUE on), empty when there is no table. Read before the first sync, it tells a restarted agent which
+     * receive ports were kube-dsr's, so that one no longer wanted is closed rather than left open.
+     */
+    public Set<Integer> guePorts() {
+        String listing = run(List.of("nft", "list", "set", "inet", NftRules.TABLE, "gue-ports"), null, true);
+        return listing == null ? Set.of() : NftRules.guePortsOf(listing);
     }
 
     /** Runs nft in the namespace; returns its output, or null on failure when {@code tolerateFailure}. */

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +24,9 @@ import io.kubedsr.netlink.route.Address;
 import io.kubedsr.netlink.route.Route;
 import io.kubedsr.netlink.route.RouteScope;
 import io.kubedsr.netlink.route.Rtnetlink;
+import io.kubedsr.tunnel.Encapsulation;
 import io.kubedsr.tunnel.EnsuredTunnel;
+import io.kubedsr.tunnel.FouPort;
 import io.kubedsr.tunnel.NodeTunnels;
 import io.kubedsr.tunnel.TunnelOutcome;
 import io.kubedsr.tunnel.TunnelSpec;
@@ -33,25 +36,40 @@ import io.kubedsr.tunnel.TunnelSpec;
  * A full sync plans every node, adopts what the kernel has, and removes what is ours but wanted by no node
  * (tunnel links, unneeded GUE ports, direct routes); an incremental sync re-plans only the changed nodes and
  * writes only their difference against what was last applied. Runs on the agent's kernel thread only.
+ * <p>
+ * Switching encapsulation is make-before-break: a full sync first opens the GUE receive ports (kept open whatever
+ * this node sends, so peers may send either encapsulation), then converts each tunnel in place (the kernel
+ * changes an ipip link's encapsulation on the live link: its routes stay, nothing is dropped), and only then
+ * closes ports no longer wanted (an old port after a port move).
  */
 public final class OverlayEngine {
     private static final Logger LOG = LoggerFactory.getLogger(OverlayEngine.class);
     private static final int TABLE = Route.TABLE_MAIN;
 
     private final OverlaySettings settings;
-    private final int managedGuePort;
+    private final List<FouPort> receivePorts;
+    private final Set<Integer> managedPorts;
     private final Rtnetlink rtnl;
     private final NodeTunnels tunnels;
     private final Map<String, NodePlan> applied = new HashMap<>();
     private OverlayPlanner planner;
     private int failedNodes;
+    private int converted;
+    /** Whether the receive ports were found or made open at the last full sync (the node accepts both). */
+    private boolean receivePortsOpen;
     /** The main table per family, dumped at most once per sync and only when a sync needs to compare. */
     private final Map<AddressFamily, List<Route>> routeSnapshot = new EnumMap<>(AddressFamily.class);
 
-    /** {@code managedGuePort}: the configured GUE port, removed at a full sync when no tunnel needs it. */
-    public OverlayEngine(OverlaySettings settings, int managedGuePort, Rtnetlink rtnl, NodeTunnels tunnels) {
+    /**
+     * {@code receivePorts}: the GUE ports kept open for peers whatever this node sends (ReceivePorts.node);
+     * {@code managedPorts}: the ports that are kube-dsr's, closed at a full sync when neither a tunnel nor the
+     * receive ports need them.
+     */
+    public OverlayEngine(OverlaySettings settings, List<FouPort> receivePorts, Set<Integer> managedPorts, Rtnetlink rtnl,
+            NodeTunnels tunnels) {
         this.settings = settings;
-        this.managedGuePort = managedGuePort;
+        this.receivePorts = List.copyOf(receivePorts);
+        this.managedPorts = Set.copyOf(managedPorts);
         this.rtnl = rtnl;
         this.tunnels = tunnels;
     }
@@ -75,6 +93,7 @@ public final class OverlayEngine {
         long w0 = tunnels.writes().total();
         routeSnapshot.clear();
         failedNodes = 0;
+        converted = 0;
         Node own = null;
         for (Node n : nodes) {
             if (self.equals(n.getMetadata().getName())) {
@@ -93,12 +112,13 @@ public final class OverlayEngine {
                 wanted.put(name, planner.plan(PeerNode.of(n)));
             }
         }
+        openReceivePorts(); // make: before any tunnel sends something new
         Set<String> names = new HashSet<>(applied.keySet());
         names.addAll(wanted.keySet());
         for (String name : names) {
             apply(name, wanted.get(name), true);
         }
-        collectOrphans();
+        collectOrphans(); // break: ports and links nothing needs any more, last
         return result(true, wanted.size(), w0, t0);
     }
 
@@ -114,6 +134,7 @@ public final class OverlayEngine {
         long w0 = tunnels.writes().total();
         routeSnapshot.clear();
         failedNodes = 0;
+        converted = 0;
         for (String name : changed) {
             Node n = current.get(name);
             apply(name, n == null ? null : planner.plan(PeerNode.of(n)), false);
@@ -131,7 +152,36 @@ public final class OverlayEngine {
             }
         }
         return new OverlaySyncResult(full, planned, tunnels.writes().total() - w0, tunnelCount, directCount, failedNodes,
-                Duration.ofNanos(System.nanoTime() - t0));
+                Duration.ofNanos(System.nanoTime() - t0), converted, tunnelsByEncapsulation(), receivePortsOpen ? receivePorts : List.of());
+    }
+
+    /** The tunnels wanted now, by what they send ({@code ipip} or {@code gue}). */
+    private Map<String, Integer> tunnelsByEncapsulation() {
+        Map<String, Integer> out = new TreeMap<>();
+        for (NodePlan p : applied.values()) {
+            for (NodePlan.Tunnel t : p.tunnels()) {
+                out.merge(t.spec().encapsulation() instanceof Encapsulation.Gue ? "gue" : "ipip", 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Opens the GUE receive ports (one dump; a write only for a missing port). Without the fou module this node
+     * cannot take GUE: logged, and the overlay goes on with IPIP, which it always takes.
+     */
+    private void openReceivePorts() {
+        receivePortsOpen = false;
+        if (receivePorts.isEmpty()) {
+            return;
+        }
+        try {
+            tunnels.ensureReceivePorts(receivePorts);
+            receivePortsOpen = true;
+        } catch (NetlinkException e) {
+            LOG.error("overlay: GUE receive ports {} could not be opened ({}): peers sending GUE to this node are dropped; "
+                    + "is the fou module loaded?", receivePorts, e.getMessage());
+        }
     }
 
     private LocalNode localNode(String self, PeerNode own) {
@@ -189,6 +239,10 @@ public final class OverlayEngine {
             return; // unchanged since it was last written; a full sync checks it against the kernel
         }
         EnsuredTunnel e = tunnels.ensure(t.spec());
+        if (e.outcome() == TunnelOutcome.CONVERTED) {
+            converted++;
+            LOG.info("overlay: tunnel={} converted in place to {}", t.spec().linkName(), t.spec().encapsulation());
+        }
         if (e.outcome() == TunnelOutcome.CREATED || e.outcome() == TunnelOutcome.RECREATED) {
             tunnels.ensureRoutes(e, t.podCidrs(), TABLE, List.of()); // a new link has no routes yet
         } else {
@@ -233,7 +287,7 @@ public final class OverlayEngine {
             }
         }
         try {
-            List<String> removed = tunnels.collectGarbage(specs, Set.of(managedGuePort));
+            List<String> removed = tunnels.collectGarbage(specs, receivePorts, managedPorts);
             if (!removed.isEmpty()) {
                 LOG.info("overlay: removed tunnels no node needs: {}", removed);
             }

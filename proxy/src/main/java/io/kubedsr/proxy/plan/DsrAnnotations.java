@@ -11,7 +11,7 @@ import io.kubedsr.tunnel.Encapsulation;
 /**
  * Reads a Service's DSR request: {@code kube-router.io/service.dsr: tunnel} (kube-router's only value) and
  * the encapsulation, {@code kube-dsr.io/service.dsr-encap: ipip|gue}, defaulting to the node's
- * {@code --overlay-encap}. An invalid value is a problem; the Service is then served without DSR, or with the
+ * {@code --overlay-encap}; GUE goes to {@code --overlay-encap-port} either way. An invalid value is a problem; the Service is then served without DSR, or with the
  * default encapsulation.
  */
 final class DsrAnnotations {
@@ -19,7 +19,7 @@ final class DsrAnnotations {
     }
 
     /** The encapsulation to use, or null when the Service does not ask for DSR (or asks wrongly). */
-    static Encapsulation requested(ServiceRef ref, Map<String, String> annotations, Encapsulation nodeDefault,
+    static Encapsulation requested(ServiceRef ref, Map<String, String> annotations, Encapsulation nodeDefault, int guePort,
             List<Problem> problems) {
         String dsr = annotations.get(Annotations.DSR);
         if (dsr == null) {
@@ -34,9 +34,8 @@ final class DsrAnnotations {
         if (encap == null || encap.isBlank()) {
             return nodeDefault;
         }
-        int port = nodeDefault instanceof Encapsulation.Gue g ? g.port() : Encapsulation.DEFAULT_GUE_PORT;
         try {
-            return Encapsulation.parse(encap, port);
+            return Encapsulation.parse(encap, guePort);
         } catch (IllegalArgumentException e) {
             problems.add(new Problem(ref, "InvalidAnnotation", Annotations.DSR_ENCAP + ": " + e.getMessage() + "; using "
                     + nodeDefault));

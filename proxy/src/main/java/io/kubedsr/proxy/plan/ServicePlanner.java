@@ -100,7 +100,7 @@ public final class ServicePlanner {
         List<InetAddress> nodeAddresses = ServiceFamilies.only(families,
                 enabled(config.nodePortBindOnAllIp() ? node.allLocalAddresses() : node.addresses()));
 
-        Encapsulation dsr = DsrAnnotations.requested(ref, annotations, config.overlayEncap(), problems);
+        Encapsulation dsr = DsrAnnotations.requested(ref, annotations, config.overlayEncap(), config.overlayEncapPort(), problems);
         Integer healthCheckPort = spec.getHealthCheckNodePort();
         if (externalLocal && healthCheckPort != null && !ServicePorts.valid(healthCheckPort)) {
             problems.add(new Problem(ref, "InvalidHealthCheckNodePort", "healthCheckNodePort " + healthCheckPort

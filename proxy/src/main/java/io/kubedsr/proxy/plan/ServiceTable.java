@@ -369,6 +369,17 @@ public final class ServiceTable {
         return out;
     }
 
+    /** How many entries the table's maps hold, by name (the agent's cache gauge). */
+    public void cacheSizes(Map<String, Integer> out) {
+        out.put("table_service_plans", plans.size());
+        out.put("table_virtual_servers", winners.size());
+        out.put("table_contested_virtual_servers", contested.size());
+        out.put("table_vips", vipRefs.size());
+        out.put("table_dsr_services", dsrServices.size());
+        out.put("table_short_circuit_services", shortCircuitServices.size());
+        out.put("dsr_marks", marks.size());
+    }
+
     /** A LoadBalancer IP's port that only some clients may reach (nftables' firewall sets). */
     public record Firewalled(VirtualServerKey.ByAddress service, SourceRanges sources) {
     }

@@ -108,14 +108,17 @@ public record NodeStatus(String namespace, List<VirtualServer> virtualServers, i
     }
 
     /**
-     * A node-to-node tunnel link. {@code kind} {@code ipip} or {@code ip6tnl}; {@code encapsulation}
-     * {@code none}, {@code gue} or {@code fou} with its destination {@code encapsulationPort} (null for none);
-     * {@code routes} the main-table destinations routed through it.
+     * A node-to-node tunnel link. {@code kind} {@code ipip} or {@code ip6tnl}; {@code encapsulation} what it
+     * sends, {@code none}, {@code gue} or {@code fou} with its destination {@code encapsulationPort} (null for
+     * none); {@code routes} the main-table destinations routed through it; {@code accepts} what this node takes
+     * from the peer, whatever the link sends: {@code ipip} always, and {@code gue:PORT} for each GUE receive port
+     * of the link's family (both: the peer may switch either way without a loss).
      */
     public record Tunnel(String name, String kind, boolean up, String local, String remote, String encapsulation,
-            Integer encapsulationPort, int mtu, List<String> routes) {
+            Integer encapsulationPort, int mtu, List<String> routes, List<String> accepts) {
         public Tunnel {
             routes = List.copyOf(routes);
+            accepts = List.copyOf(accepts);
         }
     }
 
@@ -125,13 +128,15 @@ public record NodeStatus(String namespace, List<VirtualServer> virtualServers, i
 
     /**
      * A DSR receiver inside a pod's network namespace: the {@code link} ({@code kube-tunnel-if} or
-     * {@code kube-tunnel-v6}), its local address (the pod IP), the VIPs it holds, and the namespace's GUE ports.
+     * {@code kube-tunnel-v6}), its local address (the pod IP), the VIPs it holds, the namespace's GUE ports, and
+     * what it takes ({@code accepts}: {@code ipip} always, {@code gue:PORT} per GUE port of its family).
      */
     public record Receiver(String namespace, String link, boolean up, String podIp, List<String> vips,
-            List<FouPort> fouPorts) {
+            List<FouPort> fouPorts, List<String> accepts) {
         public Receiver {
             vips = List.copyOf(vips);
             fouPorts = List.copyOf(fouPorts);
+            accepts = List.copyOf(accepts);
         }
     }
 }

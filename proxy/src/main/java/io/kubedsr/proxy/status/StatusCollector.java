@@ -116,8 +116,9 @@ public final class StatusCollector {
             }
             dsrMarks.sort(Comparator.comparing(NodeStatus.DsrMark::family).thenComparingLong(NodeStatus.DsrMark::mark));
             NodeStatus.Dsr dsr = new NodeStatus.Dsr(marks.present(), dsrMarks, rules, dsrRoutes);
+            List<NodeStatus.FouPort> nodePorts = fouPorts(generic);
             return new NodeStatus(target == null ? "host" : target.path().toString(), servers, others, dsr, shortCircuits(shortMarks),
-                    tunnels(links, mainRoutes), fouPorts(generic), receivers(), allNotes);
+                    tunnels(links, mainRoutes, nodePorts), nodePorts, receivers(), allNotes);
         } catch (StatusException e) {
             throw e;
         } catch (NetlinkException e) {
@@ -234,7 +235,7 @@ public final class StatusCollector {
                 scheduler, persistence, List.of(), rs);
     }
 
-    private static List<NodeStatus.Tunnel> tunnels(Map<Integer, Link> links, List<Route> mainRoutes) {
+    private static List<NodeStatus.Tunnel> tunnels(Map<Integer, Link> links, List<Route> mainRoutes, List<NodeStatus.FouPort> ports) {
         List<NodeStatus.Tunnel> out = new ArrayList<>();
         for (Link l : links.values()) {
             if (!TunnelNames.isOurs(l) || !(l.kind() instanceof LinkKind.IpTunnel t)) {
@@ -251,9 +252,23 @@ public final class StatusCollector {
             TunnelEncap e = t.encap();
             String encap = e.type().name().toLowerCase(Locale.ROOT);
             out.add(new NodeStatus.Tunnel(l.name(), t.kind(), l.isUp(), format(t.local()), format(t.remote()), encap,
-                    e.type() == TunnelEncap.Type.NONE ? null : e.destinationPort(), l.mtu(), routes));
+                    e.type() == TunnelEncap.Type.NONE ? null : e.destinationPort(), l.mtu(), routes, accepts(t.family(), ports)));
         }
         out.sort(Comparator.comparing(NodeStatus.Tunnel::name));
+        return out;
+    }
+
+    /**
+     * What a tunnel or receiver link of the family takes: IPIP always (the link decapsulates whatever it sends),
+     * and GUE on every receive port of its family (FOU hands the inner packet to the link).
+     */
+    static List<String> accepts(AddressFamily family, List<NodeStatus.FouPort> ports) {
+        List<String> out = new ArrayList<>(List.of("ipip"));
+        for (NodeStatus.FouPort p : ports) {
+            if (p.family().equals(family(family))) {
+                out.add("gue:" + p.port());
+            }
+        }
         return out;
     }
 
@@ -311,7 +326,8 @@ public final class StatusCollector {
                     }
                 }
                 vips.sort(null);
-                out.add(new NodeStatus.Receiver(ns.path().toString(), l.name(), l.isUp(), podIp, vips, ports));
+                AddressFamily f = l.kind() instanceof LinkKind.IpTunnel t ? t.family() : AddressFamily.INET;
+                out.add(new NodeStatus.Receiver(ns.path().toString(), l.name(), l.isUp(), podIp, vips, ports, accepts(f, ports)));
             }
         }
         return out;

@@ -3,8 +3,8 @@ package io.kubedsr.proxy.status;
 import java.util.List;
 
 /**
- * The human view of a {@link NodeStatus}: sections SERVICES, SHORT CIRCUITS, DSR MARKS, TUNNELS, DSR RECEIVERS.
- * Pure.
+ * The human view of a {@link NodeStatus}: sections SERVICES, SHORT CIRCUITS, DSR MARKS, TUNNELS (what each sends,
+ * ENCAP, and what the node takes from its peer, ACCEPTS), DSR RECEIVERS (what each takes). Pure.
  */
 public final class TableRenderer {
     private TableRenderer() {
@@ -104,10 +104,11 @@ public final class TableRenderer {
 
     private static String tunnels(NodeStatus s) {
         TextTable t = new TextTable().left("NAME").left("KIND").left("STATE").left("LOCAL").left("REMOTE").left("ENCAP")
-                .right("MTU").left("ROUTES");
+                .left("ACCEPTS").right("MTU").left("ROUTES");
         for (NodeStatus.Tunnel tn : s.tunnels()) {
             String encap = tn.encapsulationPort() == null ? tn.encapsulation() : tn.encapsulation() + ":" + tn.encapsulationPort();
-            t.row(tn.name(), tn.kind(), tn.up() ? "up" : "DOWN", orDash(tn.local()), orDash(tn.remote()), encap, tn.mtu(),
+            t.row(tn.name(), tn.kind(), tn.up() ? "up" : "DOWN", orDash(tn.local()), orDash(tn.remote()), encap,
+                    String.join(",", tn.accepts()), tn.mtu(),
                     tn.routes().isEmpty() ? "-" : String.join(",", tn.routes()));
         }
         String out = t.isEmpty() ? "(none)\n" : t.render();
@@ -115,10 +116,10 @@ public final class TableRenderer {
     }
 
     private static String receivers(List<NodeStatus.Receiver> receivers) {
-        TextTable t = new TextTable().left("NAMESPACE").left("LINK").left("STATE").left("POD IP").left("VIPS").left("FOU PORTS");
+        TextTable t = new TextTable().left("NAMESPACE").left("LINK").left("STATE").left("POD IP").left("VIPS").left("ACCEPTS");
         for (NodeStatus.Receiver r : receivers) {
             t.row(r.namespace(), r.link(), r.up() ? "up" : "DOWN", orDash(r.podIp()),
-                    r.vips().isEmpty() ? "-" : String.join(",", r.vips()), ports(r.fouPorts()));
+                    r.vips().isEmpty() ? "-" : String.join(",", r.vips()), String.join(",", r.accepts()));
         }
         return t.isEmpty() ? "(none)\n" : t.render();
     }

@@ -37,8 +37,12 @@ public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceSync.class);
     private static final Duration DRAIN_CHECK = Duration.ofSeconds(1);
 
-    /** One sync as it ran: its kind, the changes it carried (with when each was seen), its result, its write's end. */
-    public record Ran(SyncMetrics.Kind kind, Map<ServiceRef, Instant> changes, SyncResult result, Instant writtenAt) {
+    /**
+     * One sync as it ran: its kind, the changes it carried (with when each was seen), its result, its write's end, and
+     * the engine's cache sizes after it.
+     */
+    public record Ran(SyncMetrics.Kind kind, Map<ServiceRef, Instant> changes, SyncResult result, Instant writtenAt,
+            Map<String, Integer> caches) {
     }
 
     /** What a finished sync is reported to (all on the agent's context). */
@@ -129,9 +133,9 @@ public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
         return () -> written(SyncMetrics.Kind.INCREMENTAL, changes, engine.get().syncServices(changes.keySet(), snapshot));
     }
 
-    /** The instant the kernel thread finished writing is the end of network programming. */
+    /** The instant the kernel thread finished writing is the end of network programming. On the kernel thread. */
     private Ran written(SyncMetrics.Kind kind, Map<ServiceRef, Instant> changes, SyncResult result) {
-        return new Ran(kind, changes, result, clock.instant());
+        return new Ran(kind, changes, result, clock.instant(), engine.get().cacheSizes());
     }
 
     @Override
@@ -148,6 +152,7 @@ public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
         }
         SyncResult result = ran.result();
         observers.metrics().synced(ran.kind(), result, ran.changes().values(), ran.writtenAt());
+        observers.metrics().caches().engine(ran.caches());
         observers.health().syncCompleted(clock.instant());
         LOG.info("sync done kind={} ipvs_ops={} address_ops={} failures={} took_ms={}", ran.kind(), result.ipvsOperations(),
                 result.addressOperations(), result.failures().size(), result.elapsed().toMillis());

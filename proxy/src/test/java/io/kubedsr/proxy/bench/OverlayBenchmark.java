@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.kubedsr.netlink.AddressFamily;
@@ -19,6 +20,7 @@ import io.kubedsr.proxy.overlay.OverlayEngine;
 import io.kubedsr.proxy.overlay.OverlaySettings;
 import io.kubedsr.proxy.overlay.OverlaySyncResult;
 import io.kubedsr.tunnel.Encapsulation;
+import io.kubedsr.tunnel.FouPort;
 import io.kubedsr.tunnel.NodeTunnels;
 import io.kubedsr.tunnel.TunnelNames;
 
@@ -52,8 +54,8 @@ public final class OverlayBenchmark {
             TestNamespace.veth(ns, "eth0", "192.168.1.1/24", lan, "eth0", "192.168.1.254/24");
             ns.exec("ip", "route", "add", "default", "via", "192.168.1.254");
             NodeTunnels tunnels = new NodeTunnels(ns.rtnl(), generic);
-            OverlayEngine engine = new OverlayEngine(new OverlaySettings(true, false, encap, List.of(AddressFamily.INET)), 5555,
-                    ns.rtnl(), tunnels);
+            OverlayEngine engine = new OverlayEngine(new OverlaySettings(true, false, encap, List.of(AddressFamily.INET)),
+                    List.of(new FouPort(AddressFamily.INET, 5555)), Set.of(5555), ns.rtnl(), tunnels);
             NetlinkConnection rtnl = ns.rtnl().connection();
 
             long r0 = rtnl.requestsSent() + generic.requestsSent();

@@ -14,7 +14,6 @@ import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.TestNamespace;
 import io.kubedsr.proxy.nft.EncapGuardRules;
 import io.kubedsr.proxy.nft.NftTable;
-import io.kubedsr.tunnel.Encapsulation;
 
 /**
  * The guards' tables on this host's kernel, in fresh namespaces: nft takes the rendered text, the table lands in
@@ -75,14 +74,14 @@ class EncapGuardHostKernelTest {
                 .doesNotContain(ip("10.96.0.1"), ip("127.0.0.1"));
 
         java.net.InetAddress podIp = ip("10.244.1.5");
-        assertThat(guards.ensure(pod.namespace(), podIp, sources, Encapsulation.gue(5555), false)).isTrue();
+        assertThat(guards.ensure(pod.namespace(), podIp, sources, Set.of(5555), false)).isTrue();
         assertThat(pod.exec("nft", "list", "table", "inet", "kube-dsr-receiver")).contains("10.244.1.1").contains("5555");
-        assertThat(guards.ensure(pod.namespace(), podIp, sources, Encapsulation.gue(5555), false)).as("unchanged").isFalse();
+        assertThat(guards.ensure(pod.namespace(), podIp, sources, Set.of(5555), false)).as("unchanged").isFalse();
 
         ReceiverGuards restarted = new ReceiverGuards(node.namespace());
-        assertThat(restarted.ensure(pod.namespace(), podIp, sources, Encapsulation.gue(5555), true))
+        assertThat(restarted.ensure(pod.namespace(), podIp, sources, Set.of(5555), true))
                 .as("a restart verifies by digest and writes nothing").isFalse();
-        assertThat(restarted.ensure(pod.namespace(), podIp, sources, Encapsulation.IPIP, false)).as("IPIP: no GUE port").isTrue();
+        assertThat(restarted.ensure(pod.namespace(), podIp, sources, Set.of(), false)).as("no GUE port").isTrue();
         assertThat(pod.exec("nft", "list", "set", "inet", "kube-dsr-receiver", "gue-ports")).doesNotContain("5555");
 
         restarted.remove(pod.namespace(), podIp);

@@ -267,8 +267,51 @@ class SyncEngineTest {
     }
 
     private Service dsr(String name, String externalIp) {
+        return dsr(name, externalIp, "gue");
+    }
+
+    private Service dsr(String name, String externalIp, String encap) {
         return TestObjects.annotated(TestObjects.service(name, "10.96.0.1", 80, null, externalIp),
-                Map.of("kube-router.io/service.dsr", "tunnel", "kube-dsr.io/service.dsr-encap", "gue"));
+                Map.of("kube-router.io/service.dsr", "tunnel", "kube-dsr.io/service.dsr-encap", encap));
+    }
+
+    /**
+     * Switching a DSR Service's encapsulation by annotation: each real server is edited in place (IPVS refuses
+     * every delete and add here, so one would fail the sync), its connections stay, and the receivers are not
+     * touched: they took both encapsulations before the switch and still do.
+     */
+    @Test
+    void switchingADsrServicesEncapsulationEditsItsRealServersInPlaceAndLeavesTheReceiversAlone() {
+        pods.createPod(ip("10.244.1.5"));
+        put(dsr("web", "198.51.100.10", "ipip"), TestObjects.slice("web", 80, "node1", "10.244.1.5"));
+        SyncEngine engine = engine("--overlay-encap-receive-ports=6666");
+        engine.fullResync(snapshot());
+        VirtualServerKey fwmark = ipvs.virtualServers().stream().map(s -> s.server().key())
+                .filter(k -> k instanceof VirtualServerKey.ByFwmark).findFirst().orElseThrow();
+        RealServer ipip = RealServer.of(ip("10.244.1.5"), 80, Forwarding.ipip(), 1);
+        assertThat(ipvs.realServers(fwmark)).extracting(RealServerStatus::server).containsExactly(ipip);
+        ReceiverSpec both = new ReceiverSpec(Set.of(ip("198.51.100.10")), Set.of(5555, 6666));
+        assertThat(pods.read(ip("10.244.1.5"))).as("an IPIP Service's receiver takes GUE too").contains(both);
+        String nftBefore = nftKernel.table();
+        ipvs.setConnections(fwmark, ipip.key(), 5, 1);
+        ipvs.refuse(op -> op instanceof IpvsOperation.AddRealServer || op instanceof IpvsOperation.DeleteRealServer
+                || op instanceof IpvsOperation.DeleteVirtualServer, io.kubedsr.netlink.Errno.EPERM);
+        long receiverWrites = pods.writes();
+
+        for (String encap : List.of("gue", "ipip", "gue")) {
+            put(dsr("web", "198.51.100.10", encap));
+            SyncResult r = engine.syncServices(List.of(new ServiceRef("default", "web")), snapshot());
+            assertThat(r.failures()).as("no delete or add was tried").isEmpty();
+            assertThat(r.ipvsOperations()).as("one edit").isEqualTo(1);
+            Forwarding wanted = encap.equals("gue") ? Forwarding.gue(5555) : Forwarding.ipip();
+            assertThat(ipvs.realServers(fwmark)).singleElement().satisfies(st -> {
+                assertThat(st.server().forwarding()).isEqualTo(wanted);
+                assertThat(st.activeConnections()).as("its connections stay").isEqualTo(5);
+            });
+        }
+        assertThat(pods.writes()).as("receivers untouched").isEqualTo(receiverWrites);
+        assertThat(pods.read(ip("10.244.1.5"))).contains(both);
+        assertThat(nftKernel.table()).as("the MSS clamp is GUE's for every DSR Service: nothing to rewrite").isEqualTo(nftBefore);
     }
 
     @Test
@@ -286,7 +329,7 @@ class SyncEngineTest {
                 .containsExactly(RealServer.of(ip("10.244.1.5"), 80, Forwarding.gue(5555), 1));
         assertThat(routing.rules(AddressFamily.INET)).contains(Rule.fwmark(AddressFamily.INET, DsrRouting.RULE_PRIORITY, mark, DsrRouting.TABLE));
         assertThat(routing.routes(AddressFamily.INET, DsrRouting.TABLE)).singleElement().satisfies(x -> assertThat(x.type()).isEqualTo(RouteType.LOCAL));
-        assertThat(pods.read(ip("10.244.1.5"))).contains(new ReceiverSpec(Set.of(ip("198.51.100.10")), Encapsulation.gue(5555)));
+        assertThat(pods.read(ip("10.244.1.5"))).contains(new ReceiverSpec(Set.of(ip("198.51.100.10")), Set.of(5555)));
         assertThat(new FakeNftables(nftKernel).dsrMarks()).containsValue(mark);
         assertThat(dummyVips()).as("a DSR VIP is no address of the director").doesNotContain(ip("198.51.100.10"));
 
@@ -407,6 +450,112 @@ class SyncEngineTest {
         clock.advance(Duration.ofSeconds(31));
         assertThat(engine.refreshDraining().draining()).isZero();
         assertThat(realServersOf(web)).containsExactly(ip("10.244.1.1"));
+    }
+
+    /** Every virtual server and real server of a table, sorted: what two tables are compared by. */
+    private static List<String> contents(FakeIpvsTable table) {
+        List<String> out = new java.util.ArrayList<>();
+        for (VirtualServerStatus vs : table.virtualServers()) {
+            out.add(vs.server().toString());
+            table.realServers(vs.server().key()).forEach(r -> out.add(vs.server().key() + " -> " + r.server()));
+        }
+        out.sort(null);
+        return out;
+    }
+
+    private void manyServices(int count) {
+        for (int i = 0; i < count; i++) {
+            String name = "svc-" + i;
+            put(TestObjects.service(name, "10.97." + (i >> 8) + "." + (i & 0xFF), 80, null),
+                    TestObjects.slice(name, 8080, "node2", "10.244.3." + (1 + i % 250)));
+        }
+    }
+
+    /**
+     * ENOBUFS: the acknowledgements of a batch were lost, so which of its writes were done is unknown. The sync fails
+     * (the loop's backed-off full resync follows), the Services already served are untouched, and that full resync
+     * leaves IPVS exactly as a clean engine makes it.
+     */
+    @Test
+    void lostAcknowledgementsFailTheSyncLeaveTheOthersServedAndTheNextFullSyncRepairsEverything() {
+        put(TestObjects.service("web", "10.96.0.1", 80, null), TestObjects.slice("web", 8080, "node2", "10.244.1.1"));
+        SyncEngine engine = engine();
+        engine.fullResync(snapshot());
+        manyServices(600);
+        List<ServiceRef> added = new java.util.ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            added.add(new ServiceRef("default", "svc-" + i));
+        }
+        ipvs.overflowAcknowledgements(true);
+        assertThatThrownBy(() -> engine.syncServices(added, snapshot())).isInstanceOfSatisfying(io.kubedsr.netlink.NetlinkException.class,
+                e -> assertThat(e.errno()).isEqualTo(io.kubedsr.netlink.Errno.ENOBUFS));
+        assertThat(realServersOf(VirtualServerKey.of(ip("10.96.0.1"), Protocol.TCP, 80))).containsExactly(ip("10.244.1.1"));
+        ipvs.overflowAcknowledgements(false);
+
+        SyncResult repaired = engine.fullResync(snapshot());
+        assertThat(repaired.failures()).isEmpty();
+        FakeIpvsTable clean = new FakeIpvsTable();
+        SyncEngine cleanEngine = new SyncEngine(AgentFlags.parse(new String[] {"--service-external-ip-range=198.51.100.0/24"}),
+                new ServiceKernel(clean, cleanRouting(), new FakeNftables(new FakeNftables.Kernel()), new FakePodReceivers(),
+                        UdpConntrack.NONE), clock);
+        cleanEngine.start(NODE);
+        cleanEngine.fullResync(snapshot());
+        assertThat(contents(ipvs)).isEqualTo(contents(clean)).hasSize(601 * 2);
+    }
+
+    private static FakeRouting cleanRouting() {
+        FakeRouting r = new FakeRouting();
+        Link eth0 = r.addLink("eth0", new LinkKind.Other("veth"));
+        r.setUp(eth0.index());
+        r.addAddresses(List.of(Address.of(eth0.index(), IpPrefix.parse("192.168.1.1/24")))).throwIfFailed();
+        return r;
+    }
+
+    /**
+     * The pod behind a new DSR endpoint is deleted before its receiver is made (the kubelet is faster than the
+     * EndpointSlice): that pod gets no DSR traffic and its Service a problem, the other pod and Services stay served,
+     * and once the pod is back (or the slice drops it) the next sync is clean.
+     */
+    @Test
+    void aDsrPodDeletedBeforeItsReceiverIsMadeGetsNoTrafficAndTheNextSyncRecovers() {
+        pods.createPod(ip("10.244.1.5"));
+        put(dsr("web", "198.51.100.10"), TestObjects.slice("web", 80, "node1", "10.244.1.5"),
+                TestObjects.service("other", "10.96.0.2", 80, null), TestObjects.slice("other", 8080, "node2", "10.244.2.2"));
+        SyncEngine engine = engine();
+        engine.fullResync(snapshot());
+        VirtualServerKey fwmark = ipvs.virtualServers().stream().map(s -> s.server().key())
+                .filter(k -> k instanceof VirtualServerKey.ByFwmark).findFirst().orElseThrow();
+
+        pods.createPod(ip("10.244.1.6"));
+        pods.deletePod(ip("10.244.1.6")); // gone again before the slice that names it is synced
+        put(TestObjects.slice("web", 80, "node1", "10.244.1.5", "10.244.1.6"));
+        SyncResult r = engine.syncServices(List.of(new ServiceRef("default", "web")), snapshot());
+        assertThat(r.problems()).filteredOn(p -> p.reason().equals("DsrReceiverFailed")).singleElement()
+                .satisfies(p -> assertThat(p.message()).contains("10.244.1.6"));
+        assertThat(realServersOf(fwmark)).containsExactly(ip("10.244.1.5"));
+        assertThat(pods.read(ip("10.244.1.5"))).isPresent();
+        assertThat(realServersOf(VirtualServerKey.of(ip("10.96.0.2"), Protocol.TCP, 80))).containsExactly(ip("10.244.2.2"));
+
+        pods.createPod(ip("10.244.1.6")); // a new pod with the same IP
+        SyncResult next = engine.fullResync(snapshot());
+        assertThat(next.problems()).isEmpty();
+        assertThat(realServersOf(fwmark)).containsExactlyInAnyOrder(ip("10.244.1.5"), ip("10.244.1.6"));
+        assertThat(pods.read(ip("10.244.1.6"))).isPresent();
+    }
+
+    @Test
+    void aMissingSchedulerModuleIsRepairedByTheFirstFullSyncOnceTheModuleIsThere() {
+        ipvs.withoutScheduler("sh");
+        put(TestObjects.annotated(TestObjects.service("hashed", "10.96.0.1", 80, null),
+                Map.of("kube-router.io/service.scheduler", "sh")), TestObjects.slice("hashed", 8080, "node2", "10.244.1.1"));
+        SyncEngine engine = engine();
+        assertThat(engine.fullResync(snapshot()).partialFailure()).isTrue();
+        assertThat(engine.fullResync(snapshot()).partialFailure()).as("still missing: the loop backs off").isTrue();
+        ipvs.withScheduler("sh");
+        SyncResult r = engine.fullResync(snapshot());
+        assertThat(r.partialFailure()).isFalse();
+        assertThat(r.problems()).isEmpty();
+        assertThat(realServersOf(VirtualServerKey.of(ip("10.96.0.1"), Protocol.TCP, 80))).containsExactly(ip("10.244.1.1"));
     }
 
     // ---- kube-proxy parity (issue #17) ----

@@ -6,15 +6,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
 import io.kubedsr.ipvs.IpvsStats;
 import io.kubedsr.ipvs.Protocol;
 import io.kubedsr.ipvs.VirtualServerKey;
+import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.proxy.model.ServicePortKey;
 import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.overlay.OverlaySyncResult;
+import io.kubedsr.tunnel.FouPort;
 
 class MetricsRenderingTest {
 
@@ -42,6 +46,31 @@ class MetricsRenderingTest {
                 x_seconds_count{name="a\\"b\\\\c\\nd"} 3
                 """);
         ExpositionFormat.check(text);
+    }
+
+    /** What the overlay reports: tunnels by what they send, conversions summed over syncs, receive ports of the last full sync. */
+    @Test
+    void overlayTunnelsConversionsAndReceivePorts() {
+        OverlayMetrics m = new OverlayMetrics();
+        List<FouPort> ports = List.of(new FouPort(AddressFamily.INET, 5555), new FouPort(AddressFamily.INET6, 5555));
+        m.synced(new OverlaySyncResult(true, 2, 4, 2, 0, 0, Duration.ofMillis(3), 2, Map.of("gue", 2), ports));
+        m.synced(new OverlaySyncResult(false, 1, 1, 3, 0, 0, Duration.ofMillis(1), 1, Map.of("gue", 2, "ipip", 1), List.of()));
+        PrometheusText out = new PrometheusText();
+        m.render(out);
+        assertThat(out.toString()).isEqualTo("""
+                # HELP kube_dsr_overlay_tunnels Node-to-node tunnels by the encapsulation they send
+                # TYPE kube_dsr_overlay_tunnels gauge
+                kube_dsr_overlay_tunnels{encapsulation="ipip"} 1
+                kube_dsr_overlay_tunnels{encapsulation="gue"} 2
+                # HELP kube_dsr_overlay_tunnel_conversions_total Tunnels changed in place (encapsulation, GUE port, local address or TTL) instead of deleted and created
+                # TYPE kube_dsr_overlay_tunnel_conversions_total counter
+                kube_dsr_overlay_tunnel_conversions_total 3
+                # HELP kube_dsr_overlay_gue_receive_port GUE receive ports open on this node for its overlay (1 each): with one of a family the node takes IPIP and GUE from every peer of that family, whatever it sends
+                # TYPE kube_dsr_overlay_gue_receive_port gauge
+                kube_dsr_overlay_gue_receive_port{family="ipv4",port="5555"} 1
+                kube_dsr_overlay_gue_receive_port{family="ipv6",port="5555"} 1
+                """);
+        ExpositionFormat.check(out.toString());
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.kubedsr.ipvs.Protocol;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.TestNamespace;
+import io.kubedsr.tunnel.Encapsulation;
 import io.kubedsr.proxy.plan.ServiceTable;
 import io.kubedsr.proxy.plan.SourceRanges;
 
@@ -78,16 +79,16 @@ class NftRulesTest {
 
     private static final List<DsrEntry> DSR = List.of(
             new DsrEntry((VirtualServerKey.ByAddress) VirtualServerKey.of(IpPrefix.parseAddress("203.0.113.10"), Protocol.TCP, 80),
-                    0x7b, io.kubedsr.tunnel.Encapsulation.IPIP),
+                    0x7b),
             new DsrEntry((VirtualServerKey.ByAddress) VirtualServerKey.of(IpPrefix.parseAddress("203.0.113.53"), Protocol.UDP, 53),
-                    0x3fff, io.kubedsr.tunnel.Encapsulation.gue(5555)),
+                    0x3fff),
             new DsrEntry((VirtualServerKey.ByAddress) VirtualServerKey.of(IpPrefix.parseAddress("2001:db8::10"), Protocol.TCP, 443),
-                    0x7c, io.kubedsr.tunnel.Encapsulation.gue(5555)));
+                    0x7c));
     private static final NftRules.Input WITH_DSR = new NftRules.Input(SERVICES, List.of(), INPUT.vips(), INPUT.clusterCidr(),
-            List.of(), false, true, DSR, 1500, List.of(5555, 6000));
+            List.of(), false, true, DSR, 1500, List.of(5555, 6000), null);
 
     @Test
-    void rendersDsrMarksTheGueLoopFixAndMssClampsPerFamilyAndEncapsulation() {
+    void rendersDsrMarksTheGueLoopFixAndMssClampsPerFamilyForGue() {
         String script = NftRules.render(WITH_DSR);
         assertThat(script)
                 .contains("map dsr4 {\n    type ipv4_addr . inet_proto . inet_service : mark;\n"
@@ -97,15 +98,53 @@ class NftRulesTest {
                 .contains("type route hook output priority mangle")
                 .contains("udp dport @gue-ports meta mark & 0x00003fff != 0 meta mark set meta mark & 0xffffc000")
                 .contains("elements = { 5555, 6000 }")
-                // 1500 - 20 (IP) - 20 (TCP) - 20 (IPIP) = 1440; GUE: - 32 = 1428; IPv6 GUE: 1500 - 40 - 20 - 52 = 1388.
-                .contains("ip saddr . meta l4proto . th sport @dsr-ipip4 tcp flags & (syn | ack) == syn | ack "
-                        + "tcp option maxseg size > 1440 tcp option maxseg size set 1440")
-                .contains("ip saddr . meta l4proto . th sport @dsr-gue4 tcp flags & (syn | ack) == syn | ack "
+                // Receivers take GUE, so every DSR TCP service is clamped for it: 1500 - 20 (IP) - 20 (TCP) - 32 = 1428;
+                // IPv6: 1500 - 40 - 20 - 52 = 1388.
+                .contains("ip saddr . meta l4proto . th sport @dsr-tcp4 tcp flags & (syn | ack) == syn | ack "
                         + "tcp option maxseg size > 1428 tcp option maxseg size set 1428")
-                .contains("ip6 saddr . meta l4proto . th sport @dsr-gue6 tcp flags & (syn | ack) == syn | ack "
-                        + "tcp option maxseg size > 1388 tcp option maxseg size set 1388");
-        assertThat(script).contains("set dsr-gue4 {\n    type ipv4_addr . inet_proto . inet_service;\n  }")
+                .contains("ip6 saddr . meta l4proto . th sport @dsr-tcp6 tcp flags & (syn | ack) == syn | ack "
+                        + "tcp option maxseg size > 1388 tcp option maxseg size set 1388")
+                .contains("set dsr-tcp4 {\n    type ipv4_addr . inet_proto . inet_service;\n    elements = { 203.0.113.10 . tcp . 80 }\n  }")
                 .as("UDP services need no MSS clamp");
+    }
+
+    /** Receivers without a GUE port (none configured) take IPIP only: the clamp is IPIP's, 1500 - 20 - 20 - 20. */
+    @Test
+    void withoutGuePortsTheClampIsIpips() {
+        NftRules.Input ipipOnly = new NftRules.Input(SERVICES, List.of(), INPUT.vips(), INPUT.clusterCidr(), List.of(), false, true,
+                DSR, 1500, List.of(), null);
+        assertThat(NftRules.render(ipipOnly)).contains("tcp option maxseg size set 1440").doesNotContain("1428");
+    }
+
+    /**
+     * With an overlay, the director's packet to a pod on another node may cross a GUE tunnel link too (MTU 1468 on
+     * 1500; an ip6tnl link with GUE 1440): 1500 - 32 - 20 - 20 - 32 = 1396, IPv6 1500 - 60 - 40 - 20 - 52 = 1328.
+     */
+    @Test
+    void withAnOverlayTheClampLeavesRoomForAGueTunnelOnTheWay() {
+        NftRules.Input overlay = new NftRules.Input(SERVICES, List.of(), INPUT.vips(), INPUT.clusterCidr(), List.of(), false, true,
+                DSR, 1500, List.of(5555), Encapsulation.gue(5555));
+        assertThat(NftRules.render(overlay)).contains("@dsr-tcp4 tcp flags & (syn | ack) == syn | ack tcp option maxseg size > 1396 "
+                + "tcp option maxseg size set 1396").contains("tcp option maxseg size set 1328");
+    }
+
+    @Test
+    void guePortsAreReadFromASetListing() {
+        assertThat(NftRules.guePortsOf("table inet kube-dsr {\n\tset gue-ports {\n\t\ttype inet_service\n"
+                + "\t\telements = { 5555, 6000 }\n\t}\n}")).containsExactly(5555, 6000);
+        assertThat(NftRules.guePortsOf("table inet kube-dsr {\n\tset gue-ports {\n\t\ttype inet_service\n\t}\n}")).isEmpty();
+    }
+
+    /** A restarted agent learns from the kernel which GUE ports the agent before it took (a port moved away from). */
+    @Test
+    @Tag("hostkernel")
+    void guePortsAreReadBackFromTheKernel() {
+        try (TestNamespace ns = TestNamespace.create()) {
+            NftTable table = new NftTable(ns.namespace());
+            assertThat(table.guePorts()).as("no table").isEmpty();
+            table.apply(NftRules.render(WITH_DSR));
+            assertThat(new NftTable(ns.namespace()).guePorts()).containsExactly(5555, 6000);
+        }
     }
 
     /** The marks a restarted agent recovers are read back from what the kernel lists, not from our own text. */
@@ -138,7 +177,7 @@ class NftRulesTest {
             new ServiceTable.ShortCircuited(key("203.0.113.9", Protocol.TCP, 443), 0x4001),
             new ServiceTable.ShortCircuited(key("fd00:1::1", Protocol.TCP, 30943), 0x7fff));
     private static final NftRules.Input WITH_RANGES_AND_SHORT_CIRCUITS = new NftRules.Input(SERVICES, List.of(), INPUT.vips(),
-            INPUT.clusterCidr(), List.of(), false, true, List.of(), 1500, List.of(), FIREWALLED, SHORT);
+            INPUT.clusterCidr(), List.of(), false, true, List.of(), 1500, List.of(), null, FIREWALLED, SHORT);
 
     @Test
     void rendersSourceRangesAsSetsWithoutNestedRangesAndShortCircuitsAsMaps() {

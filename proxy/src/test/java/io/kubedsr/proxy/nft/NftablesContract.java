@@ -13,7 +13,6 @@ import io.kubedsr.ipvs.Protocol;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.proxy.plan.ServiceTable;
-import io.kubedsr.tunnel.Encapsulation;
 
 /**
  * What kube-dsr's nftables seam must do, as nft and the kernel do it: run against {@link FakeNftables} and against
@@ -39,11 +38,11 @@ public abstract class NftablesContract {
 
     /** Two DSR services and a short-circuited LoadBalancer IP whose mark follows the DSR one's. */
     private static String table(int webMark) {
-        List<DsrEntry> dsr = List.of(new DsrEntry(WEB, webMark, Encapsulation.IPIP), new DsrEntry(DNS6, 77, Encapsulation.gue(5555)));
+        List<DsrEntry> dsr = List.of(new DsrEntry(WEB, webMark), new DsrEntry(DNS6, 77));
         List<ServiceTable.ShortCircuited> shortCircuits = List.of(new ServiceTable.ShortCircuited(LB, 0x4000 | webMark));
         return NftRules.render(new NftRules.Input(List.of(VirtualServerKey.of(ip("10.96.0.10"), Protocol.TCP, 80)), List.of(),
                 List.of(ip("10.96.0.10")), List.of(IpPrefix.parse("10.244.0.0/16")), List.of(), false, true, dsr, 1500,
-                Set.of(5555), List.of(), shortCircuits));
+                Set.of(5555), null, List.of(), shortCircuits));
     }
 
     @Test

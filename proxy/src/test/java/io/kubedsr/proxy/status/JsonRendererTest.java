@@ -18,9 +18,9 @@ class JsonRendererTest {
                         List.of(new NodeStatus.DsrRoute("ipv4", "local", "default", "lo"))),
                 List.of(new NodeStatus.ShortCircuit(0x4123L, "ipv4", "203.0.113.12", "tcp", 443, List.of("default/ingress:443"))),
                 List.of(new NodeStatus.Tunnel("tun-c0a80102", "ipip", true, "192.168.1.1", "192.168.1.2", "none", null, 1480,
-                        List.of("10.244.2.0/24"))),
+                        List.of("10.244.2.0/24"), List.of("ipip"))),
                 List.of(), List.of(new NodeStatus.Receiver("/run/netns/pod2", "kube-tunnel-if", true, "10.244.2.2",
-                        List.of("203.0.113.10"), List.of(new NodeStatus.FouPort("ipv4", 5555)))),
+                        List.of("203.0.113.10"), List.of(new NodeStatus.FouPort("ipv4", 5555)), List.of("ipip", "gue:5555"))),
                 List.of("a note"));
         assertThat(JsonRenderer.render(s)).isEqualTo("""
                 {
@@ -89,7 +89,8 @@ class JsonRendererTest {
                     "encapsulation" : "none",
                     "encapsulationPort" : null,
                     "mtu" : 1480,
-                    "routes" : [ "10.244.2.0/24" ]
+                    "routes" : [ "10.244.2.0/24" ],
+                    "accepts" : [ "ipip" ]
                   } ],
                   "fouPorts" : [ ],
                   "receivers" : [ {
@@ -101,7 +102,8 @@ class JsonRendererTest {
                     "fouPorts" : [ {
                       "family" : "ipv4",
                       "port" : 5555
-                    } ]
+                    } ],
+                    "accepts" : [ "ipip", "gue:5555" ]
                   } ],
                   "notes" : [ "a note" ]
                 }

@@ -33,12 +33,13 @@ final class SampleStatus {
                 List.of(new NodeStatus.DsrRoute("ipv4", "local", "default", "lo"),
                         new NodeStatus.DsrRoute("ipv6", "local", "default", "lo")));
         List<NodeStatus.Tunnel> tunnels = List.of(
-                new NodeStatus.Tunnel("tun-c0a80102", "ipip", true, "192.168.1.1", "192.168.1.2", "gue", 5555, 1472,
-                        List.of("10.244.2.0/24")),
+                new NodeStatus.Tunnel("tun-c0a80102", "ipip", true, "192.168.1.1", "192.168.1.2", "gue", 5555, 1468,
+                        List.of("10.244.2.0/24"), List.of("ipip", "gue:5555")),
                 new NodeStatus.Tunnel("tun-c0a80103", "ipip", false, "192.168.1.1", "192.168.1.3", "none", null, 1480,
-                        List.of()));
+                        List.of(), List.of("ipip", "gue:5555")));
         List<NodeStatus.Receiver> receivers = List.of(new NodeStatus.Receiver("/run/netns/pod1", "kube-tunnel-if", true,
-                "10.244.1.2", List.of("203.0.113.10", "203.0.113.11"), List.of(new NodeStatus.FouPort("ipv4", 5555))));
+                "10.244.1.2", List.of("203.0.113.10", "203.0.113.11"), List.of(new NodeStatus.FouPort("ipv4", 5555)),
+                List.of("ipip", "gue:5555")));
         List<NodeStatus.ShortCircuit> circuits = List.of(
                 new NodeStatus.ShortCircuit(0x4123L, "ipv4", "203.0.113.12", "tcp", 443, List.of("default/ingress:443")));
         return new NodeStatus("/run/netns/node1", servers, 2, dsr, circuits, tunnels, List.of(new NodeStatus.FouPort("ipv4", 5555)),

@@ -40,14 +40,14 @@ class TableRendererTest {
                 ipv6             local  default      lo
 
                 TUNNELS
-                NAME          KIND  STATE  LOCAL        REMOTE       ENCAP      MTU  ROUTES
-                tun-c0a80102  ipip  up     192.168.1.1  192.168.1.2  gue:5555  1472  10.244.2.0/24
-                tun-c0a80103  ipip  DOWN   192.168.1.1  192.168.1.3  none      1480  -
+                NAME          KIND  STATE  LOCAL        REMOTE       ENCAP     ACCEPTS         MTU  ROUTES
+                tun-c0a80102  ipip  up     192.168.1.1  192.168.1.2  gue:5555  ipip,gue:5555  1468  10.244.2.0/24
+                tun-c0a80103  ipip  DOWN   192.168.1.1  192.168.1.3  none      ipip,gue:5555  1480  -
                 FOU ports: 5555/ipv4
 
                 DSR RECEIVERS
-                NAMESPACE        LINK            STATE  POD IP      VIPS                       FOU PORTS
-                /run/netns/pod1  kube-tunnel-if  up     10.244.1.2  203.0.113.10,203.0.113.11  5555/ipv4
+                NAMESPACE        LINK            STATE  POD IP      VIPS                       ACCEPTS
+                /run/netns/pod1  kube-tunnel-if  up     10.244.1.2  203.0.113.10,203.0.113.11  ipip,gue:5555
                 """);
     }
 
