@@ -27,6 +27,7 @@ import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
 import io.kubedsr.e2e.lab.ApiProxy;
 import io.kubedsr.e2e.lab.Await;
 import io.kubedsr.e2e.lab.KernelDump;
+import io.kubedsr.e2e.lab.MockApi;
 import io.kubedsr.e2e.lab.StandInApi;
 import io.kubedsr.e2e.proxy.ServiceLab;
 import io.kubedsr.e2e.vm.VmTest;
@@ -149,7 +150,7 @@ class ApiOutageRealKernelTest {
     /** An agent in the test's JVM whose client reaches the API through {@code proxy}, built as Main builds it. */
     private Agent agent(ApiProxy proxy, TestNamespace node, List<SyncResult> syncs) throws Exception {
         Vertx vertx = Vertx.vertx();
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig(proxy.url())))
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(MockApi.kubeconfig(proxy.url())))
                 .withHttpClientFactory(new Vertx5HttpClientFactory(vertx)).build();
         closing(vertx::close);
         closing(client);
@@ -159,22 +160,6 @@ class ApiOutageRealKernelTest {
         return agent;
     }
 
-    static String kubeconfig(String url) {
-        return """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: test
-                  cluster: {server: "%s"}
-                users:
-                - name: test
-                  user: {token: test}
-                contexts:
-                - name: test
-                  context: {cluster: test, user: test}
-                current-context: test
-                """.formatted(url);
-    }
 
     private static String dump(ServiceLab lab) {
         return KernelDump.of(lab.node1, List.of(lab.pod1, lab.pod2));

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.kubedsr.e2e.lab.MockApi;
 import io.kubedsr.netlink.TestNamespace;
 
 /**
@@ -50,21 +51,7 @@ final class NodeAgent implements AutoCloseable {
      */
     static NodeAgent start(TestNamespace node, String nodeName, String apiUrl, List<String> flags, String extraJavaOpts)
             throws IOException {
-        Path kubeconfig = Files.createTempFile("kubeconfig", ".yaml");
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: test
-                  cluster: {server: "%s"}
-                users:
-                - name: test
-                  user: {token: test}
-                contexts:
-                - name: test
-                  context: {cluster: test, user: test}
-                current-context: test
-                """.formatted(apiUrl));
+        Path kubeconfig = MockApi.writeKubeconfig(apiUrl);
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", node.name(), projectRoot().resolve("bin/kube-dsr").toString(),
                 "--kubeconfig=" + kubeconfig, "--hostname-override=" + nodeName, "--metrics-addr=127.0.0.1",
                 "--metrics-port=" + METRICS_PORT));

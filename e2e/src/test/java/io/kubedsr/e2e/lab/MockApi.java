@@ -77,8 +77,19 @@ public final class MockApi implements AutoCloseable {
 
     /** Writes a kubeconfig file pointing at this server (token "test", which the mock accepts), for {@code --kubeconfig}. */
     public Path writeKubeconfig() throws IOException {
+        return writeKubeconfig(url());
+    }
+
+    /** Writes a kubeconfig file pointing at the API server at {@code url} (token "test"). */
+    public static Path writeKubeconfig(String url) throws IOException {
         Path file = Files.createTempFile("kubeconfig", ".yaml");
-        Files.writeString(file, """
+        Files.writeString(file, kubeconfig(url));
+        return file;
+    }
+
+    /** A kubeconfig's text pointing at the API server at {@code url} (token "test", which the stand-ins accept). */
+    public static String kubeconfig(String url) {
+        return """
                 apiVersion: v1
                 kind: Config
                 clusters:
@@ -91,8 +102,7 @@ public final class MockApi implements AutoCloseable {
                 - name: test
                   context: {cluster: test, user: test}
                 current-context: test
-                """.formatted(url()));
-        return file;
+                """.formatted(url);
     }
 
     /** Stops the server only: from now on the API does not answer. */

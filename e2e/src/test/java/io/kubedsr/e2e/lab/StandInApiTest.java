@@ -47,7 +47,7 @@ class StandInApiTest {
         before.client().services().inNamespace("default").resource(service("unchanged")).create();
         before.client().services().inNamespace("default").resource(service("deleted-while-away")).create();
         proxy = ApiProxy.open(null, before.address());
-        agentClient = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig(proxy.url())))
+        agentClient = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(MockApi.kubeconfig(proxy.url())))
                 .withHttpClientFactory(new Vertx5HttpClientFactory(vertx)).build();
         informer = agentClient.services().inAnyNamespace().runnableInformer(0);
         informer.addEventHandler(new ResourceEventHandler<>() {
@@ -68,22 +68,6 @@ class StandInApiTest {
         assertThat(names()).containsExactly("deleted-while-away", "unchanged");
     }
 
-    static String kubeconfig(String url) {
-        return """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: test
-                  cluster: {server: "%s"}
-                users:
-                - name: test
-                  user: {token: test}
-                contexts:
-                - name: test
-                  context: {cluster: test, user: test}
-                current-context: test
-                """.formatted(url);
-    }
 
     private Set<String> names() {
         Set<String> out = new TreeSet<>();

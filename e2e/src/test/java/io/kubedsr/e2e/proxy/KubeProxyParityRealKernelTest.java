@@ -49,7 +49,7 @@ import io.kubedsr.proxy.watch.ServiceSnapshot;
  * zone hints pick this node's zone's endpoints; a single-stack Service gets no NodePort in the other family.
  */
 @Order(8)
-@VmTest(modules = {"ip_vs", "ip_vs_rr", "ipip", "ip6_tunnel"}, timeoutSeconds = 300)
+@VmTest(modules = {"ip_vs", "ip_vs_rr", "ipip", "ip6_tunnel", "fou", "fou6"}, timeoutSeconds = 300)
 class KubeProxyParityRealKernelTest {
     private static final List<String> FLAGS = List.of("--cluster-cidr=10.244.0.0/16,fd00:244::/32", "--enable-ipv6=true",
             "--service-cluster-ip-range=10.96.0.0/12,fd00:96::/108", "--loadbalancer-ip-range=203.0.113.0/24,2001:db8:b::/64",

@@ -45,6 +45,15 @@ public record DesiredVirtualServer(ServicePortKey owner, Role role, VirtualServe
         return new DesiredVirtualServer(owner, role, server, realServers, dsr, ranges);
     }
 
+    /**
+     * Whether in-cluster clients of this address are short-circuited when its Service port has externalTrafficPolicy
+     * Local: an external address (NodePort, external IP, LoadBalancer IP) that is no DSR VIP (in-cluster clients reach
+     * a DSR VIP through its DSR virtual server).
+     */
+    public boolean shortCircuitable() {
+        return role.external() && dsr == null;
+    }
+
     /** The address, protocol and port clients send to (a DSR virtual server's VIP:port; null for a short circuit). */
     public VirtualServerKey.ByAddress clientKey() {
         if (dsr != null) {

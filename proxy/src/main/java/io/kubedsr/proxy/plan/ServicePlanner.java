@@ -202,8 +202,7 @@ public final class ServicePlanner {
         EnumSet<AddressFamily> done = EnumSet.noneOf(AddressFamily.class);
         for (DesiredVirtualServer d : port) {
             AddressFamily family = d.server().key().family();
-            // A DSR VIP is not short-circuited: in-cluster clients reach it through its DSR virtual server.
-            if (d.role().external() && d.dsr() == null && done.add(family)) {
+            if (d.shortCircuitable() && done.add(family)) {
                 out.add(new ShortCircuit(key, family, scheduling.scheduler(), scheduling.flags(), affinitySeconds, masqueraded(cluster, family)));
             }
         }

@@ -265,7 +265,7 @@ public final class ServiceTable {
         for (ShortCircuit c : plan.shortCircuits()) {
             List<VirtualServerKey.ByAddress> addresses = new ArrayList<>();
             for (DesiredVirtualServer d : plan.virtualServers()) {
-                if (d.owner().equals(c.owner()) && d.role().external() && d.dsr() == null && d.server().key().family() == c.family()) {
+                if (d.owner().equals(c.owner()) && d.shortCircuitable() && d.server().key().family() == c.family()) {
                     addresses.add(d.clientKey());
                 }
             }
@@ -408,7 +408,7 @@ public final class ServiceTable {
         for (ServiceRef ref : shortCircuitServices) {
             ServicePlan p = plans.get(ref);
             for (DesiredVirtualServer d : p.virtualServers()) {
-                if (!d.role().external() || d.dsr() != null || winners.get(d.server().key()) != d) {
+                if (!d.shortCircuitable() || winners.get(d.server().key()) != d) {
                     continue;
                 }
                 VirtualServerKey.ByAddress client = d.clientKey();
