@@ -1,5 +1,6 @@
 package io.kubedsr.proxy;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,7 +79,7 @@ public final class ApiAccess {
 
     /** {@link Call#SERVICES_INFORMER}. */
     public SharedIndexInformer<Service> servicesInformer() {
-        return client.services().inAnyNamespace().runnableInformer(0);
+        return client.services().inAnyNamespace().runnableInformer(0).exceptionHandler(NoAnswer.informerHandler(NoAnswer.ATTEMPTS));
     }
 
     /** {@link Call#SERVICES_LIST}. */
@@ -88,17 +89,17 @@ public final class ApiAccess {
 
     /** {@link Call#ENDPOINT_SLICES_INFORMER}. */
     public SharedIndexInformer<EndpointSlice> endpointSlicesInformer() {
-        return client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0);
+        return client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0).exceptionHandler(NoAnswer.informerHandler(NoAnswer.ATTEMPTS));
     }
 
     /** {@link Call#NODES_INFORMER}. */
     public SharedIndexInformer<Node> nodesInformer() {
-        return client.nodes().runnableInformer(0);
+        return client.nodes().runnableInformer(0).exceptionHandler(NoAnswer.informerHandler(NoAnswer.ATTEMPTS));
     }
 
     /** {@link Call#NODE_GET}: the node, or null when the API has none of that name. */
     public Node node(String name) {
-        return client.nodes().withName(name).get();
+        return NoAnswer.retry("get node " + name, NoAnswer.ATTEMPTS, Duration.ofSeconds(2), () -> client.nodes().withName(name).get());
     }
 
     /** {@link Call#EVENT_CREATE}, in the Event's namespace. */

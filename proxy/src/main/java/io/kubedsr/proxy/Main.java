@@ -89,7 +89,7 @@ public final class Main {
         } catch (RuntimeException e) {
             // The API server unreachable or refusing at start: exit (the shutdown hook closes the agent) so that the
             // kubelet restarts the container, instead of a JVM that lives on without an agent.
-            LOG.error("start failed: {}", e.toString());
+            LOG.error("start failed: {}", NoAnswer.causes(e));
             System.exit(1);
         }
         Thread.currentThread().join(); // the agent runs on its own threads until the process is stopped

@@ -9,14 +9,17 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
-import org.testcontainers.containers.Container.ExecResult;
+
+import com.github.dockerjava.api.command.InspectContainerResponse;
 import org.testcontainers.containers.GenericContainer;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.kubedsr.e2e.lab.Await;
+import io.kubedsr.e2e.vm.VmCommands;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.config.AgentFlags;
 
@@ -140,29 +143,24 @@ public final class AgentPod implements AutoCloseable {
         return container.getLogs();
     }
 
-    /** Runs a command in the agent's container ({@code kubectl exec}). */
-    public ExecResult exec(String... command) {
-        try {
-            return container.execInContainer(command);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 
     /**
      * Runs the launcher the manifest's command names (/opt/kube-dsr/bin/kube-dsr) with {@code args} in the agent's
-     * container, as {@code kubectl exec <pod> -- kube-dsr status} does. By its full path: docker exec in the VM's
-     * engine did not find the bare name in the agent container (exit 126, "executable file not found in $PATH"),
-     * though the image's PATH holds its directory (ImageContentsTest) and the same exec works on the host's engine.
+     * container, as {@code kubectl exec <pod> -- kube-dsr status} does: in the container's namespaces, root
+     * directory and environment. Entered with nsenter, not docker exec: in the VM, whose root is a chroot inside the
+     * initramfs, runc starts containers by chroot, not pivot_root, so a process that joins a container's mount
+     * namespace (docker exec) lands in the namespace's root, the initramfs, and finds no /opt/kube-dsr ("stat
+     * /opt/kube-dsr/bin/kube-dsr: no such file or directory"). nsenter --root takes the agent's own root instead.
+     * Unlike kubectl exec, the command keeps the test's capabilities.
      */
-    public ExecResult kubeDsr(String... args) {
-        String[] command = new String[args.length + 1];
-        command[0] = spec.entrypoint().get(0);
-        System.arraycopy(args, 0, command, 1, args.length);
-        return exec(command);
+    public VmCommands.Result kubeDsr(String... args) {
+        InspectContainerResponse info = container.getCurrentContainerInfo();
+        List<String> command = new ArrayList<>(List.of("nsenter", "--target", Long.toString(info.getState().getPidLong()),
+                "--mount", "--net", "--pid", "--ipc", "--uts", "--root", "--wd", "env", "-i"));
+        command.addAll(List.of(info.getConfig().getEnv()));
+        command.add(spec.entrypoint().get(0));
+        command.addAll(List.of(args));
+        return VmCommands.tryRun(command.toArray(String[]::new));
     }
 
     /** The container's memory use: memory.current of its cgroup (cgroup v2), in bytes. */

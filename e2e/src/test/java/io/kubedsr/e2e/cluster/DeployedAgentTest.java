@@ -16,9 +16,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.testcontainers.containers.Container.ExecResult;
 
 import io.kubedsr.e2e.lab.Await;
+import io.kubedsr.e2e.vm.VmCommands;
 import io.kubedsr.e2e.vm.VmTest;
 import io.kubedsr.netlink.TestNamespace;
 import io.kubedsr.proxy.kernel.Capabilities.Capability;
@@ -103,11 +103,11 @@ class DeployedAgentTest {
         assertThat(webB.exec("sysctl", "-n", "net.ipv4.conf.all.rp_filter", "net.ipv4.conf.eth0.rp_filter").lines().toList())
                 .as("web-b's rp_filter, off").containsExactly("0", "0");
 
-        ExecResult status = agents.get(0).kubeDsr("status");
-        assertThat(status.getExitCode()).as(status.getStderr()).isZero();
-        assertThat(status.getStdout()).doesNotContain("not named").contains("TCP 10.96.10.80:80").contains(DSR_DEFAULT_VIP + ":8080/tcp")
+        VmCommands.Result status = agents.get(0).kubeDsr("status");
+        assertThat(status.exitCode()).as(status.output()).isZero();
+        assertThat(status.output()).doesNotContain("not named").contains("TCP 10.96.10.80:80").contains(DSR_DEFAULT_VIP + ":8080/tcp")
                 .containsPattern("tunnel +ipip").containsPattern("tunnel +gue:5555");
-        System.out.println("kube-dsr status in node1's agent pod:\n" + status.getStdout());
+        System.out.println("kube-dsr status in node1's agent pod:\n" + status.output());
         assertThat(lab.api.refusals()).as("requests the ClusterRole refused").isEmpty();
         System.out.printf("ClusterIP, NodePort, DSR and status checks: %d s%n", seconds(t));
 
@@ -171,10 +171,10 @@ class DeployedAgentTest {
         checkDsr(DSR_DEFAULT_VIP, "gue");
         // In the pod, in-cluster: the API server through the kubernetes Service (10.96.0.1:443, served by this
         // agent), over TLS verified with the service account's ca.crt; the virtual servers named after their Services.
-        ExecResult status = updated.get(0).kubeDsr("status");
-        System.out.println("kube-dsr status in node1's agent pod:\n" + status.getStdout() + status.getStderr());
-        assertThat(status.getExitCode()).as(status.getStderr()).isZero();
-        assertThat(status.getStdout()).doesNotContain("not named").contains("default/web-dsr:8080").containsPattern("tunnel +gue:5555");
+        VmCommands.Result status = updated.get(0).kubeDsr("status");
+        System.out.println("kube-dsr status in node1's agent pod:\n" + status.output());
+        assertThat(status.exitCode()).as(status.output()).isZero();
+        assertThat(status.output()).doesNotContain("not named").contains("default/web-dsr:8080").containsPattern("tunnel +gue:5555");
         assertThat(lab.api.refusals()).hasSize(1);
         printMemory("after the scenarios", updated);
         System.out.printf("overlay variant scenario: %d s%n", seconds(t0));
