@@ -38,6 +38,22 @@ public final class FouClient {
         this.familyId = GenericNetlink.resolveFamily(connection, FAMILY_NAME).id();
     }
 
+    /**
+     * Whether the connection's kernel has the {@code fou} family, i.e. can decapsulate GUE at all: without the
+     * fou module (not loaded, or not built) the family lookup fails with ENOENT.
+     */
+    public static boolean available(NetlinkConnection connection) {
+        try {
+            GenericNetlink.resolveFamily(connection, FAMILY_NAME);
+            return true;
+        } catch (NetlinkException e) {
+            if (e.isNotFound()) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
     public static NetlinkRequest addRequest(int familyId, FouPort port) {
         MessageBuilder b = GenericNetlink.request(familyId, CMD_ADD, VERSION, 0, "add fou " + port);
         b.u16Be(ATTR_PORT, port.port());

@@ -26,7 +26,10 @@ import io.kubedsr.e2e.lab.MockApi;
 import io.kubedsr.e2e.proxy.ServiceLab;
 import io.kubedsr.e2e.vm.VmCommands;
 import io.kubedsr.e2e.vm.VmTest;
+import io.kubedsr.ipvs.Forwarding;
 import io.kubedsr.ipvs.IpvsClient;
+import io.kubedsr.ipvs.TunnelType;
+import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.TestNamespace;
@@ -55,7 +58,7 @@ import io.kubedsr.proxy.watch.ServiceSnapshot;
  * vanishes between the scan that found it and its receiver's write (the engine: that pod gets no traffic, its
  * Service a problem, the other pod answers, a new pod with the IP gets its receiver at the next sync). The ENOBUFS
  * side of the kernel is a case of the IPVS contract (IpvsTableContractRealKernelTest); the engine's logic around all
- * three runs on the host in SyncEngineTest.
+ * three runs on the host in SyncEngineTest. And a node without the fou module: DSR over IPIP served, GUE a problem.
  */
 @Order(9)
 @VmTest(modules = {"ip_vs", "ip_vs_rr", "ipip", "fou", "nf_conntrack_netlink"}, timeoutSeconds = 300)
@@ -71,6 +74,7 @@ class KernelRefusalsRealKernelTest {
     @AfterEach
     void tearDown() throws IOException {
         restoreModprobe();
+        VmCommands.tryRun("modprobe", "fou"); // the fou test unloads it
         if (agent != null) {
             agent.close();
         }
@@ -98,12 +102,12 @@ class KernelRefusalsRealKernelTest {
 
     @Test
     void aMissingSchedulerModuleIsAnEventTheOthersAreServedAndTheNextFullSyncRepairsIt() throws Exception {
+        lab = new ServiceLab(); // first: its bridge and veth modules load on demand
         // As a node missing ip_vs_sh: unloaded, and the kernel's module loader pointed at nothing.
         VmCommands.tryRun("modprobe", "-r", "ip_vs_sh");
         savedModprobe = Files.readString(MODPROBE).trim();
         Files.writeString(MODPROBE, "/nonexistent/modprobe");
 
-        lab = new ServiceLab();
         api = MockApi.start();
         KubernetesClient client = api.client();
         client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node1").endMetadata().withNewStatus().addNewAddress()
@@ -205,9 +209,7 @@ class KernelRefusalsRealKernelTest {
                 TestObjects.annotated(TestObjects.service("web", "10.96.0.12", 8081, null, VIP), Map.of("kube-router.io/service.dsr", "tunnel")),
                 TestObjects.slice("web", 8081, "node1", "10.244.1.2", "10.244.3.2"),
                 TestObjects.service("other", "10.96.0.10", 80, null), TestObjects.slice("other", 80, "node2", "10.244.2.2"));
-        InetAddress nodeIp = IpPrefix.parseAddress("192.168.1.1");
-        NodeInfo node = new NodeInfo("node1", List.of(nodeIp), List.of(nodeIp));
-        ServiceSnapshot snapshot = new ServiceSnapshot(model, node, Set.of(nodeIp, IpPrefix.parseAddress("192.168.1.2")));
+        ServiceSnapshot snapshot = node1Snapshot(model);
         IpvsSysctls.apply(lab.node1.namespace(), SysctlDirectory.PROC);
         TestNamespace doomed = pod3;
         VanishingPod finder = new VanishingPod(PodNamespaces.standard(lab.node1.namespace().id()), IpPrefix.parseAddress("10.244.3.2"),
@@ -223,10 +225,7 @@ class KernelRefusalsRealKernelTest {
                 });
         try (IpvsClient ipvs = new IpvsClient(lab.node1.namespace().openConnection(NetlinkProtocol.GENERIC));
                 Rtnetlink rtnl = lab.node1.namespace().openRtnetlink()) {
-            SyncEngine engine = new SyncEngine(AgentFlags.parse(new String[] {"--cluster-cidr=10.244.0.0/16",
-                    "--service-external-ip-range=198.51.100.0/24"}), new ServiceKernel(ipvs, rtnl, new NftTable(lab.node1.namespace()),
-                            new DsrPods(finder, lab.node1.namespace(), SysctlDirectory.PROC), UdpConntrack.NONE), Clock.systemUTC());
-            engine.start(node);
+            SyncEngine engine = node1Engine(ipvs, rtnl, finder);
             SyncResult r = engine.fullResync(snapshot);
 
             assertThat(pod3).as("the pod was deleted during the sync").isNull();
@@ -253,6 +252,97 @@ class KernelRefusalsRealKernelTest {
                 answers.add(get("http://" + VIP + ":8081/"));
             }
             assertThat(answers).containsExactly("pod 10.244.1.2 dsr", "pod 10.244.3.2 dsr");
+        }
+    }
+
+    private static final NodeInfo NODE1 = new NodeInfo("node1", List.of(IpPrefix.parseAddress("192.168.1.1")),
+            List.of(IpPrefix.parseAddress("192.168.1.1")));
+
+    /** What node1's engine sees: the model, node1, and both nodes' addresses (the receivers' guards let them in). */
+    private static ServiceSnapshot node1Snapshot(ClusterModel model) {
+        return new ServiceSnapshot(model, NODE1, Set.of(IpPrefix.parseAddress("192.168.1.1"), IpPrefix.parseAddress("192.168.1.2")));
+    }
+
+    /** node1's service engine on the real kernel, its DSR pods found through {@code finder}, started. */
+    private SyncEngine node1Engine(IpvsClient ipvs, Rtnetlink rtnl, PodFinder finder) {
+        SyncEngine engine = new SyncEngine(AgentFlags.parse(new String[] {"--cluster-cidr=10.244.0.0/16",
+                "--service-external-ip-range=198.51.100.0/24"}), new ServiceKernel(ipvs, rtnl, new NftTable(lab.node1.namespace()),
+                        new DsrPods(finder, lab.node1.namespace(), SysctlDirectory.PROC), UdpConntrack.NONE), Clock.systemUTC());
+        engine.start(NODE1);
+        return engine;
+    }
+
+    /** How many real servers of node1's fwmark (DSR) virtual servers use the tunnel type. */
+    private int dsrRealServers(TunnelType type) {
+        try (IpvsClient ipvs = new IpvsClient(lab.node1.namespace().openConnection(NetlinkProtocol.GENERIC))) {
+            int n = 0;
+            for (var vs : ipvs.virtualServers()) {
+                if (vs.server().key() instanceof VirtualServerKey.ByFwmark) {
+                    for (var rs : ipvs.realServers(vs.server().key())) {
+                        if (rs.server().forwarding() instanceof Forwarding.Tunnel t && t.type() == type) {
+                            n++;
+                        }
+                    }
+                }
+            }
+            return n;
+        }
+    }
+
+    /**
+     * A node whose kernel has no fou module (unloaded, the module loader pointed at nothing): the DSR receiver takes
+     * IPIP only and does not fail, so the IPIP Service is served; the GUE Service loses the local pod with a problem
+     * naming the module (its director would send what the pod cannot take); once the module is loaded the next full
+     * sync opens the pod's GUE port and the GUE Service is served through it.
+     */
+    @Test
+    void withoutTheFouModuleIpipDsrIsServedAndGueDsrGetsAProblemUntilTheModuleIsLoaded() throws Exception {
+        lab = new ServiceLab(); // first: its bridge and veth modules load on demand
+        VmCommands.tryRun("modprobe", "-r", "fou6");
+        VmCommands.tryRun("modprobe", "-r", "fou");
+        savedModprobe = Files.readString(MODPROBE).trim();
+        Files.writeString(MODPROBE, "/nonexistent/modprobe");
+        assertThat(Files.readString(Path.of("/proc/modules"))).as("fou unloaded").doesNotContainPattern("(?m)^fou ");
+
+        lab.router.exec("ip", "route", "add", "198.51.100.0/24", "via", "192.168.1.1");
+        serveDsr(lab.pod1, "10.244.1.2");
+        String gueVip = "198.51.100.11";
+        ClusterModel model = TestObjects.model(
+                TestObjects.annotated(TestObjects.service("plain", "10.96.0.12", 8081, null, VIP),
+                        Map.of("kube-router.io/service.dsr", "tunnel", "kube-dsr.io/service.dsr-encap", "ipip")),
+                TestObjects.slice("plain", 8081, "node1", "10.244.1.2"),
+                TestObjects.annotated(TestObjects.service("udp", "10.96.0.13", 8081, null, gueVip),
+                        Map.of("kube-router.io/service.dsr", "tunnel", "kube-dsr.io/service.dsr-encap", "gue")),
+                TestObjects.slice("udp", 8081, "node1", "10.244.1.2"));
+        IpvsSysctls.apply(lab.node1.namespace(), SysctlDirectory.PROC);
+        try (IpvsClient ipvs = new IpvsClient(lab.node1.namespace().openConnection(NetlinkProtocol.GENERIC));
+                Rtnetlink rtnl = lab.node1.namespace().openRtnetlink()) {
+            SyncEngine engine = node1Engine(ipvs, rtnl, PodNamespaces.standard(lab.node1.namespace().id()));
+            SyncResult r = engine.fullResync(node1Snapshot(model));
+
+            System.out.println("the problems: " + r.problems());
+            assertThat(r.failures()).isEmpty();
+            assertThat(r.problems()).singleElement().satisfies(p -> {
+                assertThat(p.service().name()).isEqualTo("udp");
+                assertThat(p.message()).contains("no fou module");
+            });
+            assertThat(lab.pod1.exec("ip", "-o", "addr")).contains(VIP + "/32").contains(gueVip + "/32");
+            assertThat(dsrRealServers(TunnelType.IPIP)).isEqualTo(1);
+            assertThat(dsrRealServers(TunnelType.GUE)).as("the GUE Service without the pod").isZero();
+            for (int i = 0; i < 3; i++) {
+                assertThat(get("http://" + VIP + ":8081/")).isEqualTo("pod 10.244.1.2 dsr");
+            }
+
+            restoreModprobe();
+            VmCommands.run("modprobe", "fou");
+            SyncResult next = engine.fullResync(node1Snapshot(model));
+            assertThat(next.problems()).isEmpty();
+            assertThat(lab.pod1.exec("ip", "fou", "show")).contains("port 5555 gue");
+            assertThat(dsrRealServers(TunnelType.GUE)).isEqualTo(1);
+            for (int i = 0; i < 3; i++) {
+                assertThat(get("http://" + gueVip + ":8081/")).isEqualTo("pod 10.244.1.2 dsr");
+                assertThat(get("http://" + VIP + ":8081/")).isEqualTo("pod 10.244.1.2 dsr");
+            }
         }
     }
 }

@@ -12,11 +12,14 @@ import org.slf4j.LoggerFactory;
 
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.netlink.NetlinkConnection;
+import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.netns.NetworkNamespace;
 import io.kubedsr.netlink.netns.SysctlDirectory;
 import io.kubedsr.proxy.encap.ReceiverGuards;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.tunnel.DsrReceivers;
+import io.kubedsr.tunnel.FouClient;
 
 /**
  * The DSR receivers of this node's pods: for each local endpoint pod of a DSR service, the pod's namespace is
@@ -36,6 +39,7 @@ public final class DsrPods implements PodReceivers {
     private final SysctlDirectory sysctls;
     private boolean rpFilterDone;
     private boolean rpFilterFailed;
+    private boolean gueSeen;
     private long extraWrites;
 
     /**
@@ -144,6 +148,18 @@ public final class DsrPods implements PodReceivers {
             }
         }
         return failed;
+    }
+
+    /** Asks the kernel until the fou family is there (one generic netlink lookup each time), then no more. */
+    @Override
+    public boolean gueSupported() {
+        if (!gueSeen) {
+            try (NetlinkConnection generic = node == null ? NetlinkConnection.open(NetlinkProtocol.GENERIC)
+                    : node.openConnection(NetlinkProtocol.GENERIC)) {
+                gueSeen = FouClient.available(generic);
+            }
+        }
+        return gueSeen;
     }
 
     /** Removes the receivers of pods that are no longer wanted (when their namespace still holds the pod IP). */

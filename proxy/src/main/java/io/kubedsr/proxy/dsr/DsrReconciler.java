@@ -10,15 +10,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.kubedsr.ipvs.RealServer;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.AddressFamily;
+import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.route.Routing;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.nft.DsrEntry;
 import io.kubedsr.proxy.nft.Nftables;
 import io.kubedsr.proxy.plan.DesiredVirtualServer;
 import io.kubedsr.proxy.plan.ServiceTable;
+import io.kubedsr.tunnel.Encapsulation;
 
 /**
  * DSR's kernel state around the IPVS writes, in the order that keeps traffic and ownership right:
@@ -35,6 +40,7 @@ import io.kubedsr.proxy.plan.ServiceTable;
  * keeps every mark. Runs on the kernel thread.
  */
 public final class DsrReconciler {
+    private static final Logger LOG = LoggerFactory.getLogger(DsrReconciler.class);
     private final DsrRouting routing;
     private final PodReceivers pods;
     private final SloppyScheduling sloppy;
@@ -42,6 +48,7 @@ public final class DsrReconciler {
     private boolean dirty = true;
     private boolean full = true;
     private boolean recovered;
+    private boolean warnedNoGue;
 
     /** {@code guePorts}: the ports every receiver takes GUE on, whatever its Services send (ReceivePorts). */
     public DsrReconciler(Routing routing, PodReceivers pods, SloppyScheduling sloppy, Set<Integer> guePorts) {
@@ -84,10 +91,15 @@ public final class DsrReconciler {
             return Pass.SKIPPED;
         }
         Map<InetAddress, ReceiverSpec> receivers = wantedReceivers(table, guePorts);
+        Map<InetAddress, String> noGue = Map.of();
+        if (!receivers.isEmpty() && !guePorts.isEmpty() && !pods.gueSupported()) {
+            receivers = wantedReceivers(table, Set.of());
+            noGue = withoutGue(receivers.keySet());
+        }
         Map<AddressFamily, Set<Integer>> marks = marksByFamily(table);
         long before = pods.writes();
         Map<InetAddress, String> failed = pods.ensure(receivers, full);
-        withoutFailedPods(want, failed, problems);
+        withoutFailedPods(want, failed, noGue, problems);
         int writes = (int) (pods.writes() - before);
         writes += routing.addMissing(marks);
         return new Pass(true, receivers, marks, writes);
@@ -143,6 +155,25 @@ public final class DsrReconciler {
         return out;
     }
 
+    /**
+     * No fou module on this node: its receivers take IPIP only (a receiver asked for GUE ports would fail, and with
+     * it IPIP), so a Service sending GUE cannot reach these pods; they leave its real servers with a problem.
+     */
+    private Map<InetAddress, String> withoutGue(Set<InetAddress> localPods) {
+        if (!warnedNoGue) {
+            warnedNoGue = true;
+            LOG.warn("this node's kernel has no fou module (the fou generic netlink family is missing): DSR receivers "
+                    + "take IPIP only, and Services sending GUE get no traffic to this node's pods; modprobe fou, and the "
+                    + "next full sync opens the GUE ports");
+        }
+        Map<InetAddress, String> out = new HashMap<>();
+        for (InetAddress pod : localPods) {
+            out.put(pod, "this node's kernel has no fou module (modprobe fou): the DSR receiver in pod "
+                    + IpPrefix.format(pod) + " takes IPIP only, not GUE");
+        }
+        return out;
+    }
+
     private static boolean anyConsistentHashing(ServiceTable table) {
         for (DesiredVirtualServer d : table.dsrWinners()) {
             if (d.consistentHashing()) {
@@ -180,18 +211,26 @@ public final class DsrReconciler {
      * must hold the same real servers there (the others cannot know, and send it traffic anyway).
      */
     private static void withoutFailedPods(Map<VirtualServerKey, DesiredVirtualServer> want, Map<InetAddress, String> failed,
-            List<Problem> problems) {
-        if (failed.isEmpty()) {
+            Map<InetAddress, String> noGue, List<Problem> problems) {
+        if (failed.isEmpty() && noGue.isEmpty()) {
             return;
         }
         for (Map.Entry<VirtualServerKey, DesiredVirtualServer> e : want.entrySet()) {
             DesiredVirtualServer d = e.getValue();
-            if (d.dsr() == null || Collections.disjoint(d.dsr().localPods(), failed.keySet())) {
+            if (d.dsr() == null) {
+                continue;
+            }
+            Map<InetAddress, String> lost = failed;
+            if (d.dsr().encapsulation() instanceof Encapsulation.Gue && !noGue.isEmpty()) {
+                lost = new HashMap<>(noGue);
+                lost.putAll(failed); // a receiver that failed outright: that reason
+            }
+            if (Collections.disjoint(d.dsr().localPods(), lost.keySet())) {
                 continue;
             }
             Set<RealServer> reals = new LinkedHashSet<>();
             for (RealServer r : d.realServers()) {
-                String reason = failed.get(r.address());
+                String reason = lost.get(r.address());
                 if (reason == null) {
                     reals.add(r);
                 } else if (d.consistentHashing()) {

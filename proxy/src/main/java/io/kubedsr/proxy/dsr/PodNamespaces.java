@@ -20,7 +20,9 @@ import io.kubedsr.netlink.netns.NamespaceCandidates;
 import io.kubedsr.netlink.netns.NamespaceId;
 import io.kubedsr.netlink.netns.NetworkNamespace;
 import io.kubedsr.netlink.route.Address;
+import io.kubedsr.netlink.route.Link;
 import io.kubedsr.netlink.route.Rtnetlink;
+import io.kubedsr.tunnel.DsrReceivers;
 
 /**
  * Finds the network namespace of a pod by its IP without asking the container runtime: it scans the named
@@ -186,11 +188,21 @@ public final class PodNamespaces implements PodFinder {
         }
     }
 
+    /**
+     * The namespace's pod IPs: its addresses but loopback, link-local and those of a DSR receiver link (the VIPs it
+     * serves: every pod of a DSR Service holds them, so they would look like one IP held by many namespaces).
+     */
     private static Set<InetAddress> addresses(NetworkNamespace ns) {
         Set<InetAddress> out = new HashSet<>();
         try (Rtnetlink rtnl = ns.openRtnetlink()) {
+            Set<Integer> receivers = new HashSet<>();
+            for (Link l : rtnl.links()) {
+                if (l.name().equals(DsrReceivers.LINK_V4) || l.name().equals(DsrReceivers.LINK_V6)) {
+                    receivers.add(l.index());
+                }
+            }
             for (Address a : rtnl.addresses(AddressFamily.UNSPEC)) {
-                if (!a.address().isLoopbackAddress() && !a.address().isLinkLocalAddress()) {
+                if (!a.address().isLoopbackAddress() && !a.address().isLinkLocalAddress() && !receivers.contains(a.linkIndex())) {
                     out.add(a.address());
                 }
             }

@@ -17,6 +17,12 @@ public interface PodReceivers {
      */
     Map<InetAddress, String> ensure(Map<InetAddress, ReceiverSpec> wanted, boolean full);
 
+    /**
+     * Whether this node's kernel can take GUE in a pod (the fou module is there). Without it a receiver takes
+     * IPIP only: asked for GUE ports, it fails. Once true it stays true (a module in use is not unloaded).
+     */
+    boolean gueSupported();
+
     /** Removes the receivers of pods no longer in {@code wanted}; returns how many. */
     int removeUnwanted(Map<InetAddress, ReceiverSpec> wanted);
 
@@ -46,6 +52,11 @@ public interface PodReceivers {
         @Override
         public Map<InetAddress, String> ensure(Map<InetAddress, ReceiverSpec> wanted, boolean full) {
             return Map.of();
+        }
+
+        @Override
+        public boolean gueSupported() {
+            return true;
         }
 
         @Override

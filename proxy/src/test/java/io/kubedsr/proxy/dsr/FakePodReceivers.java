@@ -23,6 +23,23 @@ public final class FakePodReceivers implements PodReceivers {
     private final Map<InetAddress, ReceiverSpec> applied = new HashMap<>();
     private long writes;
     private Set<InetAddress> nodeAddresses = Set.of();
+    private boolean fou = true;
+
+    /** The node's kernel without the fou module: receivers take IPIP only, and asked for GUE ports they fail. */
+    public FakePodReceivers withoutFou() {
+        fou = false;
+        return this;
+    }
+
+    /** The fou module is loaded after all. */
+    public void loadFou() {
+        fou = true;
+    }
+
+    @Override
+    public boolean gueSupported() {
+        return fou;
+    }
 
     /** A pod (a network namespace holding the IP) appears on the node. */
     public void createPod(InetAddress ip) {
@@ -56,6 +73,14 @@ public final class FakePodReceivers implements PodReceivers {
             if (nodeAddresses.isEmpty()) {
                 failed.put(pod, "DSR receiver in pod " + IpPrefix.format(pod)
                         + " failed: no node address is known yet; the receiver would accept anyone");
+                applied.remove(pod);
+                continue;
+            }
+            if (!fou && !e.getValue().guePorts().isEmpty()) {
+                // As DsrPods: link and VIPs are made, then opening the first GUE port finds no fou family.
+                pods.put(pod, new ReceiverSpec(e.getValue().vips(), Set.of()));
+                writes++;
+                failed.put(pod, "DSR receiver in pod " + IpPrefix.format(pod) + " failed: generic netlink family fou: ENOENT");
                 applied.remove(pod);
                 continue;
             }

@@ -115,4 +115,35 @@ class PodNamespacesHostKernelTest {
             }
         }
     }
+
+    /**
+     * Every pod of a DSR Service holds its VIPs on the receiver link: they are no pod IPs (before, each scan warned
+     * that the VIP was "held by N network namespaces").
+     */
+    @Test
+    void theVipsOnAPodsDsrReceiverAreNoPodIps() throws Exception {
+        try (TestNamespace own = TestNamespace.create(); TestNamespace pod1 = TestNamespace.create();
+                TestNamespace pod2 = TestNamespace.create()) {
+            int n = 1;
+            for (TestNamespace pod : List.of(pod1, pod2)) {
+                pod.exec("ip", "addr", "add", "10.244.1." + n++ + "/32", "dev", "lo");
+                // A bridge stands in for the ipip receiver (no ipip on this kernel): the finder knows it by name.
+                pod.exec("ip", "link", "add", "kube-tunnel-if", "type", "bridge");
+                pod.exec("ip", "addr", "add", "198.51.100.10/32", "dev", "kube-tunnel-if");
+            }
+            bind(pod1, "cni-1");
+            bind(pod2, "cni-2");
+            try {
+                PodNamespaces finder = new PodNamespaces(List.of(named), proc, own.namespace().id());
+                finder.scan();
+                InetAddress vip = IpPrefix.parseAddress("198.51.100.10");
+                assertThat(finder.holders(vip)).isZero();
+                assertThat(finder.find(vip)).isEmpty();
+                assertThat(finder.find(IpPrefix.parseAddress("10.244.1.1")).orElseThrow().id()).isEqualTo(pod1.namespace().id());
+                assertThat(finder.find(IpPrefix.parseAddress("10.244.1.2")).orElseThrow().id()).isEqualTo(pod2.namespace().id());
+            } finally {
+                unmountAll(named);
+            }
+        }
+    }
 }

@@ -51,6 +51,12 @@ public abstract class PodReceiversContract {
         assertThat(r.read(POD)).contains(spec(GUE, VIP2));
     }
 
+    /** The contract runs where the fou module is loaded: GUE is supported (KernelRefusalsRealKernelTest has a node without). */
+    @Test
+    void aKernelWithTheFouModuleTakesGue() {
+        assertThat(receivers().gueSupported()).isTrue();
+    }
+
     /**
      * The ports move without a moment on neither (the new one opens before the old closes; the kernel test
      * checks the final states, the order is DsrReceivers'), and none is a receiver that takes IPIP only.

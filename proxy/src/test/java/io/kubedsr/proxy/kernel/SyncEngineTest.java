@@ -353,6 +353,46 @@ class SyncEngineTest {
         assertThat(realServersOf(fwmark)).containsExactly(ip("10.244.1.5"));
     }
 
+    /**
+     * A node whose kernel has no fou module: its receivers take IPIP only, not failing (an IPIP Service keeps its
+     * local pod), a GUE Service loses the pod with a problem naming the module, and once the module is there the
+     * next full sync opens the GUE ports and gives the pod back.
+     */
+    @Test
+    void withoutTheFouModuleReceiversTakeIpipOnlyAndGueServicesLoseTheLocalPodUntilItIsLoaded() {
+        pods.withoutFou().createPod(ip("10.244.1.5"));
+        put(TestObjects.annotated(TestObjects.service("plain", "10.96.0.1", 80, null, "198.51.100.10"),
+                        Map.of("kube-router.io/service.dsr", "tunnel", "kube-dsr.io/service.dsr-encap", "ipip")),
+                TestObjects.slice("plain", 80, "node1", "10.244.1.5"),
+                TestObjects.annotated(TestObjects.service("udp", "10.96.0.2", 80, null, "198.51.100.11"),
+                        Map.of("kube-router.io/service.dsr", "tunnel", "kube-dsr.io/service.dsr-encap", "gue")),
+                TestObjects.slice("udp", 80, "node1", "10.244.1.5"));
+        SyncEngine engine = engine();
+        SyncResult r = engine.fullResync(snapshot());
+
+        assertThat(pods.read(ip("10.244.1.5"))).as("IPIP only, and no failure")
+                .contains(new ReceiverSpec(Set.of(ip("198.51.100.10"), ip("198.51.100.11")), Set.of()));
+        assertThat(r.problems()).singleElement().satisfies(p -> {
+            assertThat(p.service().name()).isEqualTo("udp");
+            assertThat(p.message()).contains("no fou module");
+        });
+        assertThat(realServersOf(dsrKey("198.51.100.10"))).containsExactly(ip("10.244.1.5"));
+        assertThat(realServersOf(dsrKey("198.51.100.11"))).isEmpty();
+
+        pods.loadFou();
+        r = engine.fullResync(snapshot());
+        assertThat(r.problems()).isEmpty();
+        assertThat(pods.read(ip("10.244.1.5"))).contains(new ReceiverSpec(Set.of(ip("198.51.100.10"), ip("198.51.100.11")), Set.of(5555)));
+        assertThat(realServersOf(dsrKey("198.51.100.11"))).containsExactly(ip("10.244.1.5"));
+        assertThat(realServersOf(dsrKey("198.51.100.10"))).containsExactly(ip("10.244.1.5"));
+    }
+
+    /** The fwmark virtual server of a DSR VIP's TCP port 80, by the mark nftables gives it. */
+    private VirtualServerKey dsrKey(String vip) {
+        int mark = new FakeNftables(nftKernel).dsrMarks().get(VirtualServerKey.of(ip(vip), Protocol.TCP, 80));
+        return new VirtualServerKey.ByFwmark(AddressFamily.INET, mark);
+    }
+
     private static Service maglev(Service dsr) {
         return TestObjects.annotated(dsr, Map.of("kube-router.io/service.scheduler", "mh"));
     }
