@@ -2,64 +2,54 @@ package io.kubedsr.proxy;
 
 import java.net.InetAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.kubedsr.ipvs.IpvsClient;
-import io.kubedsr.netlink.NetlinkConnection;
-import io.kubedsr.netlink.NetlinkProtocol;
+import io.kubedsr.netlink.Errno;
+import io.kubedsr.netlink.NetlinkException;
 import io.kubedsr.netlink.netns.NetworkNamespace;
-import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.config.AgentConfig;
-import io.kubedsr.proxy.dsr.DsrPods;
-import io.kubedsr.proxy.dsr.PodNamespaces;
-import io.kubedsr.proxy.encap.EncapGuard;
-import io.kubedsr.proxy.encap.ReceivePorts;
 import io.kubedsr.proxy.events.EventRecorder;
 import io.kubedsr.proxy.health.HealthCheckNodePorts;
 import io.kubedsr.proxy.health.HealthServer;
 import io.kubedsr.proxy.health.ListenAddresses;
-import io.kubedsr.proxy.kernel.IpvsSysctls;
-import io.kubedsr.proxy.kernel.ServiceKernel;
-import io.kubedsr.proxy.kernel.SloppySysctls;
-import io.kubedsr.proxy.kernel.Sysctls;
 import io.kubedsr.proxy.kernel.SyncEngine;
 import io.kubedsr.proxy.kernel.SyncResult;
-import io.kubedsr.proxy.kernel.UdpConntrackFlusher;
 import io.kubedsr.proxy.metrics.IpvsServiceStats;
 import io.kubedsr.proxy.metrics.MetricsServer;
 import io.kubedsr.proxy.metrics.OverlayMetrics;
 import io.kubedsr.proxy.metrics.SyncMetrics;
 import io.kubedsr.proxy.model.NodeInfo;
-import io.kubedsr.proxy.model.NodeInfos;
 import io.kubedsr.proxy.model.Problem;
-import io.kubedsr.proxy.nft.EncapGuardRules;
-import io.kubedsr.proxy.nft.NftTable;
 import io.kubedsr.proxy.overlay.OverlayController;
-import io.kubedsr.proxy.overlay.OverlayEngine;
-import io.kubedsr.proxy.overlay.OverlaySettings;
+import io.kubedsr.proxy.process.AgentStartup;
+import io.kubedsr.proxy.process.BlockedThreads;
+import io.kubedsr.proxy.process.Causes;
 import io.kubedsr.proxy.sync.ServiceSync;
 import io.kubedsr.proxy.sync.SyncPolicy;
 import io.kubedsr.proxy.sync.VertxTimers;
 import io.kubedsr.proxy.watch.ClusterModel;
 import io.kubedsr.proxy.watch.NodeModel;
-import io.kubedsr.tunnel.NodeTunnels;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
@@ -67,8 +57,10 @@ import io.vertx.core.Vertx;
  * The running agent, as wiring: informer handlers (fabric8's threads) hop onto the agent's Vert.x context and
  * record the object in the {@link ClusterModel} or {@link NodeModel}; the service side ({@link ServiceSync}) and
  * the overlay ({@link OverlayController}) each run one {@link io.kubedsr.proxy.sync.SyncLoop} whose syncs run on
- * the kernel thread with a snapshot. Nothing is written before the informers have synced; each side's first
- * sync is full and adopts the kernel state.
+ * the kernel thread with a snapshot. Nothing is written before the informers have synced and the kernel is open;
+ * each side's first sync is full and adopts the kernel state. No call blocks its caller: {@link #start} returns
+ * at once, the kernel opens on the kernel thread while the informers list. When something the agent cannot run
+ * without fails after the start (its kernel thread, a task of its context), {@link #failure()} completes.
  */
 public final class Agent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
@@ -78,12 +70,14 @@ public final class Agent implements AutoCloseable {
     private final ApiAccess api;
     private final Vertx vertx;
     private final Context context;
-    private final NetworkNamespace kernelNamespace;
+    private final Supplier<NodeKernel> kernelOpener;
     private final String nodeName;
     private final Clock clock = Clock.systemUTC();
+    private final CompletableFuture<Throwable> failure = new CompletableFuture<>();
     private final ExecutorService kernel = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "kube-dsr-kernel");
         t.setDaemon(true);
+        t.setUncaughtExceptionHandler((thread, e) -> failed("the kernel thread died", e));
         return t;
     });
     private final ClusterModel model = new ClusterModel();
@@ -92,30 +86,35 @@ public final class Agent implements AutoCloseable {
     private final HealthServer health;
     private final EventRecorder events;
     private final SyncMetrics syncMetrics = new SyncMetrics();
+    private final BlockedThreads blockedThreads;
     private final OverlayMetrics overlayMetrics = new OverlayMetrics();
     private final HealthCheckNodePorts healthChecks;
     private final ServiceSync services;
     private final OverlayController overlay;
+    private volatile boolean closing;
+    private volatile AgentStartup startup;
     private MetricsServer metrics;
 
     // Made and used on the kernel thread only.
+    private NodeKernel nodeKernel;
     private SyncEngine engine;
-    private OverlayEngine overlayEngine;
-    private EncapGuard encapGuard;
-    private IpvsClient ipvs;
-    private Rtnetlink rtnl;
-    private NetlinkConnection overlayGeneric;
-    private UdpConntrackFlusher conntrackFlusher;
-    /** The agent's own namespace when it programs that one (kernelNamespace null). */
-    private NetworkNamespace ownNamespace;
 
-    /** {@code kernelNamespace} is where IPVS and links are programmed: the node's (null: this thread's). */
+    /** {@code kernelNamespace} is where IPVS and links are programmed: the node's (null: the agent's own). */
     public Agent(AgentConfig config, KubernetesClient client, Vertx vertx, String nodeName, NetworkNamespace kernelNamespace) {
+        this(config, client, vertx, nodeName, () -> NetlinkNodeKernel.open(config, kernelNamespace));
+    }
+
+    /** {@code kernelOpener} opens the node's kernel; it is called once, on the kernel thread. */
+    public Agent(AgentConfig config, KubernetesClient client, Vertx vertx, String nodeName, Supplier<NodeKernel> kernelOpener) {
         this.config = config;
         this.vertx = vertx;
         this.context = vertx.getOrCreateContext();
+        this.kernelOpener = kernelOpener;
         this.nodeName = nodeName;
-        this.kernelNamespace = kernelNamespace;
+        // Every task of this context guards what may fail on one object; an exception that gets here is a defect
+        // that may have left a sync loop stopped: the agent cannot be trusted to go on.
+        context.exceptionHandler(e -> failed("a task on the agent's event loop failed", e));
+        this.blockedThreads = BlockedThreads.of(vertx);
         this.health = new HealthServer(vertx, config.ipvsSyncPeriod(), clock);
         this.api = new ApiAccess(client);
         this.events = new EventRecorder(api, nodeName);
@@ -126,7 +125,7 @@ public final class Agent implements AutoCloseable {
         SyncPolicy policy = SyncPolicy.withPeriod(config.ipvsSyncPeriod());
         this.services = new ServiceSync(model, nodes, () -> engine, clock, timers, kernel, policy,
                 new ServiceSync.Observers(syncMetrics, health, healthChecks, this::report));
-        this.overlay = new OverlayController(nodes, timers, kernel, policy, () -> overlayEngine);
+        this.overlay = new OverlayController(nodes, timers, kernel, policy, () -> nodeKernel.overlay());
         this.overlay.onSync(overlayMetrics::synced);
     }
 
@@ -152,73 +151,111 @@ public final class Agent implements AutoCloseable {
         return health;
     }
 
-    /**
-     * Reads this node, opens the kernel sockets, starts the informers; completes once the first full sync is done,
-     * or fails when an informer could not list.
-     */
-    public CompletableFuture<SyncResult> start() {
-        Node self = api.node(nodeName);
-        List<InetAddress> addresses = self == null ? List.of() : NodeInfos.nodeAddresses(self);
-        if (self == null) {
-            LOG.warn("node={} not found in the API: NodePorts are served on no address until it is", nodeName);
-        } else {
-            context.runOnContext(v -> nodes.put(self)); // before any informer event: the context runs tasks in order
-        }
-        NodeInfo info = new NodeInfo(nodeName, addresses, addresses, self == null ? "" : NodeInfos.zone(self));
-        healthChecks.listenOn(ListenAddresses.healthCheckNodePorts(config, addresses));
-        CompletableFuture.runAsync(() -> openKernel(info), kernel).join();
-        listen();
-        SharedIndexInformer<Service> serviceInformer = api.servicesInformer();
-        serviceInformer.addEventHandler(handler(s -> services.serviceChanged(model.putService(s)),
-                s -> services.serviceChanged(model.removeService(s))));
-        SharedIndexInformer<EndpointSlice> slices = api.endpointSlicesInformer();
-        slices.addEventHandler(handler(e -> model.putSlice(e).ifPresent(services::serviceChanged),
-                e -> model.removeSlice(e).ifPresent(services::serviceChanged)));
-        SharedIndexInformer<Node> nodeInformer = api.nodesInformer();
-        nodeInformer.addEventHandler(handler(n -> nodeChanged(nodes.put(n)), n -> nodeChanged(nodes.remove(n))));
-        informers.addAll(List.of(serviceInformer, slices, nodeInformer));
-        CompletableFuture<Void> nodesListed = nodeInformer.start().toCompletableFuture();
-        nodesListed.thenRun(() -> context.runOnContext(v -> {
-            overlay.informerSynced();
-            Set<InetAddress> all = nodes.clusterAddresses();
-            kernel.execute(() -> encapGuard.informerSynced(all));
-        }));
-        // The first service sync waits for the Node list too: the DSR receivers' guards need every node's address.
-        CompletableFuture<Void> listed = CompletableFuture.allOf(serviceInformer.start().toCompletableFuture(),
-                slices.start().toCompletableFuture(), nodesListed);
-        listed.thenRun(() -> context.runOnContext(v -> services.informersSynced()));
-        // A list that failed (refused by RBAC, say) stops its informer for good (fabric8): the start fails with it,
-        // and Main exits so that the kubelet restarts the agent, instead of one that never syncs.
-        return listed.thenCompose(v -> services.firstSync());
+    /** How the start went, once the first full sync is done (null before). */
+    public AgentStartup startup() {
+        return startup;
     }
 
-    /** On the kernel thread: the sockets, the engines, the sysctls. */
-    private void openKernel(NodeInfo info) {
-        if (kernelNamespace != null) {
-            ipvs = new IpvsClient(kernelNamespace.openConnection(NetlinkProtocol.GENERIC));
-            rtnl = kernelNamespace.openRtnetlink();
-            overlayGeneric = kernelNamespace.openConnection(NetlinkProtocol.GENERIC);
-        } else {
-            ipvs = IpvsClient.open();
-            rtnl = Rtnetlink.open();
-            overlayGeneric = NetlinkConnection.open(NetlinkProtocol.GENERIC);
-            ownNamespace = NetworkNamespace.current();
+    /**
+     * Completes with what ended the agent after a good start: its kernel thread died, or a task on its context
+     * failed past every guard. Main ends the process then, and the kubelet starts another.
+     */
+    public CompletableFuture<Throwable> failure() {
+        return failure;
+    }
+
+    /**
+     * Opens the kernel (on the kernel thread), starts the health and metrics servers and the informers, and
+     * returns at once. The future completes once the first full sync is done, or fails with what stopped the
+     * start: the kernel could not be opened, or an informer could not list: refused (RBAC, say: fabric8 stops that
+     * informer for good), or no answer after {@link NoAnswer#ATTEMPTS} tries. Main then exits so that the kubelet
+     * restarts the agent, instead of one that never syncs.
+     */
+    public CompletableFuture<SyncResult> start() {
+        long t0 = System.nanoTime();
+        CompletableFuture<Duration> kernelOpened = CompletableFuture.supplyAsync(this::openKernel, kernel);
+        listen();
+        SharedIndexInformer<Service> serviceInformer = api.servicesInformer();
+        serviceInformer.addEventHandler(handler("Service", s -> {
+            if (!model.holds(s)) {
+                services.serviceChanged(model.putService(s));
+            }
+        }, s -> services.serviceChanged(model.removeService(s))));
+        SharedIndexInformer<EndpointSlice> slices = api.endpointSlicesInformer();
+        slices.addEventHandler(handler("EndpointSlice", e -> {
+            if (!model.holds(e)) {
+                model.putSlice(e).ifPresent(services::serviceChanged);
+            }
+        }, e -> model.removeSlice(e).ifPresent(services::serviceChanged)));
+        SharedIndexInformer<Node> nodeInformer = api.nodesInformer();
+        nodeInformer.addEventHandler(handler("Node", n -> {
+            if (!nodes.holds(n)) {
+                nodeChanged(nodes.put(n));
+            }
+        }, n -> nodeChanged(nodes.remove(n))));
+        informers.addAll(List.of(serviceInformer, slices, nodeInformer));
+        CompletableFuture<Duration> listed = CompletableFuture.allOf(synced(serviceInformer, "Services"),
+                synced(slices, "EndpointSlices"), synced(nodeInformer, "Nodes")).thenApply(v -> Duration.ofNanos(System.nanoTime() - t0));
+        CompletableFuture<SyncResult> ready = new CompletableFuture<>();
+        listed.thenAcceptBoth(kernelOpened, (apiList, kernelOpen) -> context.runOnContext(v -> {
+            // The handlers' notifications of what was listed may still be on their way here (fabric8 hands them
+            // to its own threads): the stores hold every listed object now. A notification arriving later for a
+            // version the model holds is a repeat and changes nothing.
+            record(serviceInformer, s -> !model.holds(s), model::putService);
+            record(slices, e -> !model.holds(e), model::putSlice);
+            record(nodeInformer, n -> !nodes.holds(n), nodes::put);
+            int count = model.services().size();
+            if (nodes.self() == null) {
+                LOG.warn("node={} not found in the API: NodePorts are served on no address, and the overlay waits, until it is", nodeName);
+            }
+            healthChecks.listenOn(ListenAddresses.healthCheckNodePorts(config, nodes.selfInfo().addresses()));
+            Set<InetAddress> all = nodes.clusterAddresses();
+            kernel.execute(() -> nodeKernel.encapGuard().informerSynced(all));
+            services.firstSync().thenAccept(first -> startup = new AgentStartup(apiList, kernelOpen, first,
+                    Duration.ofNanos(System.nanoTime() - t0), count));
+            overlay.informerSynced();
+            services.informersSynced();
+        })).exceptionally(e -> {
+            ready.completeExceptionally(Causes.unwrap(e));
+            return null;
+        });
+        services.firstSync().thenAccept(ready::complete);
+        return ready.thenApplyAsync(r -> r); // callers' stages never run on the agent's event loop
+    }
+
+    private static <T> void record(SharedIndexInformer<T> informer, Predicate<T> isNew, Consumer<T> put) {
+        for (T obj : informer.getStore().list()) {
+            if (isNew.test(obj)) {
+                put.accept(obj);
+            }
         }
-        NetworkNamespace nodeNs = kernelNamespace != null ? kernelNamespace : ownNamespace;
-        conntrackFlusher = UdpConntrackFlusher.open(kernelNamespace);
-        DsrPods pods = new DsrPods(PodNamespaces.standard(nodeNs.id()), nodeNs, config.sysctlDir());
-        NftTable nft = new NftTable(kernelNamespace);
-        // The receive ports are this agent's and those the agent before it listed (a port moved away from): the
-        // overlay closes the ones nothing wants any more. Read before the first service sync rewrites the table.
-        Set<Integer> managedPorts = new TreeSet<>(ReceivePorts.of(config));
-        managedPorts.addAll(nft.guePorts());
-        engine = new SyncEngine(config, new ServiceKernel(ipvs, rtnl, nft, pods, conntrackFlusher,
-                new SloppySysctls(Sysctls.of(nodeNs, config.sysctlDir()))), clock);
-        engine.start(info);
-        overlayEngine = new OverlayEngine(OverlaySettings.from(config), ReceivePorts.node(config), managedPorts, rtnl,
-                new NodeTunnels(rtnl, overlayGeneric));
-        encapGuard = new EncapGuard(new NftTable(kernelNamespace, EncapGuardRules.NODE_TABLE), ReceivePorts.nodePortNumbers(config));
-        IpvsSysctls.apply(nodeNs, config.sysctlDir());
+    }
+
+    /** On the kernel thread: the kernel, the service engine (kube-dummy-if, IPVS timeouts); returns the time it took. */
+    private Duration openKernel() {
+        long t0 = System.nanoTime();
+        try {
+            nodeKernel = kernelOpener.get();
+            engine = new SyncEngine(config, nodeKernel.services(), clock);
+            engine.start(new NodeInfo(nodeName, List.of(), List.of())); // the node's addresses come with the first sync
+        } catch (NetlinkException e) {
+            throw new IllegalStateException("opening the node's kernel failed: " + e.getMessage()
+                    + (e.errno() == Errno.EPERM ? " (the agent needs CAP_NET_ADMIN; deploy/ lists its capabilities)" : ""), e);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("opening the node's kernel failed: " + e.getMessage(), e);
+        }
+        return Duration.ofNanos(System.nanoTime() - t0);
+    }
+
+    /** An informer's start as a future that fails with a message naming what could not be listed. */
+    private static CompletableFuture<Void> synced(SharedIndexInformer<?> informer, String what) {
+        return informer.start().toCompletableFuture().handle((v, e) -> {
+            if (e != null) {
+                Throwable cause = Causes.unwrap(e);
+                throw new CompletionException(new IllegalStateException("listing " + what + " failed: " + cause.getMessage(), cause));
+            }
+            return null;
+        });
     }
 
     private void listen() {
@@ -228,8 +265,12 @@ public final class Agent implements AutoCloseable {
                     config.healthPort(), e.getMessage()));
         }
         if (config.metricsPort() > 0) {
-            metrics = new MetricsServer(vertx, config.metricsPath(), syncMetrics, overlayMetrics,
-                    () -> CompletableFuture.supplyAsync(() -> IpvsServiceStats.read(ipvs, engine::desired), kernel), clock);
+            metrics = new MetricsServer(vertx, config.metricsPath(), out -> {
+                syncMetrics.render(out);
+                overlayMetrics.render(out);
+                blockedThreads.render(out);
+            }, () -> CompletableFuture.supplyAsync(() -> engine == null ? IpvsServiceStats.EMPTY
+                    : IpvsServiceStats.read(nodeKernel.services().ipvs(), engine::desired), kernel), clock);
             metrics.listen(ListenAddresses.orWildcard(config.metricsAddr(), config), config.metricsPort()).onFailure(e -> LOG.error(
                     "metrics server could not listen on {}:{} ({})", config.metricsAddr(), config.metricsPort(), e.getMessage()));
         }
@@ -243,28 +284,46 @@ public final class Agent implements AutoCloseable {
         }
         if (change.clusterAddresses()) {
             Set<InetAddress> all = nodes.clusterAddresses();
-            kernel.execute(() -> encapGuard.nodesChanged(all));
+            kernel.execute(() -> {
+                if (nodeKernel != null) { // opening the kernel is the kernel thread's first task; it failed if null
+                    nodeKernel.encapGuard().nodesChanged(all);
+                }
+            });
         }
     }
 
-    /** An informer handler that hops onto the agent's context: the models are only ever touched there. */
-    private <T> ResourceEventHandler<T> handler(Consumer<T> upsert, Consumer<T> delete) {
+    /**
+     * An informer handler that hops onto the agent's context: the models are only ever touched there. One object
+     * that cannot be recorded is logged and skipped; the others are recorded as usual.
+     */
+    private <T extends HasMetadata> ResourceEventHandler<T> handler(String kind, Consumer<T> upsert, Consumer<T> delete) {
         return new ResourceEventHandler<>() {
             @Override
             public void onAdd(T obj) {
-                context.runOnContext(v -> upsert.accept(obj));
+                onContext(kind, obj, upsert);
             }
 
             @Override
             public void onUpdate(T oldObj, T newObj) {
-                context.runOnContext(v -> upsert.accept(newObj));
+                onContext(kind, newObj, upsert);
             }
 
             @Override
             public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-                context.runOnContext(v -> delete.accept(obj));
+                onContext(kind, obj, delete);
             }
         };
+    }
+
+    private <T extends HasMetadata> void onContext(String kind, T obj, Consumer<T> action) {
+        context.runOnContext(v -> {
+            try {
+                action.accept(obj);
+            } catch (RuntimeException e) {
+                LOG.error("{} {}/{} could not be recorded; it is skipped", kind, obj.getMetadata().getNamespace(),
+                        obj.getMetadata().getName(), e);
+            }
+        });
     }
 
     /** Logs and posts a Service problem as an Event, off the event loop. */
@@ -275,8 +334,21 @@ public final class Agent implements AutoCloseable {
         }, false);
     }
 
+    private void failed(String what, Throwable e) {
+        if (closing) {
+            return;
+        }
+        LOG.error("{}: {}", what, e.toString(), e);
+        failure.complete(new IllegalStateException(what + ": " + e, e));
+    }
+
+    /** Stops the informers, the servers and the loops, and closes the kernel; a second call does nothing. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
         context.runOnContext(v -> {
             services.stop();
             overlay.stop();
@@ -288,14 +360,8 @@ public final class Agent implements AutoCloseable {
             metrics.close();
         }
         kernel.submit(() -> {
-            for (AutoCloseable c : new AutoCloseable[] {conntrackFlusher, ipvs, rtnl, overlayGeneric, ownNamespace}) {
-                try {
-                    if (c != null) {
-                        c.close();
-                    }
-                } catch (Exception e) {
-                    LOG.debug("closing {} failed: {}", c, e.toString());
-                }
+            if (nodeKernel != null) {
+                nodeKernel.close();
             }
         });
         kernel.shutdown();

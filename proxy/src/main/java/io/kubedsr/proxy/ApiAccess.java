@@ -1,6 +1,5 @@
 package io.kubedsr.proxy;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,10 +16,13 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
 /**
  * Every Kubernetes API call the agent makes, and the only code that makes them: the agent's wiring (Agent,
- * EventRecorder) and {@code kube-dsr status} call the methods below, each of which is one {@link Call}. {@link #required()} turns the calls
- * into RBAC rules, and {@code deploy/rbac.yaml}'s ClusterRole must grant exactly those (DeployManifestsTest);
- * the e2e test ApiAccessRequestsTest checks that each method sends only the requests its Call declares. So a new
- * call is a new method here, a new Call, and a new rule in the ClusterRole, in one change.
+ * EventRecorder), {@code kube-dsr status} and {@code kube-dsr warm-up} call the methods below, each of which is one
+ * {@link Call}. {@link #required()} turns the calls into RBAC rules, and {@code deploy/rbac.yaml}'s ClusterRole must
+ * grant exactly those (DeployManifestsTest); the e2e test ApiAccessRequestsTest checks that each method sends only
+ * the requests its Call declares. So a new call is a new method here, a new Call, and a new rule in the ClusterRole,
+ * in one change. Not needed, so not granted: Pods (DSR finds pods' network namespaces by scanning the node), Event
+ * patches (the recorder creates a new Event and never updates a count), getting a Node by name (this node comes
+ * with the Nodes informer's list).
  */
 public final class ApiAccess {
     /** One RBAC rule: verbs on a resource of an API group ({@code ""} is the core group). */
@@ -38,10 +40,11 @@ public final class ApiAccess {
         SERVICES_LIST("", "services", "list"),
         /** The EndpointSlices (discovery.k8s.io/v1) informer, every namespace. */
         ENDPOINT_SLICES_INFORMER("discovery.k8s.io", "endpointslices", "list", "watch"),
-        /** The Nodes informer: the overlay's peers and DSR's hostNetwork check follow every node. */
+        /**
+         * The Nodes informer: this node's addresses serve NodePorts; every node's are the overlay's peers and DSR's
+         * hostNetwork check.
+         */
         NODES_INFORMER("", "nodes", "list", "watch"),
-        /** This node by name at start: the addresses NodePorts are served on. */
-        NODE_GET("", "nodes", "get"),
         /** A Warning Event on a Service with a problem; created only, never updated. */
         EVENT_CREATE("", "events", "create");
 
@@ -95,11 +98,6 @@ public final class ApiAccess {
     /** {@link Call#NODES_INFORMER}. */
     public SharedIndexInformer<Node> nodesInformer() {
         return client.nodes().runnableInformer(0).exceptionHandler(NoAnswer.informerHandler(NoAnswer.ATTEMPTS));
-    }
-
-    /** {@link Call#NODE_GET}: the node, or null when the API has none of that name. */
-    public Node node(String name) {
-        return NoAnswer.retry("get node " + name, NoAnswer.ATTEMPTS, Duration.ofSeconds(2), () -> client.nodes().withName(name).get());
     }
 
     /** {@link Call#EVENT_CREATE}, in the Event's namespace. */

@@ -1,23 +1,26 @@
 package io.kubedsr.proxy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
 import io.kubedsr.ipvs.IpvsClient;
 import io.kubedsr.netlink.NetlinkConnection;
 import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.netns.NetworkNamespace;
 import io.kubedsr.netlink.route.Rtnetlink;
+import io.kubedsr.proxy.api.ApiClients;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.config.AgentFlags;
 import io.kubedsr.proxy.config.FlagParseException;
@@ -31,6 +34,10 @@ import io.kubedsr.proxy.kernel.ServiceKernel;
 import io.kubedsr.proxy.kernel.UdpConntrack;
 import io.kubedsr.proxy.nft.EncapGuardRules;
 import io.kubedsr.proxy.nft.NftTable;
+import io.kubedsr.proxy.process.FatalExit;
+import io.kubedsr.proxy.process.NettyDefaults;
+import io.kubedsr.proxy.process.ProcessStart;
+import io.kubedsr.proxy.process.StartupReport;
 import io.kubedsr.proxy.status.StatusCommand;
 import io.kubedsr.tunnel.NodeTunnels;
 import io.vertx.core.Vertx;
@@ -39,13 +46,21 @@ import io.vertx.core.VertxOptions;
 /** The {@code kube-dsr} command. */
 public final class Main {
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+    /** The exit status of an agent that lacks a capability it needs (the check before anything touches the kernel). */
+    static final int MISSING_CAPABILITY = 3;
 
     private Main() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        Instant entered = Instant.now();
+        Instant processStart = ProcessStart.of(entered, entered);
+        NettyDefaults.apply();
         if (args.length > 0 && args[0].equals("status")) {
             System.exit(StatusCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
+        if (args.length > 0 && args[0].equals("warm-up")) {
+            System.exit(warmUp());
         }
         if (AgentFlags.wantsHelp(args)) {
             System.out.print(AgentFlags.help());
@@ -60,39 +75,68 @@ public final class Main {
             return;
         }
         // Before anything touches the kernel: without one of its capabilities the agent would fail half way.
-        List<Capabilities.Capability> missing = Capabilities.missing(
-                Capabilities.effective(Files.readString(Path.of("/proc/self/status"))));
+        List<Capabilities.Capability> missing = Capabilities.missing(Capabilities.effective(readProcSelfStatus()));
         if (!missing.isEmpty()) {
             System.err.println("kube-dsr: " + Capabilities.describe(missing));
-            System.exit(3);
+            System.exit(MISSING_CAPABILITY);
             return;
         }
-        // ipip/ip6_tunnel and fou/fou6: DSR receivers in pods and the overlay; fou's genetlink family has no autoload.
-        Modules.load(List.of("ip_vs", "dummy", "ipip", "ip6_tunnel", "fou", "fou6"));
         if (config.cleanupConfig()) {
+            Modules.load(NetlinkNodeKernel.MODULES);
             System.exit(cleanup(config));
         }
-        String nodeName = nodeName(config);
-        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(clientConfig(config))
-                .withHttpClientFactory(new Vertx5HttpClientFactory(vertx)).build();
-        Agent agent = new Agent(config, client, vertx, nodeName, null);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("stopping");
-            agent.close();
-            client.close();
-            vertx.close();
-        }, "kube-dsr-shutdown"));
-        LOG.info("kube-dsr starting node={} native_transport={}", nodeName, vertx.isNativeTransportEnabled());
+        run(config, processStart, entered, () -> NetlinkNodeKernel.open(config, null));
+    }
+
+    /**
+     * Runs the agent until the process is stopped, with {@code kernel} opening the node's kernel (the start-up
+     * benchmark gives an in-memory one on a kernel without IPVS). Returns once the agent is ready; its threads run
+     * on. A start that fails, and a failure of the agent later, end the process with status 1 and a one-line
+     * message ({@link FatalExit}).
+     */
+    public static void run(AgentConfig config, Instant processStart, Instant mainEntered, Supplier<NodeKernel> kernel) {
+        NettyDefaults.apply();
+        FatalExit fatal = FatalExit.ofProcess();
         try {
-            agent.start().join();
-        } catch (RuntimeException e) {
-            // The API server unreachable or refusing at start: exit (the shutdown hook closes the agent) so that the
-            // kubelet restarts the container, instead of a JVM that lives on without an agent.
-            LOG.error("start failed: {}", NoAnswer.causes(e));
-            System.exit(1);
+            String nodeName = nodeName(config);
+            Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+            KubernetesClient client = ApiClients.create(clientConfig(config), vertx);
+            Agent agent = new Agent(config, client, vertx, nodeName, kernel);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                LOG.info("stopping");
+                agent.close();
+                client.close();
+                vertx.close();
+            }, "kube-dsr-shutdown"));
+            agent.failure().thenAccept(e -> fatal.exit("the agent failed", e));
+            LOG.info("kube-dsr starting node={} native_transport={}", nodeName, vertx.isNativeTransportEnabled());
+            Instant agentStarted = Instant.now();
+            agent.start().get();
+            LOG.info("{}", StartupReport.of(processStart, mainEntered, agentStarted, agent.startup()).line());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fatal.exit("could not start", e);
+        } catch (Exception | Error e) {
+            fatal.exit("could not start", e);
         }
-        Thread.currentThread().join(); // the agent runs on its own threads until the process is stopped
+    }
+
+    private static String readProcSelfStatus() {
+        try {
+            return Files.readString(Path.of("/proc/self/status"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@link WarmUp}: status 0 when it ran through, 1 with a message when it did not. */
+    private static int warmUp() {
+        try {
+            return WarmUp.run();
+        } catch (Exception e) {
+            System.err.println("kube-dsr: warm-up failed: " + e);
+            return 1;
+        }
     }
 
     static String nodeName(AgentConfig config) throws Exception {

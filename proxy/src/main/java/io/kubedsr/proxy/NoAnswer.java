@@ -1,28 +1,22 @@
 package io.kubedsr.proxy;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.informers.ExceptionHandler;
 
 /**
- * The agent's first requests, retried when the API server gave no answer (a timeout, a refused or reset
+ * The informers' first lists, retried when the API server gave no answer (a timeout, a refused or reset
  * connection: fabric8 reports those with no HTTP status, code -1) and not when it answered with a refusal (403,
  * 404, ...). On a loaded or emulated node the first TLS handshake can outlast fabric8's 10 s request timeout;
  * that is worth another try, while a refusal is final: the agent exits with the API server's words and the
  * kubelet restarts it.
  */
 public final class NoAnswer {
-    private static final Logger LOG = LoggerFactory.getLogger(NoAnswer.class);
-    /** Tries of a first request: the first and this many minus one more. */
+    /** Tries of an informer's first list: the first and this many minus one more. */
     public static final int ATTEMPTS = 5;
 
     private NoAnswer() {
@@ -40,26 +34,6 @@ public final class NoAnswer {
         return transport;
     }
 
-    /** {@code request}, tried up to {@code attempts} times while it gets no answer, {@code pause} between tries. */
-    public static <T> T retry(String what, int attempts, Duration pause, Supplier<T> request) {
-        for (int attempt = 1;; attempt++) {
-            try {
-                return request.get();
-            } catch (RuntimeException e) {
-                if (attempt >= attempts || !in(e)) {
-                    throw e;
-                }
-                LOG.warn("{}: no answer from the API server (try {} of {}), trying again: {}", what, attempt, attempts, causes(e));
-                try {
-                    Thread.sleep(pause.toMillis());
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
-    }
-
     /**
      * An informer's exception handler: fabric8's own rule once the informer has listed (retry, but not a watch
      * that ended for good), and before that, the first list retried up to {@code attempts} times while it gets no
@@ -68,17 +42,5 @@ public final class NoAnswer {
     public static ExceptionHandler informerHandler(int attempts) {
         AtomicInteger failedLists = new AtomicInteger();
         return (started, t) -> started ? !(t instanceof WatcherException) : in(t) && failedLists.incrementAndGet() < attempts;
-    }
-
-    /** The exception and its causes on one line: {@code A: message <- B: message}. */
-    public static String causes(Throwable failure) {
-        StringBuilder sb = new StringBuilder();
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (!sb.isEmpty()) {
-                sb.append(" <- ");
-            }
-            sb.append(t);
-        }
-        return sb.toString();
     }
 }

@@ -1,13 +1,10 @@
 package io.kubedsr.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.SocketTimeoutException;
-import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
@@ -34,32 +31,6 @@ class NoAnswerTest {
     }
 
     @Test
-    void aFirstRequestIsRetriedWhileUnansweredAndNotWhenRefused() {
-        AtomicInteger tries = new AtomicInteger();
-        assertThat(NoAnswer.retry("get node", 5, Duration.ZERO, () -> {
-            if (tries.incrementAndGet() < 3) {
-                throw TIMED_OUT;
-            }
-            return "node1";
-        })).isEqualTo("node1");
-        assertThat(tries).hasValue(3);
-
-        tries.set(0);
-        assertThatThrownBy(() -> NoAnswer.retry("get node", 5, Duration.ZERO, () -> {
-            tries.incrementAndGet();
-            throw FORBIDDEN;
-        })).isSameAs(FORBIDDEN);
-        assertThat(tries).as("a refusal is final").hasValue(1);
-
-        tries.set(0);
-        assertThatThrownBy(() -> NoAnswer.retry("get node", 3, Duration.ZERO, () -> {
-            tries.incrementAndGet();
-            throw TIMED_OUT;
-        })).isSameAs(TIMED_OUT);
-        assertThat(tries).as("attempts are bounded").hasValue(3);
-    }
-
-    @Test
     void anInformersFirstListIsRetriedWhileUnansweredThenFabric8sRuleApplies() {
         ExceptionHandler handler = NoAnswer.informerHandler(3);
         assertThat(handler.retryAfterException(false, FORBIDDEN)).as("a refused first list stops the informer").isFalse();
@@ -68,11 +39,5 @@ class NoAnswerTest {
         assertThat(handler.retryAfterException(false, TIMED_OUT)).as("the third failed list").isFalse();
         assertThat(handler.retryAfterException(true, TIMED_OUT)).as("once listed: fabric8's rule").isTrue();
         assertThat(handler.retryAfterException(true, new WatcherException("gone"))).isFalse();
-    }
-
-    @Test
-    void theCauseChainOnOneLine() {
-        assertThat(NoAnswer.causes(TIMED_OUT)).isEqualTo("io.fabric8.kubernetes.client.KubernetesClientException: An error has occurred."
-                + " <- java.util.concurrent.TimeoutException: The timeout period of 10000ms has been exceeded");
     }
 }

@@ -18,7 +18,6 @@ import io.kubedsr.e2e.lab.RoutedLan;
 import io.kubedsr.netlink.TestNamespace;
 import io.kubedsr.proxy.Agent;
 import io.kubedsr.proxy.config.AgentFlags;
-import io.vertx.core.VertxOptions;
 
 /**
  * The sandbox demo (the README's first command, {@code scripts/demo}), run inside the real-kernel VM: two
@@ -80,8 +79,7 @@ public final class Demo {
             buildNetwork();
 
             say("starting a stand-in API server (fabric8's mock server in CRUD mode, not a real cluster) with deploy/examples");
-            // Software emulation is slow: Vert.x's blocked-thread warnings would only be noise here.
-            mockApi = MockApi.start(new VertxOptions().setMaxEventLoopExecuteTime(60).setMaxEventLoopExecuteTimeUnit(TimeUnit.SECONDS));
+            mockApi = MockApi.start();
             KubernetesClient api = mockApi.client();
             for (int n = 1; n <= 2; n++) {
                 api.nodes().resource(new NodeBuilder().withNewMetadata().withName("node" + n).endMetadata().withNewStatus()

@@ -6,41 +6,55 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.kubedsr.e2e.vm.BlockedThreadFindings;
+import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.proxy.api.ApiClients;
+import io.kubedsr.proxy.process.BlockedThreads;
+import io.kubedsr.proxy.process.NettyDefaults;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 
 /**
  * A stand-in API server (not a cluster): fabric8's mock server in CRUD mode, which keeps what it is sent and
- * serves lists and watches of it, on a free loopback port; with the Vert.x instance and the client an Agent is
- * given. Closing stops the client, Vert.x and the server.
+ * serves lists and watches of it, on a free port (of the loopback, or of {@link ApiLink}); with the Vert.x instance and the client an Agent is
+ * given, the client made as the agent makes its own ({@link ApiClients}). Every finding of Vert.x's blocked-thread
+ * checker on that instance goes to {@link BlockedThreadFindings}, which fails the VM scenario. Closing stops the
+ * client, Vert.x and the server.
  */
 public final class MockApi implements AutoCloseable {
     private final KubernetesMockServer server;
     private final Vertx vertx;
     private final KubernetesClient client;
+    private final String url;
     private boolean serverStopped;
 
-    private MockApi(VertxOptions vertxOptions, KubernetesCrudDispatcher dispatcher, InetAddress address) {
+    private MockApi(KubernetesCrudDispatcher dispatcher, InetAddress address) {
+        NettyDefaults.apply(); // the agents in this JVM get what Main gives the agent's JVM
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init(address, 0);
-        vertx = Vertx.vertx(vertxOptions);
-        client = server.createClient(new Vertx5HttpClientFactory(vertx));
+        url = "http://" + IpPrefix.format(address) + ":" + server.getPort() + "/";
+        vertx = Vertx.vertx();
+        BlockedThreads.of(vertx).listen(b -> BlockedThreadFindings.record("in-process agents' Vert.x: " + b.describe()));
+        // What the mock's own clients get (the admin token, which the CRUD mock does not check), with the address it
+        // listens on.
+        client = ApiClients.create(new ConfigBuilder(Config.empty()).withMasterUrl(url).withNamespace("test")
+                .withHttp2Disable(true).withOauthToken(ADMIN_TOKEN).build(), vertx);
     }
 
-    /** Starts the server, with a Vert.x of default options. */
+    /** Starts the server on a free loopback port. */
     public static MockApi start() {
-        return start(new VertxOptions());
+        return startOn(InetAddress.getLoopbackAddress());
     }
 
-    /** Starts the server, with a Vert.x of the given options. */
-    public static MockApi start(VertxOptions vertxOptions) {
-        return new MockApi(vertxOptions, new KubernetesCrudDispatcher(), InetAddress.getLoopbackAddress());
+    /** Starts the server on a free port of {@code address} (e.g. {@link ApiLink#ADDRESS}, for agent processes in nodes). */
+    public static MockApi startOn(InetAddress address) {
+        return new MockApi(new KubernetesCrudDispatcher(), address);
     }
 
     /**
@@ -49,10 +63,10 @@ public final class MockApi implements AutoCloseable {
      * everything ({@link #ADMIN_TOKEN}).
      */
     public static MockApi startWithRbac(RbacDispatcher dispatcher, InetAddress address) {
-        return new MockApi(new VertxOptions(), dispatcher, address);
+        return new MockApi(dispatcher, address);
     }
 
-    /** The token of {@link #client()}: fabric8's mock client sends this one. */
+    /** The token {@link #client()} sends (as fabric8's own mock clients do). */
     public static final String ADMIN_TOKEN = "secret";
 
     /** The client of the server (the one to hand to an Agent, and to create objects with). */
@@ -67,12 +81,12 @@ public final class MockApi implements AutoCloseable {
 
     /** The server's port. */
     public int port() {
-        return client.getMasterUrl().getPort();
+        return server.getPort();
     }
 
-    /** The server's URL, {@code http://localhost:<port>/}. */
+    /** The server's URL, {@code http://<address>:<port>/}. */
     public String url() {
-        return client.getMasterUrl().toString();
+        return url;
     }
 
     /** Writes a kubeconfig file pointing at this server (token "test", which the mock accepts), for {@code --kubeconfig}. */

@@ -60,7 +60,8 @@ class OverlayRealKernelTest {
         lab.close();
     }
 
-    private static Node node(int n) {
+    /** Node n of {@link OverlayLab}: its pod CIDRs and addresses (IPv4 and IPv6). */
+    static Node node(int n) {
         Node node = new NodeBuilder().withNewMetadata().withName("node" + n).endMetadata()
                 .withNewSpec().withPodCIDR("10.244." + n + ".0/24").withPodCIDRs("10.244." + n + ".0/24", "fd00:244:" + n + "::/64").endSpec()
                 .withNewStatus().endStatus().build();

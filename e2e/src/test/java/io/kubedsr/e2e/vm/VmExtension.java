@@ -4,6 +4,8 @@ import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.InvocationInterceptor;
 import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
@@ -14,9 +16,11 @@ import org.opentest4j.TestAbortedException;
  * Runs {@link VmTest} classes in the VM. On the host, each test method invocation is skipped and the same
  * method (by JUnit unique id) is executed in the VM; its failure comes back as an {@link AssertionError}
  * with the remote exception and output. Lifecycle methods are skipped on the host: they run in the VM.
- * Inside the VM everything proceeds normally.
+ * Inside the VM everything proceeds normally, and a scenario fails if Vert.x's blocked-thread checker found an
+ * agent's event loop (or worker) busy past its limit at any time from its {@code @BeforeEach} to its
+ * {@code @AfterEach} ({@link BlockedThreadFindings}): the agent's event loop must never block.
  */
-public final class VmExtension implements InvocationInterceptor {
+public final class VmExtension implements InvocationInterceptor, BeforeEachCallback, AfterEachCallback {
 
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(VmExtension.class);
 
@@ -54,6 +58,25 @@ public final class VmExtension implements InvocationInterceptor {
   public void interceptAfterAllMethod(Invocation<Void> invocation, ReflectiveInvocationContext<Method> call,
       ExtensionContext context) throws Throwable {
     proceedOnlyInVm(invocation);
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    if (VmEnvironment.inVm()) {
+      BlockedThreadFindings.drain(); // what an earlier scenario left after its end is not this one's
+    }
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    if (!VmEnvironment.inVm()) {
+      return;
+    }
+    List<String> findings = BlockedThreadFindings.drain();
+    if (!findings.isEmpty()) {
+      throw new AssertionError("Vert.x found an agent's thread blocked " + findings.size() + " time(s) (the agent's event"
+          + " loop must never block):\n" + String.join("\n", findings));
+    }
   }
 
   private static void proceedOnlyInVm(Invocation<Void> invocation) throws Throwable {

@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.kubedsr.proxy.nft.EncapGuardRules;
-import io.kubedsr.proxy.nft.NftTable;
+import io.kubedsr.proxy.nft.Nftables;
 
 /**
  * The node's guard: its {@value EncapGuardRules#NODE_TABLE} table accepts IPIP and GUE only from the cluster's
@@ -20,13 +20,13 @@ import io.kubedsr.proxy.nft.NftTable;
 public final class EncapGuard {
     private static final Logger LOG = LoggerFactory.getLogger(EncapGuard.class);
 
-    private final NftTable table;
+    private final Nftables table;
     private final List<Integer> guePorts;
     private Set<InetAddress> nodes = Set.of();
     private boolean synced;
 
     /** {@code guePorts}: the UDP ports this node decapsulates GUE on (ReceivePorts#nodePortNumbers; none without the overlay). */
-    public EncapGuard(NftTable table, Collection<Integer> guePorts) {
+    public EncapGuard(Nftables table, Collection<Integer> guePorts) {
         this.table = table;
         this.guePorts = List.copyOf(guePorts);
     }

@@ -1,6 +1,8 @@
 package io.kubedsr.proxy.kernel;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -10,8 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Loads the kernel modules the agent needs with modprobe. IPVS (and fou) must be loaded explicitly: their
  * generic netlink families declare no autoload alias, so resolving the family does not load them. Link
- * kinds (dummy, ipip) and IPVS schedulers do load on demand. A failure is logged; what is missing then
- * fails with a clear typed error where it is used.
+ * kinds (dummy, ipip) and IPVS schedulers do load on demand. A module already loaded ({@code /sys/module/NAME},
+ * as after every restart of the agent) costs no modprobe run. A failure is logged; what is missing then fails with
+ * a clear typed error where it is used.
  */
 public final class Modules {
     private static final Logger LOG = LoggerFactory.getLogger(Modules.class);
@@ -21,6 +24,9 @@ public final class Modules {
 
     public static void load(List<String> modules) {
         for (String m : modules) {
+            if (Files.isDirectory(Path.of("/sys/module", m))) {
+                continue;
+            }
             try {
                 Process p = new ProcessBuilder("modprobe", m).redirectErrorStream(true).start();
                 String out = new String(p.getInputStream().readAllBytes()).trim();

@@ -84,7 +84,10 @@ public final class SyncEngine {
         this.ownership = new Ownership(config.excludedCidrs());
     }
 
-    /** Creates kube-dummy-if if missing and applies the IPVS timeouts from the flags; writes nothing else. */
+    /**
+     * Creates kube-dummy-if if missing and applies the IPVS timeouts from the flags; writes nothing else. {@code self}
+     * may be known only later (the agent starts before its Node is listed): the syncs' snapshots bring it.
+     */
     public void start(NodeInfo self) {
         inputs(self, Set.of());
         Link dummy = kernel.routing().link(DUMMY_LINK).orElse(null);
@@ -96,7 +99,6 @@ public final class SyncEngine {
             kernel.routing().setUp(dummy.index());
         }
         vips.useLink(dummy.index());
-        linkMtu = nodeLinkMtu();
         IpvsTimeouts wanted = new IpvsTimeouts((int) config.serviceTcpTimeout().toSeconds(),
                 (int) config.serviceTcpFinTimeout().toSeconds(), (int) config.serviceUdpTimeout().toSeconds());
         IpvsTimeouts current = kernel.ipvs().timeouts();
@@ -125,11 +127,17 @@ public final class SyncEngine {
         if (planner != null && self.equals(node) && cluster.equals(clusterNodeAddresses)) {
             return;
         }
+        boolean moved = !self.addresses().equals(node.addresses());
         node = self;
         if (!cluster.equals(clusterNodeAddresses)) {
             kernel.pods().allowEncapsulationFrom(cluster); // the receivers' guards (docs/security.md)
         }
         clusterNodeAddresses = cluster;
+        if (moved) {
+            int mtu = nodeLinkMtu();
+            nftDirty |= mtu != linkMtu; // DSR's MSS clamp follows the link
+            linkMtu = mtu;
+        }
         planner = new ServicePlanner(config, self, cluster::contains);
         nodePortAddresses.addAll(self.addresses());
         if (config.nodePortBindOnAllIp()) {
@@ -141,12 +149,14 @@ public final class SyncEngine {
     public SyncResult syncServices(Collection<ServiceRef> changed, ServiceSnapshot snapshot) {
         long t0 = System.nanoTime();
         inputs(snapshot.node(), snapshot.clusterNodeAddresses());
+        long p0 = System.nanoTime();
         Map<ServiceRef, ServicePlan> batch = new LinkedHashMap<>();
         for (ServiceRef ref : changed) {
             Service svc = snapshot.model().service(ref).orElse(null);
             batch.put(ref, svc == null ? null : plan(ref, svc, snapshot, table.plan(ref)));
         }
         TableChange change = table.update(batch); // conflicts judged once for the batch
+        long planning = System.nanoTime() - p0;
         if (change.dsr()) {
             dsr.changed(false);
         }
@@ -159,7 +169,7 @@ public final class SyncEngine {
                 want.put(k, d);
             }
         }
-        return apply(want, ipvs.realizedOf(change.keys()), change.problems(), addressOps, t0).result();
+        return apply(want, ipvs.realizedOf(change.keys()), change.problems(), addressOps, t0, planning).result();
     }
 
     /** Re-plans everything, dumps what kube-dsr owns and repairs drift. */
@@ -190,7 +200,8 @@ public final class SyncEngine {
         long vipsDone = System.nanoTime();
         dsr.changed(true);
         nftDirty = true;
-        Applied a = apply(new LinkedHashMap<>(table.winners()), ipvs.realizedAll(), change.problems(), addressOps, t0);
+        Applied a = apply(new LinkedHashMap<>(table.winners()), ipvs.realizedAll(), change.problems(), addressOps, t0,
+                planned - recovered);
         LOG.info("full resync phases: marks_ms={} plan_ms={} dump_ms={} vips_ms={} nft_ms={} diff_ms={} ipvs_ms={} total_ms={}"
                 + " (services={} virtual_servers={})", ms(recovered - t0), ms(planned - recovered), ms(dumped - planned),
                 ms(vipsDone - dumped), a.nftMillis(), a.written().diffMillis(), a.written().writeMillis(), ms(System.nanoTime() - t0),
@@ -215,7 +226,7 @@ public final class SyncEngine {
         List<Problem> problems = new ArrayList<>();
         IpvsWriter.Written w = ipvs.write(want, have, problems);
         return new SyncResult(w.operations(), 0, w.failures(), problems, Duration.ofNanos(System.nanoTime() - t0),
-                ipvs.draining(), table.hasDsrServices());
+                Duration.ZERO, ipvs.draining(), table.hasDsrServices());
     }
 
     /** A sync's result and its phases (for the full resync's log line). */
@@ -224,7 +235,7 @@ public final class SyncEngine {
 
     /** DSR before IPVS, nftables, IPVS, DSR after IPVS: the steps every sync runs. */
     private Applied apply(Map<VirtualServerKey, DesiredVirtualServer> want, Map<VirtualServerKey, RealizedVirtualServer> have,
-            List<Problem> found, int addressOps, long t0) {
+            List<Problem> found, int addressOps, long t0, long planningNanos) {
         List<Problem> problems = new ArrayList<>(found);
         DsrReconciler.Pass pass = dsr.before(table, want, problems);
         addressOps += pass.writes();
@@ -248,7 +259,8 @@ public final class SyncEngine {
             throw new IllegalStateException("nftables not updated (IPVS was): " + nftError.getMessage(), nftError);
         }
         return new Applied(new SyncResult(written.operations(), addressOps, written.failures(), problems,
-                Duration.ofNanos(System.nanoTime() - t0), ipvs.draining(), table.hasDsrServices()), nftMillis, written);
+                Duration.ofNanos(System.nanoTime() - t0), Duration.ofNanos(planningNanos), ipvs.draining(), table.hasDsrServices()),
+                nftMillis, written);
     }
 
     /**

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
-import io.kubedsr.ipvs.IpvsClient;
+import io.kubedsr.ipvs.IpvsTable;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.ipvs.VirtualServerStatus;
 import io.kubedsr.proxy.plan.DesiredVirtualServer;
@@ -21,7 +21,7 @@ public record IpvsServiceStats(List<ServiceStat> services, int ipvsServices) {
 
     public static final IpvsServiceStats EMPTY = new IpvsServiceStats(List.of(), 0);
 
-    public static IpvsServiceStats read(IpvsClient ipvs, Function<VirtualServerKey, DesiredVirtualServer> desired) {
+    public static IpvsServiceStats read(IpvsTable ipvs, Function<VirtualServerKey, DesiredVirtualServer> desired) {
         List<VirtualServerStatus> all = ipvs.virtualServers();
         List<ServiceStat> out = new ArrayList<>();
         for (VirtualServerStatus vs : all) {

@@ -22,22 +22,23 @@ import io.kubedsr.proxy.watch.NodeModel;
 
 /**
  * The overlay's side of the agent: which peer Nodes changed since the last sync, and the {@link SyncLoop} that
- * writes them through {@link OverlayEngine} on the kernel thread. A change of this node re-plans every peer (its
- * addresses are the tunnels' local ends), so it asks for a full sync. Nothing is written before the Node informer
- * has synced; the first sync is full (orphans removed). Confined to the agent's context.
+ * writes them through an {@link OverlayWriter} (the {@link OverlayEngine}) on the kernel thread. A change of this
+ * node re-plans every peer (its addresses are the tunnels' local ends), so it asks for a full sync. Nothing is
+ * written before the Node informer has synced; the first sync is full (orphans removed). Confined to the agent's
+ * context.
  */
 public final class OverlayController implements SyncLoop.Source<OverlaySyncResult> {
     private static final Logger LOG = LoggerFactory.getLogger(OverlayController.class);
 
     private final NodeModel nodes;
-    private final Supplier<OverlayEngine> engine;
+    private final Supplier<OverlayWriter> engine;
     private final Set<String> changed = new HashSet<>();
     private final List<Consumer<OverlaySyncResult>> listeners = new ArrayList<>();
     private final SyncLoop<OverlaySyncResult> loop;
     private final LoopTimers timers;
 
     /** {@code engine} is asked for on the kernel thread (it is made there, once the kernel sockets are open). */
-    public OverlayController(NodeModel nodes, LoopTimers timers, Executor kernel, SyncPolicy policy, Supplier<OverlayEngine> engine) {
+    public OverlayController(NodeModel nodes, LoopTimers timers, Executor kernel, SyncPolicy policy, Supplier<OverlayWriter> engine) {
         this.nodes = nodes;
         this.engine = engine;
         this.timers = timers;

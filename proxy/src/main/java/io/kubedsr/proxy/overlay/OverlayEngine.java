@@ -42,7 +42,7 @@ import io.kubedsr.tunnel.TunnelSpec;
  * changes an ipip link's encapsulation on the live link: its routes stay, nothing is dropped), and only then
  * closes ports no longer wanted (an old port after a port move).
  */
-public final class OverlayEngine {
+public final class OverlayEngine implements OverlayWriter {
     private static final Logger LOG = LoggerFactory.getLogger(OverlayEngine.class);
     private static final int TABLE = Route.TABLE_MAIN;
 
@@ -88,6 +88,7 @@ public final class OverlayEngine {
      * the plans and removes orphans. Without this node's Node object nothing is done: pruning then would tear
      * the whole overlay down.
      */
+    @Override
     public OverlaySyncResult fullSync(String self, Collection<Node> nodes) {
         long t0 = System.nanoTime();
         long w0 = tunnels.writes().total();
@@ -126,6 +127,7 @@ public final class OverlayEngine {
      * Re-plans only the named nodes ({@code current} holds those that exist; a name missing there was deleted)
      * and writes only what differs from what was applied for them. Needs a full sync first.
      */
+    @Override
     public OverlaySyncResult syncNodes(Collection<String> changed, Map<String, Node> current) {
         if (planner == null) {
             throw new IllegalStateException("an incremental overlay sync before the first full sync");

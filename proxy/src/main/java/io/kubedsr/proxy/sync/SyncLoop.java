@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
  * repaired by a full sync after a backoff (0.5 s doubling to 30 s by default) that only a clean full sync resets;
  * incremental changes keep being synced meanwhile, so every other object stays served while one keeps failing.</li>
  * </ul>
- * What a sync carries comes from the {@link Source}, taken on the loop's context, as an immutable snapshot.
- * Confined to the loop's context, except for the job itself.
+ * What a sync carries comes from the {@link Source}, taken on the loop's context, as an immutable snapshot. An
+ * exception from the source (taking the changes, or handling the outcome) counts as a failed sync: the loop goes
+ * on. An {@link Error} in a job is not caught: it ends the kernel thread (whose owner ends the agent). Confined to
+ * the loop's context, except for the job itself.
  */
 public final class SyncLoop<R> {
     private static final Logger LOG = LoggerFactory.getLogger(SyncLoop.class);
@@ -57,6 +59,8 @@ public final class SyncLoop<R> {
     private long fullNotBefore;
     private boolean retryArmed;
     private long backoffMillis;
+    /** Taking changes failed: they are still pending, and only the full sync (which takes everything) may run next. */
+    private boolean takeFailed;
 
     public SyncLoop(String name, LoopTimers timers, Executor kernel, Source<R> source, SyncPolicy policy) {
         this.name = name;
@@ -133,32 +137,54 @@ public final class SyncLoop<R> {
                 schedule();
             });
         }
-        if (!full && !(ranOnce && source.hasChanges())) {
+        if (!full && !(ranOnce && !takeFailed && source.hasChanges())) {
             return;
         }
         if (full) {
             fullWanted = false;
         }
-        Callable<R> job = source.take(full);
+        Callable<R> job = take(full);
         running = true;
         kernel.execute(() -> {
             R result = null;
-            Throwable error = null;
+            Exception error = null;
             try {
                 result = job.call();
-            } catch (Throwable t) {
-                error = t;
+            } catch (Exception e) {
+                error = e;
             }
+            // An Error is no failed sync but a defect or a JVM in trouble: it ends the kernel thread, and the agent.
             R r = result;
-            Throwable e = error;
+            Exception e = error;
             timers.onContext(() -> finished(full, r, e));
         });
     }
 
-    private void finished(boolean full, R result, Throwable error) {
+    /** The source's job; if taking it fails, a job that fails with that (a full sync repairs it after the backoff). */
+    private Callable<R> take(boolean full) {
+        try {
+            Callable<R> job = source.take(full);
+            takeFailed &= !full;
+            return job;
+        } catch (RuntimeException e) {
+            takeFailed = true;
+            return () -> {
+                throw e;
+            };
+        }
+    }
+
+    private void finished(boolean full, R result, Throwable outcome) {
         running = false;
         ranOnce = true;
-        boolean failed = source.finished(full, result, error) || error != null;
+        Throwable error = outcome;
+        boolean failed;
+        try {
+            failed = source.finished(full, result, error) || error != null;
+        } catch (RuntimeException e) {
+            error = error == null ? e : error; // what follows the sync failed: repaired like a failed sync
+            failed = true;
+        }
         if (failed) {
             backoffMillis = backoffMillis == 0 ? policy.firstBackoff().toMillis()
                     : Math.min(backoffMillis * 2, policy.maxBackoff().toMillis());

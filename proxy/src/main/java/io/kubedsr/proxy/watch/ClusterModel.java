@@ -6,9 +6,11 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.kubedsr.proxy.model.Annotations;
@@ -31,6 +33,29 @@ public final class ClusterModel {
         Map<String, String> labels = slice.getMetadata().getLabels();
         String name = labels == null ? null : labels.get(Annotations.LABEL_SERVICE_NAME);
         return name == null ? Optional.empty() : Optional.of(new ServiceRef(slice.getMetadata().getNamespace(), name));
+    }
+
+    /**
+     * Whether the model holds this very version of the Service (same uid and resourceVersion): a notification
+     * repeated, which changes nothing.
+     */
+    public boolean holds(Service s) {
+        Service held = services.get(refOf(s));
+        return held != null && sameVersion(held, s);
+    }
+
+    /** Whether the model holds this very version of the EndpointSlice. */
+    public boolean holds(EndpointSlice slice) {
+        Map<String, EndpointSlice> m = ownerOf(slice).map(slices::get).orElse(null);
+        EndpointSlice held = m == null ? null : m.get(slice.getMetadata().getName());
+        return held != null && sameVersion(held, slice);
+    }
+
+    /** Same object (uid), same version (resourceVersion); an object without a version is never the same. */
+    static boolean sameVersion(HasMetadata a, HasMetadata b) {
+        String version = a.getMetadata().getResourceVersion();
+        return version != null && version.equals(b.getMetadata().getResourceVersion())
+                && Objects.equals(a.getMetadata().getUid(), b.getMetadata().getUid());
     }
 
     public ServiceRef putService(Service s) {

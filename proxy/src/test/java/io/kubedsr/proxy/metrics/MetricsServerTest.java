@@ -49,7 +49,7 @@ class MetricsServerTest {
                 new IpvsStats(7, 0, 0, 0, 0, 0, 0, 0, 0, 0));
         Clock frozen = Clock.fixed(Instant.parse("2026-11-27T12:00:00Z"), ZoneOffset.UTC);
         SyncMetrics sync = new SyncMetrics();
-        MetricsServer server = new MetricsServer(vertx, "/metrics", sync, new OverlayMetrics(), () -> {
+        MetricsServer server = new MetricsServer(vertx, "/metrics", sync::render, () -> {
             reads.incrementAndGet();
             return CompletableFuture.completedFuture(new IpvsServiceStats(List.of(stat), 3));
         }, frozen);
@@ -76,7 +76,7 @@ class MetricsServerTest {
 
     @Test
     void aFailedIpvsReadStillServesTheSyncMetrics() throws Exception {
-        MetricsServer server = new MetricsServer(vertx, "/metrics", new SyncMetrics(), new OverlayMetrics(),
+        MetricsServer server = new MetricsServer(vertx, "/metrics", new SyncMetrics()::render,
                 () -> CompletableFuture.failedFuture(new IllegalStateException("no ipvs")), Clock.systemUTC());
         String text = server.scrape().get();
         ExpositionFormat.check(text);

@@ -1,6 +1,7 @@
 package io.kubedsr.proxy.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +25,12 @@ class SyncLoopTest {
         final ManualTimers timers;
         boolean partialFull;
         boolean throwFull;
+        /** Taking the changes throws (a defect in building a snapshot). */
+        boolean throwTake;
+        /** The job throws an Error (a defect, or the JVM in trouble). */
+        boolean errorInJob;
+        /** Handling the outcome throws (a defect in what follows a sync: metrics, health checks, Events). */
+        boolean throwFinished;
 
         Recorder(ManualTimers timers) {
             this.timers = timers;
@@ -36,12 +43,18 @@ class SyncLoopTest {
 
         @Override
         public Callable<String> take(boolean full) {
+            if (throwTake) {
+                throw new IllegalStateException("snapshot failed");
+            }
             String what = full ? "full" : String.join(",", pending);
             pending.clear();
             if (full) {
                 fullAt.add(timers.nowMillis());
             }
             return () -> {
+                if (errorInJob) {
+                    throw new StackOverflowError("a defect");
+                }
                 if (full && throwFull) {
                     throw new IllegalStateException("nft refused");
                 }
@@ -52,6 +65,9 @@ class SyncLoopTest {
         @Override
         public boolean finished(boolean full, String result, Throwable error) {
             syncs.add(error != null ? "error" : result);
+            if (throwFinished) {
+                throw new IllegalStateException("metrics failed");
+            }
             return full && partialFull;
         }
     }
@@ -177,5 +193,46 @@ class SyncLoopTest {
         source.throwFull = false;
         settle(Duration.ofSeconds(5));
         assertThat(loop.firstFullSync()).isCompletedWithValue("full");
+    }
+
+    /** An exception from the source ends no loop: it is a failed sync, repaired by a full sync after the backoff. */
+    @Test
+    void aSourceThatThrowsWhileTakingChangesFailsThatSyncAndTheLoopGoesOn() {
+        loop.start();
+        settle(Duration.ofSeconds(1));
+        source.throwTake = true;
+        change("a");
+        settle(Duration.ofMillis(100));
+        assertThat(source.syncs).containsExactly("full", "error");
+        source.throwTake = false;
+        settle(Duration.ofSeconds(1));
+        assertThat(source.syncs).as("the repair").containsExactly("full", "error", "full");
+        change("b");
+        settle(Duration.ofSeconds(1));
+        assertThat(source.syncs).containsExactly("full", "error", "full", "b");
+    }
+
+    @Test
+    void aSourceThatThrowsHandlingAnOutcomeFailsThatSyncAndTheLoopGoesOn() {
+        source.throwFinished = true;
+        loop.start();
+        settle(Duration.ofSeconds(1));
+        assertThat(loop.firstFullSync()).as("a full sync whose outcome could not be handled is no first sync").isNotDone();
+        source.throwFinished = false;
+        settle(Duration.ofSeconds(2));
+        assertThat(loop.firstFullSync()).isCompletedWithValue("full");
+        change("a");
+        settle(Duration.ofSeconds(1));
+        assertThat(source.syncs).endsWith("a");
+    }
+
+    /** An Error is not a failed sync to retry: it leaves the job and ends the thread that ran it (the agent's kernel thread). */
+    @Test
+    void anErrorInAJobIsNotCaught() {
+        source.errorInJob = true;
+        loop.start();
+        timers.advance(Duration.ofMillis(20));
+        assertThatThrownBy(this::runKernel).isInstanceOf(StackOverflowError.class);
+        assertThat(source.syncs).isEmpty();
     }
 }
