@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 
 
 import com.github.dockerjava.api.command.InspectContainerResponse;
@@ -19,6 +20,7 @@ import org.testcontainers.containers.GenericContainer;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.kubedsr.e2e.lab.Await;
+import io.kubedsr.e2e.vm.BlockedThreadFindings;
 import io.kubedsr.e2e.vm.VmCommands;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.config.AgentFlags;
@@ -175,16 +177,38 @@ public final class AgentPod implements AutoCloseable {
         }
     }
 
-    /** Stops the agent as the kubelet deletes a pod: SIGTERM, then up to 30 s before SIGKILL; the container goes. */
+    /**
+     * Stops the agent as the kubelet deletes a pod: SIGTERM, then up to 30 s before SIGKILL; the container goes. A
+     * running agent's blocked-thread count is read first: above zero, it is a finding that fails the VM scenario
+     * ({@link BlockedThreadFindings}), with what the agent logged of it.
+     */
     public void stop() {
         if (!stopped) {
             stopped = true;
+            if (running()) {
+                recordBlockedThreads();
+            }
             // The agent's log with the engine's timestamps, for the scenario's output (a failure's diagnosis).
             io.kubedsr.e2e.vm.VmCommands.tryRun("docker", "logs", "-t", container.getContainerId());
             if (running()) {
                 container.getDockerClient().stopContainerCmd(container.getContainerId()).withTimeout(30).exec();
             }
             container.stop();
+        }
+    }
+
+    private void recordBlockedThreads() {
+        double blocked;
+        try {
+            blocked = sample("kube_dsr_blocked_threads_total");
+        } catch (RuntimeException e) {
+            System.out.println(spec.name() + ": blocked-thread count not read (" + e.getMessage() + ")");
+            return;
+        }
+        if (blocked > 0) {
+            String reports = logs().lines().filter(l -> l.contains(" blocked for ")).collect(Collectors.joining("\n"));
+            BlockedThreadFindings.record("agent container " + spec.name() + ": kube_dsr_blocked_threads_total " + (long) blocked
+                    + "; what it logged of them:\n" + reports);
         }
     }
 
