@@ -34,7 +34,8 @@ import io.kubedsr.tunnel.NodeTunnels;
 /**
  * The node's real kernel: the modules the agent needs, netlink sockets (IPVS, rtnetlink, generic netlink for the
  * overlay's FOU ports, ctnetlink), nftables (the service table, the encapsulation guard) and the pods' namespaces,
- * in the node's network namespace, and the IPVS sysctls (written through --sysctl-dir). Opened on the agent's kernel thread, while the informers list.
+ * in the node's network namespace, and the IPVS sysctls (written through --sysctl-dir, as the pods' are). Opened on
+ * the agent's kernel thread, while the informers list.
  */
 public final class NetlinkNodeKernel implements NodeKernel {
     private static final Logger LOG = LoggerFactory.getLogger(NetlinkNodeKernel.class);
