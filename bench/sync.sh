@@ -2,13 +2,16 @@
 # Agent sync benchmark in the real-kernel VM: a full sync of S Services x 10 endpoints from API objects to
 # the kernel vs `ipvsadm -R` of the same IPVS table, an unchanged resync, a restart adopting the state, one
 # endpoint added beside them, and the JVM's RSS.
-# Usage: bench/sync.sh [services=10000]   (as root; BENCH_JVM_OPTS replaces the JVM options, e.g. "-Xmx154m -Dkubedsr.bench.nft=false" leaves nftables out)
+# Usage: bench/sync.sh [services=10000]   (as root; BENCH_JVM_OPTS replaces the JVM options; BENCH_PROPS adds system
+# properties: -Dkubedsr.bench.nft=false leaves nftables out, -Dkubedsr.bench.histogram=30 prints the live heap's classes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q -pl proxy -am install -DskipTests
-mvn -B -q -pl proxy dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
+# package, not install: the reactor resolves the sibling modules from their target/ directories (nothing is
+# written to ~/.m2, and the benchmark runs this checkout's code, not whatever was installed last).
+mvn -o -B -q -pl proxy -am package dependency:build-classpath -DskipTests -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/bench.classpath
 cp="proxy/target/test-classes:proxy/target/classes:$(cat proxy/target/bench.classpath)"
 # The JVM options of the DaemonSets (deploy/*.yaml), the heap fixed at their 50% of 384Mi.
 opts=${BENCH_JVM_OPTS:--Xss512k -Xmx192m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=32m -XX:TieredStopAtLevel=1}
-exec e2e/vm/run --modules ip_vs,ip_vs_rr -- /usr/lib/jvm/java-17-openjdk-amd64/bin/java -XX:+UseSerialGC $opts \
+exec e2e/vm/run --modules ip_vs,ip_vs_rr -- /usr/lib/jvm/java-17-openjdk-amd64/bin/java -XX:+UseSerialGC $opts ${BENCH_PROPS:-} \
   -cp "$cp" io.kubedsr.proxy.bench.SyncBenchmark "$@"

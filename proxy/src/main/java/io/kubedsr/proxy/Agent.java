@@ -49,6 +49,7 @@ import io.kubedsr.proxy.sync.ServiceSync;
 import io.kubedsr.proxy.sync.SyncPolicy;
 import io.kubedsr.proxy.sync.VertxTimers;
 import io.kubedsr.proxy.watch.ClusterModel;
+import io.kubedsr.proxy.watch.ListedKeys;
 import io.kubedsr.proxy.watch.NodeModel;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -64,12 +65,16 @@ import io.vertx.core.Vertx;
  */
 public final class Agent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    /** How often the start checks whether the listed objects' notifications have all reached the model. */
+    private static final Duration ARRIVAL_CHECK = Duration.ofMillis(5);
+    private static final Duration ARRIVAL_LOG_EVERY = Duration.ofSeconds(5);
 
     private final AgentConfig config;
     /** Every API call goes through it: ApiAccess is also the list the ClusterRole grants. */
     private final ApiAccess api;
     private final Vertx vertx;
     private final Context context;
+    private final VertxTimers timers;
     private final Supplier<NodeKernel> kernelOpener;
     private final String nodeName;
     private final Clock clock = Clock.systemUTC();
@@ -121,7 +126,7 @@ public final class Agent implements AutoCloseable {
         syncMetrics.caches().watch("events_posted", events::size);
         this.healthChecks = new HealthCheckNodePorts(vertx, List.of(), nodeName, health::healthy, this::report);
         this.nodes = new NodeModel(nodeName);
-        VertxTimers timers = new VertxTimers(context);
+        this.timers = new VertxTimers(context);
         SyncPolicy policy = SyncPolicy.withPeriod(config.ipvsSyncPeriod());
         this.services = new ServiceSync(model, nodes, () -> engine, clock, timers, kernel, policy,
                 new ServiceSync.Observers(syncMetrics, health, healthChecks, this::report));
@@ -195,15 +200,11 @@ public final class Agent implements AutoCloseable {
         }, n -> nodeChanged(nodes.remove(n))));
         informers.addAll(List.of(serviceInformer, slices, nodeInformer));
         CompletableFuture<Duration> listed = CompletableFuture.allOf(synced(serviceInformer, "Services"),
-                synced(slices, "EndpointSlices"), synced(nodeInformer, "Nodes")).thenApply(v -> Duration.ofNanos(System.nanoTime() - t0));
+                        synced(slices, "EndpointSlices"), synced(nodeInformer, "Nodes"))
+                .thenCompose(v -> recorded(serviceInformer, slices, nodeInformer))
+                .thenApply(v -> Duration.ofNanos(System.nanoTime() - t0));
         CompletableFuture<SyncResult> ready = new CompletableFuture<>();
         listed.thenAcceptBoth(kernelOpened, (apiList, kernelOpen) -> context.runOnContext(v -> {
-            // The handlers' notifications of what was listed may still be on their way here (fabric8 hands them
-            // to its own threads): the stores hold every listed object now. A notification arriving later for a
-            // version the model holds is a repeat and changes nothing.
-            record(serviceInformer, s -> !model.holds(s), model::putService);
-            record(slices, e -> !model.holds(e), model::putSlice);
-            record(nodeInformer, n -> !nodes.holds(n), nodes::put);
             int count = model.services().size();
             if (nodes.self() == null) {
                 LOG.warn("node={} not found in the API: NodePorts are served on no address, and the overlay waits, until it is", nodeName);
@@ -223,12 +224,53 @@ public final class Agent implements AutoCloseable {
         return ready.thenApplyAsync(r -> r); // callers' stages never run on the agent's event loop
     }
 
-    private static <T> void record(SharedIndexInformer<T> informer, Predicate<T> isNew, Consumer<T> put) {
-        for (T obj : informer.getStore().list()) {
-            if (isNew.test(obj)) {
-                put.accept(obj);
+    /**
+     * Once the informers have listed: completes, on the agent's context, when the models hold what they listed. The
+     * handlers' notifications of the list may still be on their way here (fabric8 hands them to its own threads).
+     * Nodes are kept whole by their informer's store, so the listed Nodes are taken from it (a notification arriving
+     * later for a version the model holds is a repeat and changes nothing); the Services' and EndpointSlices' stores
+     * hold stubs, never to be put in the model, so their notifications are awaited ({@link ListedKeys}).
+     */
+    private CompletableFuture<Void> recorded(SharedIndexInformer<Service> serviceInformer, SharedIndexInformer<EndpointSlice> slices,
+            SharedIndexInformer<Node> nodeInformer) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        context.runOnContext(v -> {
+            try {
+                for (Node n : nodeInformer.getStore().list()) {
+                    if (!nodes.holds(n)) {
+                        nodes.put(n);
+                    }
+                }
+                awaitArrival(List.of(listedKeys("Services", serviceInformer, model::hasService),
+                        listedKeys("EndpointSlices", slices, model::hasSlice)), System.nanoTime(), done);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(new IllegalStateException("recording the listed objects failed: " + e, e));
             }
+        });
+        return done;
+    }
+
+    private static ListedKeys listedKeys(String what, SharedIndexInformer<?> informer, Predicate<String> inModel) {
+        return new ListedKeys(what, informer.getStore().listKeys(), inModel, k -> informer.getStore().getByKey(k) != null);
+    }
+
+    /** On the context: completes {@code done} once every listed key has arrived, checking again every few ms. */
+    private void awaitArrival(List<ListedKeys> awaited, long since, CompletableFuture<Void> done) {
+        boolean all = true;
+        for (ListedKeys k : awaited) {
+            all &= k.arrived();
         }
+        if (all) {
+            done.complete(null);
+            return;
+        }
+        long from = since;
+        if (System.nanoTime() - since > ARRIVAL_LOG_EVERY.toNanos()) {
+            LOG.info("listed objects still on their way to the model: {}", awaited);
+            from = System.nanoTime();
+        }
+        long next = from;
+        timers.later(ARRIVAL_CHECK, () -> awaitArrival(awaited, next, done));
     }
 
     /** On the kernel thread: the kernel, the service engine (kube-dummy-if, IPVS timeouts); returns the time it took. */

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.kubedsr.proxy.watch.InformerItemStore;
 
 /**
  * Every Kubernetes API call the agent makes, and the only code that makes them: the agent's wiring (Agent,
@@ -80,9 +81,13 @@ public final class ApiAccess {
         this.client = client;
     }
 
-    /** {@link Call#SERVICES_INFORMER}. */
+    /**
+     * {@link Call#SERVICES_INFORMER}. Its store keeps keys and resource versions only ({@link InformerItemStore}):
+     * ClusterModel keeps what the planner reads.
+     */
     public SharedIndexInformer<Service> servicesInformer() {
-        return client.services().inAnyNamespace().runnableInformer(0).exceptionHandler(NoAnswer.informerHandler(NoAnswer.ATTEMPTS));
+        return client.services().inAnyNamespace().runnableInformer(0).itemStore(InformerItemStore.services())
+                .removeNamespaceIndex().exceptionHandler(NoAnswer.informerHandler(NoAnswer.ATTEMPTS));
     }
 
     /** {@link Call#SERVICES_LIST}. */
@@ -90,9 +95,11 @@ public final class ApiAccess {
         return client.services().inAnyNamespace().list().getItems();
     }
 
-    /** {@link Call#ENDPOINT_SLICES_INFORMER}. */
+    /** {@link Call#ENDPOINT_SLICES_INFORMER}, with a store like the Services' one. */
     public SharedIndexInformer<EndpointSlice> endpointSlicesInformer() {
-        return client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0).exceptionHandler(NoAnswer.informerHandler(NoAnswer.ATTEMPTS));
+        return client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0)
+                .itemStore(InformerItemStore.endpointSlices()).removeNamespaceIndex()
+                .exceptionHandler(NoAnswer.informerHandler(NoAnswer.ATTEMPTS));
     }
 
     /** {@link Call#NODES_INFORMER}. */

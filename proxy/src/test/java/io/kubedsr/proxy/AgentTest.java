@@ -8,6 +8,8 @@ import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -83,8 +85,10 @@ class AgentTest {
     /**
      * fabric8 hands the informers' list notifications to its own threads, which may reach the agent after the lists
      * are done: the first full sync must carry every listed object all the same, or it would plan only part of them
-     * (and a restarted agent would delete the others' kernel state). Here the notifications are held back until the
-     * first sync is done.
+     * (and a restarted agent would delete the others' kernel state). The Services' and EndpointSlices' informer stores
+     * hold stubs (key, version, a label), never to be planned: the first sync waits for the notifications. Here they
+     * are held back until the lists are done and the agent has had a second to start its first sync anyway; a sync
+     * of stubs would write no real server.
      */
     @Test
     void theFirstFullSyncCarriesEveryListedServiceWhateverTheNotificationsDo() throws Exception {
@@ -100,8 +104,19 @@ class AgentTest {
                     .create();
         }
         FakeNodeKernel kernel = new FakeNodeKernel();
-        agent(api, kernel).onSync(r -> notifications.release());
-        SyncResult first = agent.start().get(60, TimeUnit.SECONDS);
+        List<SyncResult> syncs = new CopyOnWriteArrayList<>();
+        agent(api, kernel).onSync(syncs::add);
+        CompletableFuture<SyncResult> start = agent.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!notifications.holdsAny() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(notifications.holdsAny()).as("the informers have listed and notify").isTrue();
+        Thread.sleep(1000);
+        assertThat(start).as("the first sync waits for the listed objects' notifications").isNotDone();
+        assertThat(syncs).isEmpty();
+        notifications.release();
+        SyncResult first = start.get(60, TimeUnit.SECONDS);
         assertThat(first.ipvsOperations()).as("a virtual server and two real servers per Service").isEqualTo(count * 3);
         assertThat(kernel.ipvs().virtualServers()).hasSize(count);
         assertThat(agent.startup().services()).isEqualTo(count);
@@ -125,6 +140,10 @@ class AgentTest {
                 }
             }
             task.run();
+        }
+
+        synchronized boolean holdsAny() {
+            return !held.isEmpty();
         }
 
         void release() {

@@ -15,6 +15,7 @@ import io.kubedsr.proxy.config.AgentFlags;
 import io.kubedsr.proxy.config.FlagParseException;
 import io.kubedsr.proxy.config.ValueParsers;
 import io.kubedsr.proxy.model.NodeInfo;
+import io.kubedsr.proxy.model.ServiceView;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.plan.ServicePlan;
 import io.kubedsr.proxy.plan.ServicePlanner;
@@ -42,7 +43,8 @@ class FuzzFindingsTest {
         Service s = new ServiceBuilder().withNewMetadata().withNamespace("default").withName("s").endMetadata()
                 .withNewSpec().withClusterIP("10.96.0.1").withClusterIPs(Arrays.asList("10.96.0.1", null))
                 .addNewPort().withPort(80).endPort().endSpec().build();
-        ServicePlan plan = new ServicePlanner(AgentConfig.defaults(), new NodeInfo("n", List.of(), List.of())).plan(s, List.of());
+        ServicePlan plan = new ServicePlanner(AgentConfig.defaults(), new NodeInfo("n", List.of(), List.of())).plan(ServiceView.of(s),
+                List.of());
         assertThat(plan.problems()).extracting(Problem::reason).containsExactly("InvalidAddress");
         assertThat(plan.virtualServers()).hasSize(1);
     }

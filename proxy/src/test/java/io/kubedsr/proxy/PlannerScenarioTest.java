@@ -22,10 +22,11 @@ import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.config.AgentFlags;
 import io.kubedsr.proxy.dsr.DsrMarks;
-import io.kubedsr.proxy.model.Annotations;
 import io.kubedsr.proxy.model.NodeInfo;
+import io.kubedsr.proxy.model.ServiceRef;
 import io.kubedsr.proxy.plan.ServicePlanner;
 import io.kubedsr.proxy.plan.ServiceTable;
+import io.kubedsr.proxy.watch.ClusterModel;
 
 /**
  * Desired-state scenarios: {@code scenarios/NAME/input.yaml} (Services and EndpointSlices), optional
@@ -70,14 +71,15 @@ class PlannerScenarioTest {
                 }
             }
         }
+        // Through the model, as the agent keeps them (the views the planner reads).
+        ClusterModel model = new ClusterModel();
+        services.forEach(model::putService);
+        slices.forEach(model::putSlice);
         ServicePlanner planner = new ServicePlanner(config, NODE);
         ServiceTable table = new ServiceTable(new DsrMarks());
         for (Service s : services) {
-            List<EndpointSlice> own = slices.stream()
-                    .filter(e -> e.getMetadata().getNamespace().equals(s.getMetadata().getNamespace())
-                            && s.getMetadata().getName().equals(e.getMetadata().getLabels().get(Annotations.LABEL_SERVICE_NAME)))
-                    .toList();
-            table.put(planner.plan(s, own));
+            ServiceRef ref = ClusterModel.refOf(s);
+            table.put(planner.plan(model.service(ref).orElseThrow(), model.slices(ref)));
         }
         return table;
     }

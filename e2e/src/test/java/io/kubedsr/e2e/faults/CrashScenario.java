@@ -131,7 +131,7 @@ final class CrashScenario {
 
     /** What the kernel held right after a kill: how far the full sync had got. */
     private String progress(Node node) {
-        String vips = node.ns.exec("sh", "-c", "ip -o addr show dev kube-dummy-if 2>/dev/null | wc -l").trim();
+        String vips = node.ns.exec("sh", "-c", "ip route show table local dev kube-dummy-if 2>/dev/null | wc -l").trim();
         String ipvs = node.ns.exec("sh", "-c", "ipvsadm -Sn | grep -c '^-A' || true").trim();
         String reals = node.ns.exec("sh", "-c", "ipvsadm -Sn | grep -c '^-a' || true").trim();
         String nft = node.ns.exec("sh", "-c", "nft list tables | tr '\\n' ' '").trim();

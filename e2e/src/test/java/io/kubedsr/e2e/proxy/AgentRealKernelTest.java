@@ -107,11 +107,12 @@ class AgentRealKernelTest {
 
     @Test
     void aDeletedServiceLeavesNothingBehindAndHealthzAnswers() throws Exception {
-        assertThat(lab.node1.exec("ip", "addr", "show", "kube-dummy-if")).contains("10.96.0.10/32");
+        assertThat(lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if")).contains("local 10.96.0.10 ");
         assertThat(new String(new java.net.URL("http://127.0.0.1:20244/healthz").openStream().readAllBytes())).startsWith("ok");
         client.services().inNamespace("default").withName("web").delete();
         Await.until("the virtual servers removed", () -> !lab.node1.exec("ipvsadm", "-Ln").contains("10.96.0.10"));
-        Await.until("the VIP removed", () -> !lab.node1.exec("ip", "addr", "show", "kube-dummy-if").contains("10.96.0.10"));
+        Await.until("the VIP removed",
+                () -> !lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if").contains("10.96.0.10"));
         assertThat(lab.node1.exec("ipvsadm", "-Ln")).doesNotContain("30080");
     }
 

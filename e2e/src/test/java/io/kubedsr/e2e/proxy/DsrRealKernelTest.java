@@ -165,8 +165,9 @@ class DsrRealKernelTest {
             sb.append(n.exec("ip", "rule")).append(n.exec("sh", "-c", "ip route show table 78 2>/dev/null; true"));
             sb.append(n.exec("ip", "-6", "rule")).append(n.exec("sh", "-c", "ip -6 route show table 78 2>/dev/null; true"));
             sb.append(n.exec("nft", "list", "table", "inet", "kube-dsr"));
-            // Addresses sorted: a VIP that left and came back is listed after the others.
-            sb.append(n.exec("ip", "-o", "addr", "show", "kube-dummy-if").replaceAll("valid_lft.*", "").lines().sorted().toList());
+            // The VIPs' routes, sorted: a VIP that left and came back is listed after the others.
+            sb.append(n.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if").lines().sorted().toList());
+            sb.append(n.exec("ip", "-6", "route", "show", "table", "local", "dev", "kube-dummy-if").lines().sorted().toList());
         }
         for (TestNamespace p : List.of(lab.pod1, lab.pod2)) {
             sb.append(p.exec("ip", "-o", "link").replaceAll("link/\\S+ \\S+ brd \\S+", "")).append(p.exec("ip", "-o", "addr"));
@@ -197,7 +198,7 @@ class DsrRealKernelTest {
             assertThat(pod.exec("ip", "fou", "show").trim()).as("the receiver takes GUE whatever the Service sends")
                     .isEqualTo("port 5555 gue");
         }
-        assertThat(lab.node1.exec("ip", "addr", "show", "kube-dummy-if")).doesNotContain(VIP);
+        assertThat(lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if")).doesNotContain(VIP);
         assertThat(lab.node1.exec("ip", "rule")).contains("32764:").contains("lookup 78");
         assertThat(lab.node1.exec("ip", "route", "show", "table", "78")).contains("local default dev lo");
 
@@ -258,7 +259,8 @@ class DsrRealKernelTest {
         checkDsr("ipip");
 
         client.services().inNamespace("default").resource(service(null)).update();
-        await("the VIP back on kube-dummy-if", () -> lab.node1.exec("ip", "addr", "show", "kube-dummy-if").contains(VIP));
+        await("the VIP local again through kube-dummy-if",
+                () -> lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if").contains(VIP));
         await("the receivers gone", () -> !lab.pod1.exec("ip", "addr").contains(VIP) && !lab.pod2.exec("ip", "addr").contains(VIP));
         await("the marks gone", () -> !lab.node1.exec("ipvsadm", "-Ln").contains("FWM"));
         lab.node1.exec("nft", "delete table ip probe");

@@ -145,13 +145,14 @@ class SyncEngineRealKernelTest {
         assertThat(lab.node1.exec("nft", "list", "table", "inet", "kube-dsr")).contains("10.96.0.10 . tcp . 80")
                 .contains("192.168.1.1 . tcp . 30080").contains("10.244.0.0/16").contains("masquerade");
         assertThat(first.failures()).isEmpty();
-        assertThat(lab.node1.exec("ip", "addr", "show", "kube-dummy-if")).contains("10.96.0.10/32");
+        // The VIP is local by its route alone: no address on kube-dummy-if.
+        assertThat(lab.node1.exec("ip", "addr", "show", "kube-dummy-if")).doesNotContain("10.96.0.10");
         assertThat(lab.node1.exec("ipvsadm", "-Ln")).contains("TCP  10.96.0.10:80 rr").contains("10.244.1.2:80")
                 .contains("10.244.2.2:80").contains("TCP  192.168.1.1:30080 rr");
         assertThat(answers("http://10.96.0.10/", 6)).containsExactly("pod 10.244.1.2", "pod 10.244.2.2");
         assertThat(answers("http://192.168.1.1:30080/", 6)).containsExactly("pod 10.244.1.2", "pod 10.244.2.2");
-        // As kube-router: the VIP's local route has the node's address as source, so the node itself reaches the
-        // Service from 192.168.1.1 (the kernel's own route would make it send from the VIP).
+        // As kube-router's: the VIP's local route has the node's address as source, so the node itself reaches the
+        // Service from 192.168.1.1.
         assertThat(lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if"))
                 .contains("local 10.96.0.10 proto kernel scope host src 192.168.1.1");
         assertThat(lab.node1.exec("ip", "route", "get", "10.96.0.10")).contains("src 192.168.1.1");
@@ -164,7 +165,7 @@ class SyncEngineRealKernelTest {
     }
 
     @Test
-    void dualStackVipsIpv4GetsTheNodesSourceAndBothLeaveWithTheService() {
+    void dualStackVipsGetTheNodesSourcesAndLeaveWithTheService() {
         lab.node1.exec("ip", "-6", "addr", "add", "fd00:1::1/64", "dev", "eth0", "nodad");
         Service dual = new ServiceBuilder().withNewMetadata().withNamespace("default").withName("dual").endMetadata()
                 .withNewSpec().withType("ClusterIP").withClusterIP("10.96.0.20").withClusterIPs("10.96.0.20", "fd00:96::20")
@@ -173,22 +174,22 @@ class SyncEngineRealKernelTest {
         List<java.net.InetAddress> addresses = List.of(IpPrefix.parseAddress("192.168.1.1"), IpPrefix.parseAddress("fd00:1::1"));
         NodeInfo node = new NodeInfo("node1", addresses, addresses);
         engine(node, "--enable-ipv6=true").fullResync(snapshot());
-        // IPv6 keeps the kernel's route (metric 0 cannot be replaced from user space): one route, no second one.
         assertThat(lab.node1.exec("ip", "-6", "route", "show", "table", "local", "dev", "kube-dummy-if").lines()
-                .filter(l -> l.contains("fd00:96::20")).toList()).singleElement().satisfies(l -> assertThat(l).doesNotContain("src"));
+                .filter(l -> l.contains("fd00:96::20")).toList()).singleElement()
+                .satisfies(l -> assertThat(l).contains("local fd00:96::20 proto kernel src fd00:1::1 metric 1024"));
+        assertThat(lab.node1.exec("ip", "-6", "route", "get", "fd00:96::20")).contains("src fd00:1::1");
         assertThat(lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if"))
                 .contains("local 10.96.0.20 proto kernel scope host src 192.168.1.1");
 
         SyncEngine restarted = engine(node, "--enable-ipv6=true");
-        assertThat(restarted.fullResync(snapshot()).kernelWrites()).as("adopted: addresses and routes as wanted").isZero();
+        assertThat(restarted.fullResync(snapshot()).kernelWrites()).as("adopted: routes as wanted").isZero();
 
         model.removeService(dual);
         assertThat(restarted.syncServices(List.of(new ServiceRef("default", "dual")), snapshot()).addressOperations())
-                .as("two addresses, the IPv4 one's route and the nftables table").isEqualTo(4);
+                .as("two routes and the nftables table").isEqualTo(3);
         assertThat(lab.node1.exec("ip", "-6", "route", "show", "table", "local", "dev", "kube-dummy-if")).doesNotContain("fd00:96::20");
         assertThat(lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if")).doesNotContain("10.96.0.20");
-        assertThat(lab.node1.exec("ip", "addr", "show", "kube-dummy-if")).doesNotContain("10.96.0.20").doesNotContain("fd00:96::20")
-                .contains("10.96.0.10/32");
+        assertThat(lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if")).contains("10.96.0.10");
     }
 
     @Test
@@ -229,14 +230,15 @@ class SyncEngineRealKernelTest {
         engine.fullResync(snapshot());
         lab.node1.exec("ipvsadm", "-d", "-t", "10.96.0.10:80", "-r", "10.244.2.2:80");
         assertThat(lab.node1.exec("ipvsadm", "-S", "-n")).doesNotContain("-a -t 10.96.0.10:80 -r 10.244.2.2:80");
-        // and the VIP's local route put back to the kernel's (source: the VIP itself)
+        // and the VIP's local route given another source (the VIP's own, as the kernel's route for an address has it)
+        lab.node1.exec("ip", "addr", "add", "10.96.0.200/32", "dev", "eth0");
         lab.node1.exec("ip", "route", "replace", "local", "10.96.0.10", "dev", "kube-dummy-if", "table", "local", "proto", "kernel",
-                "scope", "host", "src", "10.96.0.10");
+                "scope", "host", "src", "10.96.0.200");
         SyncResult repaired = engine.fullResync(snapshot());
         assertThat(repaired.ipvsOperations()).isEqualTo(1);
         assertThat(repaired.addressOperations()).as("the local route replaced, nothing else").isEqualTo(1);
         assertThat(lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if"))
-                .contains("local 10.96.0.10 proto kernel scope host src 192.168.1.1").doesNotContain("src 10.96.0.10");
+                .contains("local 10.96.0.10 proto kernel scope host src 192.168.1.1").doesNotContain("src 10.96.0.200");
         String table = lab.node1.exec("ipvsadm", "-S", "-n");
         assertThat(table).contains("-a -t 10.96.0.10:80 -r 10.244.2.2:80 -m -w 1");
         assertThat(table).contains("-A -t 10.50.0.1:80 -s wlc").contains("-a -t 10.50.0.1:80 -r 10.244.9.9:80 -m -w 1");
@@ -245,9 +247,8 @@ class SyncEngineRealKernelTest {
         engine.syncServices(List.of(WEB), snapshot());
         table = lab.node1.exec("ipvsadm", "-S", "-n");
         assertThat(table).doesNotContain("10.96.0.10").contains("-A -t 10.50.0.1:80 -s wlc");
-        assertThat(lab.node1.exec("ip", "addr", "show", "kube-dummy-if")).doesNotContain("10.96.0.10");
         assertThat(lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if"))
-                .as("the route with the node's source goes with the address").doesNotContain("10.96.0.10");
+                .as("the VIP's route goes with the Service").doesNotContain("10.96.0.10");
     }
 
     @Test
@@ -312,7 +313,7 @@ class SyncEngineRealKernelTest {
 
     /**
      * Two Services claim one external IP and port: the older one is served; when it is deleted, the other takes the
-     * virtual server over in the same sync, and the VIP never leaves kube-dummy-if.
+     * virtual server over in the same sync, and the VIP's route never leaves kube-dummy-if.
      */
     @Test
     void whenTheHolderOfASharedExternalIpIsDeletedTheOtherServiceTakesOverAtOnce() {
@@ -331,7 +332,8 @@ class SyncEngineRealKernelTest {
         SyncResult handover = engine.syncServices(List.of(new ServiceRef("default", "old")), snapshot());
         assertThat(handover.failures()).isEmpty();
         assertThat(answers("http://198.51.100.7/", 4)).containsExactly("pod 10.244.2.2");
-        assertThat(lab.node1.exec("ip", "addr", "show", "kube-dummy-if")).contains("198.51.100.7/32").doesNotContain("10.96.0.11");
+        assertThat(lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if")).contains("198.51.100.7")
+                .doesNotContain("10.96.0.11");
         assertThat(engine.fullResync(snapshot()).kernelWrites()).as("the hand-over left nothing to repair").isZero();
     }
 
@@ -347,6 +349,31 @@ class SyncEngineRealKernelTest {
         s.getMetadata().setName(service + "-1");
         s.getMetadata().setLabels(Map.of("kubernetes.io/service-name", service));
         return s;
+    }
+
+    /**
+     * Migrating from kube-router: its VIPs are addresses on kube-dummy-if (their local routes given the node's source)
+     * and a Service deleted since left its virtual server. The first full sync deletes the addresses, makes the VIPs
+     * local by routes alone, removes the stale virtual server (its VIP was on kube-dummy-if: ours), and serves.
+     */
+    @Test
+    void kubeRoutersVipAddressesGiveWayToRoutes() throws Exception {
+        lab.node1.exec("ip", "link", "add", "kube-dummy-if", "type", "dummy");
+        lab.node1.exec("ip", "link", "set", "kube-dummy-if", "up");
+        for (String vip : List.of("10.96.0.10", "10.96.0.99")) {
+            lab.node1.exec("ip", "addr", "add", vip + "/32", "dev", "kube-dummy-if");
+            lab.node1.exec("ip", "route", "replace", "local", vip, "dev", "kube-dummy-if", "table", "local", "proto", "kernel",
+                    "scope", "host", "src", "192.168.1.1");
+        }
+        lab.node1.exec("ipvsadm", "-A", "-t", "10.96.0.99:80", "-s", "rr");
+        SyncResult first = engine().fullResync(snapshot());
+        assertThat(first.failures()).isEmpty();
+        assertThat(lab.node1.exec("ip", "addr", "show", "kube-dummy-if")).doesNotContain("10.96.0.10").doesNotContain("10.96.0.99");
+        assertThat(lab.node1.exec("ip", "route", "show", "table", "local", "dev", "kube-dummy-if"))
+                .contains("local 10.96.0.10 proto kernel scope host src 192.168.1.1").doesNotContain("10.96.0.99");
+        assertThat(lab.node1.exec("ipvsadm", "-S", "-n")).doesNotContain("10.96.0.99");
+        assertThat(answers("http://10.96.0.10/", 6)).containsExactly("pod 10.244.1.2", "pod 10.244.2.2");
+        assertThat(engine().fullResync(snapshot()).kernelWrites()).as("a restart then adopts the routes").isZero();
     }
 
     @Test

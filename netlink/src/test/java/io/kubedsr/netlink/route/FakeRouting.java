@@ -25,7 +25,8 @@ import io.kubedsr.netlink.NetlinkRequest;
  * address as source, the prefix route and the broadcast route; IPv6: local route of metric 0 without source);
  * deleting an address removes the IPv4 routes whose source it is and its IPv6 local route, and leaves a local
  * route whose source was replaced, unless it was the link's last IPv4 address (then every IPv4 route through
- * the link goes); IPv6 routes from user space get metric 1024; deletes match what they name
+ * the link goes, routes without an address of their own too); IPv6 routes from user space get metric 1024 and
+ * read back with scope universe; deletes match what they name
  * (scope and protocol are wildcards); the default rules; EEXIST, ENODEV, EADDRNOTAVAIL, ESRCH and ENOENT
  * where the kernel answers them.
  */
@@ -225,9 +226,13 @@ public final class FakeRouting implements Routing {
         return routes.stream().filter(r -> r.family() == family && r.table() == table).toList();
     }
 
-    /** IPv6 routes from user space without a metric get IP6_RT_PRIO_USER. */
+    /** IPv6 routes from user space without a metric get IP6_RT_PRIO_USER; IPv6 routes have no scope (universe). */
     private static Route fromUser(Route r) {
-        return r.family() == AddressFamily.INET6 && r.metric() == 0 ? r.withMetric(IPV6_USER_METRIC) : r;
+        if (r.family() != AddressFamily.INET6) {
+            return r;
+        }
+        Route universe = r.withScope(RouteScope.UNIVERSE);
+        return r.metric() == 0 ? universe.withMetric(IPV6_USER_METRIC) : universe;
     }
 
     /** The kernel's identity of a route: table, destination (and tos, always 0 here) and metric. */

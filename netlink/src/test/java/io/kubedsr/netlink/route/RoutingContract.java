@@ -111,18 +111,84 @@ public abstract class RoutingContract {
         assertThat(errnoOf(rt.deleteRoutes(List.of(localRoute(VIP, vips.index()))))).isEqualTo(Errno.ESRCH);
     }
 
-    /** fib_disable_ip: when a link's last IPv4 address goes, so does every IPv4 route through it. */
+    /**
+     * fib_disable_ip: when a link's last IPv4 address goes, so does every IPv4 route through it, routes that never had
+     * an address of their own too (which is why the VIPs' routes are written after kube-router's addresses are gone).
+     */
     @Test
     void theLinksLastIpv4AddressTakesEveryRouteThroughTheLink() {
         Routing rt = routing();
         Link node = upLink(rt, "kdsr-n0");
         Link vips = upLink(rt, "kdsr-l0");
+        InetAddress routeOnly = IpPrefix.parseAddress("10.96.0.12");
         rt.addAddresses(List.of(Address.of(node.index(), new IpPrefix(NODE, 24)))).throwIfFailed();
         rt.addAddresses(List.of(Address.of(vips.index(), IpPrefix.host(VIP)))).throwIfFailed();
         rt.replaceRoutes(List.of(localRoute(VIP, vips.index()).withSource(NODE))).throwIfFailed();
+        rt.addRoutes(List.of(localRoute(routeOnly, vips.index()).withSource(NODE))).throwIfFailed();
         rt.deleteAddresses(List.of(Address.of(vips.index(), IpPrefix.host(VIP)))).throwIfFailed();
         assertThat(localRoutesOf(rt, VIP)).isEmpty();
+        assertThat(localRoutesOf(rt, routeOnly)).isEmpty();
         assertThat(localRoutesOf(rt, NODE)).as("other links keep theirs").hasSize(1);
+    }
+
+    /** How kube-dsr makes a VIP local: a local route through a link that holds no address, the node's as source. */
+    @Test
+    void aLocalRouteWithoutAnAddressIsAddedOnceReadBackAndDeletedOnce() {
+        Routing rt = routing();
+        Link node = upLink(rt, "kdsr-n0");
+        Link vips = upLink(rt, "kdsr-l0");
+        rt.addAddresses(List.of(Address.of(node.index(), new IpPrefix(NODE, 24)))).throwIfFailed();
+        Route route = localRoute(VIP, vips.index()).withSource(NODE);
+        assertThat(rt.addRoutes(List.of(route)).failures()).isEmpty();
+        assertThat(localRoutesOf(rt, VIP)).singleElement().satisfies(r -> {
+            assertThat(r.source()).isEqualTo(NODE);
+            assertThat(r.outputLink()).isEqualTo(vips.index());
+            assertThat(r.scope()).isEqualTo(RouteScope.HOST);
+            assertThat(r.protocol()).isEqualTo(2);
+            assertThat(r.metric()).isZero();
+        });
+        assertThat(rt.addresses(AddressFamily.INET)).noneMatch(a -> a.linkIndex() == vips.index());
+        assertThat(errnoOf(rt.addRoutes(List.of(route)))).isEqualTo(Errno.EEXIST);
+        assertThat(rt.deleteRoutes(List.of(localRoute(VIP, vips.index()))).failures()).isEmpty();
+        assertThat(localRoutesOf(rt, VIP)).isEmpty();
+        assertThat(errnoOf(rt.deleteRoutes(List.of(localRoute(VIP, vips.index()))))).isEqualTo(Errno.ESRCH);
+    }
+
+    /**
+     * The IPv6 form: metric 1024 (a route from user space), the node's IPv6 source, scope universe whatever was asked
+     * (IPv6 routes have no scope); it stays when the link's last IPv6 address goes.
+     */
+    @Test
+    void anIpv6LocalRouteWithoutAnAddressReadsBackWithMetric1024AndOutlivesTheLinksAddresses() {
+        Routing rt = routing();
+        Link node = upLink(rt, "kdsr-n0");
+        Link vips = upLink(rt, "kdsr-l0");
+        InetAddress node6 = IpPrefix.parseAddress("fd00:1::1");
+        rt.addAddresses(List.of(new Address(node.index(), new IpPrefix(node6, 64), RouteScope.UNIVERSE, true))).throwIfFailed();
+        InetAddress other = IpPrefix.parseAddress("fd00:99::1");
+        rt.addAddresses(List.of(new Address(vips.index(), IpPrefix.host(other), RouteScope.UNIVERSE, true))).throwIfFailed();
+        rt.addRoutes(List.of(localRoute(VIP6, vips.index()).withSource(node6))).throwIfFailed();
+        assertThat(localRoutesOf(rt, VIP6)).singleElement().satisfies(r -> {
+            assertThat(r.metric()).isEqualTo(1024);
+            assertThat(r.source()).isEqualTo(node6);
+            assertThat(r.scope()).isEqualTo(RouteScope.UNIVERSE);
+            assertThat(r.outputLink()).isEqualTo(vips.index());
+        });
+        rt.deleteAddresses(List.of(new Address(vips.index(), IpPrefix.host(other), RouteScope.UNIVERSE, true))).throwIfFailed();
+        assertThat(localRoutesOf(rt, VIP6)).as("no IPv6 counterpart of fib_disable_ip").hasSize(1);
+        rt.deleteRoutes(List.of(localRoute(VIP6, vips.index()))).throwIfFailed();
+        assertThat(localRoutesOf(rt, VIP6)).isEmpty();
+    }
+
+    /** An address of the node holds its IPv4 local route's slot: a VIP equal to it is local already (EEXIST). */
+    @Test
+    void aLocalRouteIsRefusedWhereAnAddressesRouteHoldsTheSlot() {
+        Routing rt = routing();
+        Link node = upLink(rt, "kdsr-n0");
+        Link vips = upLink(rt, "kdsr-l0");
+        rt.addAddresses(List.of(Address.of(node.index(), new IpPrefix(NODE, 24)))).throwIfFailed();
+        assertThat(errnoOf(rt.addRoutes(List.of(localRoute(NODE, vips.index()).withSource(NODE))))).isEqualTo(Errno.EEXIST);
+        assertThat(localRoutesOf(rt, NODE)).singleElement().satisfies(r -> assertThat(r.outputLink()).isEqualTo(node.index()));
     }
 
     @Test

@@ -93,7 +93,7 @@ public final class DsrReconciler {
         Map<InetAddress, ReceiverSpec> receivers = wantedReceivers(table, guePorts);
         Map<InetAddress, String> noGue = Map.of();
         if (!receivers.isEmpty() && !guePorts.isEmpty() && !pods.gueSupported()) {
-            receivers = wantedReceivers(table, Set.of());
+            receivers.replaceAll((pod, spec) -> new ReceiverSpec(spec.vips(), Set.of())); // IPIP only
             noGue = withoutGue(receivers.keySet());
         }
         Map<AddressFamily, Set<Integer>> marks = marksByFamily(table);

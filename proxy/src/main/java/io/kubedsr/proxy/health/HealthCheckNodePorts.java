@@ -14,9 +14,9 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.fabric8.kubernetes.api.model.Service;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.model.ServiceView;
 import io.kubedsr.proxy.watch.ClusterModel;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -86,7 +86,7 @@ public final class HealthCheckNodePorts implements AutoCloseable {
     /** Brings the servers of these Services in line with the model (absent from it: deleted). */
     public synchronized void sync(Collection<ServiceRef> changed, ClusterModel model) {
         for (ServiceRef ref : changed) {
-            Service svc = model.service(ref).orElse(null);
+            ServiceView svc = model.service(ref).orElse(null);
             OptionalInt port = svc == null ? OptionalInt.empty() : LocalEndpoints.healthCheckNodePort(svc);
             update(ref, port, port.isPresent() ? LocalEndpoints.readyOn(nodeName, model.slices(ref)) : 0);
         }

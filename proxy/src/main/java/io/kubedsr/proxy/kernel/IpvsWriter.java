@@ -3,6 +3,7 @@ package io.kubedsr.proxy.kernel;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,6 +22,7 @@ import io.kubedsr.ipvs.IpvsStats;
 import io.kubedsr.ipvs.IpvsTable;
 import io.kubedsr.ipvs.RealServer;
 import io.kubedsr.ipvs.RealServerStatus;
+import io.kubedsr.ipvs.VirtualServer;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.ipvs.VirtualServerStatus;
 import io.kubedsr.proxy.model.Problem;
@@ -48,8 +50,8 @@ final class IpvsWriter {
     private Map<VirtualServerKey, RealizedVirtualServer> realized = new HashMap<>();
     private Map<DrainKey, Instant> draining = new HashMap<>();
 
-    /** One write's outcome: operations issued, failures, and its phases in milliseconds. */
-    record Written(int operations, List<IpvsFailure> failures, long diffMillis, long writeMillis) {
+    /** One write's outcome: operations issued, failures, and its phases in nanoseconds. */
+    record Written(int operations, List<IpvsFailure> failures, long diffNanos, long writeNanos) {
     }
 
     IpvsWriter(IpvsTable ipvs, IpvsPlanner planner, UdpConntrack conntrack, Clock clock) {
@@ -69,6 +71,48 @@ final class IpvsWriter {
             }
         }
         realized = out;
+    }
+
+    /** The kernel's virtual servers that {@code owned} accepts, without their real servers: one dump (a verification's start). */
+    Map<VirtualServerKey, VirtualServer> listOwned(Predicate<VirtualServerKey> owned) {
+        Map<VirtualServerKey, VirtualServer> out = new HashMap<>();
+        for (VirtualServerStatus vs : ipvs.virtualServers()) {
+            if (owned.test(vs.server().key())) {
+                out.put(vs.server().key(), vs.server());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A verification step: the real servers of these virtual servers read from the kernel (those {@code listed}
+     * has; one dump each), into the cache, which forgets the others. A virtual server gone since it was listed
+     * (ESRCH) counts as absent. Returns what the kernel holds of them.
+     */
+    Map<VirtualServerKey, RealizedVirtualServer> reread(Collection<VirtualServerKey> keys, Map<VirtualServerKey, VirtualServer> listed) {
+        Map<VirtualServerKey, RealizedVirtualServer> out = new LinkedHashMap<>();
+        for (VirtualServerKey k : keys) {
+            VirtualServer server = listed.get(k);
+            realized.remove(k);
+            if (server == null) {
+                continue;
+            }
+            try {
+                RealizedVirtualServer r = new RealizedVirtualServer(server, withoutStats(ipvs.realServers(k)));
+                realized.put(k, r);
+                out.put(k, r);
+            } catch (IpvsException e) {
+                if (!e.isVirtualServerNotFound()) {
+                    throw e;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The keys the cache holds. */
+    Set<VirtualServerKey> cachedKeys() {
+        return new HashSet<>(realized.keySet());
     }
 
     /** What the cache holds for these keys. */
@@ -135,17 +179,17 @@ final class IpvsWriter {
             List<Problem> problems) {
         long diffStart = System.nanoTime();
         IpvsPlan plan = planner.plan(want, have, draining, clock.instant());
-        long diffMillis = (System.nanoTime() - diffStart) / 1_000_000;
+        long diffNanos = System.nanoTime() - diffStart;
         Map<DrainKey, Instant> nextDraining = new HashMap<>(draining);
         nextDraining.keySet().removeIf(dk -> want.containsKey(dk.service()) || have.containsKey(dk.service()));
         nextDraining.putAll(plan.draining());
         draining = nextDraining;
         long writeStart = System.nanoTime();
         List<IpvsFailure> failures = plan.operations().isEmpty() ? List.of() : ipvs.apply(plan.operations());
-        long writeMillis = (System.nanoTime() - writeStart) / 1_000_000;
         if (!plan.removedUdp().isEmpty()) {
             conntrack.flush(plan.removedUdp());
         }
+        long writeNanos = System.nanoTime() - writeStart;
         for (IpvsFailure f : failures) {
             LOG.warn("ipvs operation failed op=\"{}\" errno={} reason={} message=\"{}\"", f.operation(), f.error().errno(),
                     f.error().reason(), f.error().kernelMessage());
@@ -159,7 +203,7 @@ final class IpvsWriter {
             }
         }
         remember(want, have, plan);
-        return new Written(plan.operations().size(), failures, diffMillis, writeMillis);
+        return new Written(plan.operations().size(), failures, diffNanos, writeNanos);
     }
 
     /** The cache follows what was asked for; a failed write makes it wrong until the next full resync dumps. */

@@ -11,13 +11,16 @@ import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.route.Address;
 import io.kubedsr.netlink.route.Link;
+import io.kubedsr.netlink.route.Route;
+import io.kubedsr.netlink.route.RouteType;
 import io.kubedsr.netlink.route.Routing;
 import io.kubedsr.netlink.route.Rule;
 
 /**
  * What the kernel alone shows about ownership, for the tools that have no agent state ({@code kube-dsr status},
- * {@code --cleanup-config}): the addresses on kube-dummy-if, every other local address (NodePorts may be served
- * on any of them), and the marks kube-dsr's mark maps (DSR, short circuits) and policy rules name.
+ * {@code --cleanup-config}): the VIPs made local through kube-dummy-if (local routes through it, and addresses on it
+ * as kube-router leaves them), every other local address (NodePorts may be served on any of them), and the marks
+ * kube-dsr's mark maps (DSR, short circuits) and DSR policy rules name.
  */
 public record KernelEvidence(Set<InetAddress> dummyVips, Set<InetAddress> localAddresses,
         Map<AddressFamily, Set<Integer>> namedMarks) implements Ownership.Evidence {
@@ -30,6 +33,13 @@ public record KernelEvidence(Set<InetAddress> dummyVips, Set<InetAddress> localA
         Set<InetAddress> local = new HashSet<>();
         for (Address a : routing.addresses(AddressFamily.UNSPEC)) {
             (a.linkIndex() == dummy ? vips : local).add(a.address());
+        }
+        for (AddressFamily f : List.of(AddressFamily.INET, AddressFamily.INET6)) {
+            for (Route r : routing.routes(f, Route.TABLE_LOCAL)) {
+                if (dummy > 0 && r.outputLink() == dummy && r.type() == RouteType.LOCAL && r.destination().length() == f.maxPrefixLength()) {
+                    vips.add(r.destination().address());
+                }
+            }
         }
         Map<AddressFamily, Set<Integer>> marks = new EnumMap<>(AddressFamily.class);
         for (Map<VirtualServerKey.ByAddress, Integer> map : mapMarks) {

@@ -16,7 +16,8 @@ import io.kubedsr.proxy.plan.ShortCircuitMarks;
  * --cleanup-config} and {@code kube-dsr status} all answer alike; each gives it the {@link Evidence} it has.
  * <ul>
  * <li>Nothing inside {@code --excluded-cidrs} is ours.</li>
- * <li>A virtual server on an address is ours when the address is on kube-dummy-if, or when it is a NodePort: a
+ * <li>A virtual server on an address is ours when the address is made local through kube-dummy-if (a local route
+ * through it, or an address on it as kube-router leaves them), or when it is a NodePort: a
  * port in {@value #NODE_PORT_MIN}-{@value #NODE_PORT_MAX} on one of the node's NodePort addresses.</li>
  * <li>A fwmark virtual server is ours when its mark is a DSR mark ({@link DsrMarks#inRange}) or a short-circuit mark
  * ({@link ShortCircuitMarks#inRange}) that one of kube-dsr's nftables mark maps or one of its policy rules names.
@@ -36,7 +37,7 @@ public final class Ownership {
 
     /** What the kernel (or the agent) shows about an object's owner. */
     public interface Evidence {
-        /** The address is held on kube-dummy-if. */
+        /** The address is made local through kube-dummy-if (a local route through it, or an address on it). */
         boolean onDummyLink(InetAddress address);
 
         /** The address is one NodePorts are served on. */

@@ -3,11 +3,13 @@ package io.kubedsr.proxy.kernel;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,8 +17,8 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.fabric8.kubernetes.api.model.Service;
 import io.kubedsr.ipvs.IpvsTimeouts;
+import io.kubedsr.ipvs.VirtualServer;
 import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.route.Address;
@@ -29,6 +31,8 @@ import io.kubedsr.proxy.encap.ReceivePorts;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.model.ServiceView;
+import io.kubedsr.proxy.model.SliceView;
 import io.kubedsr.proxy.nft.NftInputs;
 import io.kubedsr.proxy.nft.NftRules;
 import io.kubedsr.proxy.plan.DesiredVirtualServer;
@@ -44,7 +48,7 @@ import io.kubedsr.proxy.watch.ServiceSnapshot;
  * Turns Services into kernel state. A sync puts the re-planned Services into the {@link ServiceTable}, which says
  * what that touched, then runs the same steps for every kind of sync:
  * <ol>
- * <li>VIPs on kube-dummy-if ({@link VipAddresses}) for the touched VIPs;</li>
+ * <li>VIPs: their local routes through kube-dummy-if ({@link VipRoutes}), for the touched VIPs;</li>
  * <li>DSR before IPVS ({@link DsrReconciler#before}: receivers, rules);</li>
  * <li>nftables, when its inputs changed;</li>
  * <li>IPVS ({@link IpvsWriter}: diff of the touched virtual servers against what the kernel holds);</li>
@@ -56,13 +60,15 @@ import io.kubedsr.proxy.watch.ServiceSnapshot;
  */
 public final class SyncEngine {
     public static final String DUMMY_LINK = "kube-dummy-if";
+    /** Virtual servers read per batch of a verification step (the step's budget is checked between batches). */
+    private static final int VERIFY_BATCH = 32;
     private static final Logger LOG = LoggerFactory.getLogger(SyncEngine.class);
 
     private final AgentConfig config;
     private final ServiceKernel kernel;
     private final ServiceTable table = new ServiceTable(new DsrMarks());
     private final IpvsWriter ipvs;
-    private final VipAddresses vips;
+    private final VipRoutes vips;
     private final DsrReconciler dsr;
     private final Ownership ownership;
     /** Every address NodePorts were served on by this agent: those on an old address stay ours until removed. */
@@ -70,6 +76,9 @@ public final class SyncEngine {
     private NodeInfo node = new NodeInfo("", List.of(), List.of());
     private Set<InetAddress> clusterNodeAddresses = Set.of();
     private ServicePlanner planner;
+    /** A verification in progress: the virtual servers it has yet to read, and the kernel's list it started from. */
+    private final ArrayDeque<VirtualServerKey> toVerify = new ArrayDeque<>();
+    private Map<VirtualServerKey, VirtualServer> listed = Map.of();
     /** The nftables table must be rendered again: virtual servers, VIPs or hairpin endpoints changed. */
     private boolean nftDirty = true;
     private int linkMtu = 1500;
@@ -79,7 +88,7 @@ public final class SyncEngine {
         this.kernel = kernel;
         this.ipvs = new IpvsWriter(kernel.ipvs(), new IpvsPlanner(config.ipvsGracefulTermination(), config.ipvsGracefulPeriod()),
                 kernel.conntrack(), clock);
-        this.vips = new VipAddresses(kernel.routing(), () -> node.addresses());
+        this.vips = new VipRoutes(kernel.routing(), () -> node.addresses());
         this.dsr = new DsrReconciler(kernel.routing(), kernel.pods(), kernel.sloppy(), ReceivePorts.receivers(config));
         this.ownership = new Ownership(config.excludedCidrs());
     }
@@ -149,19 +158,22 @@ public final class SyncEngine {
     public SyncResult syncServices(Collection<ServiceRef> changed, ServiceSnapshot snapshot) {
         long t0 = System.nanoTime();
         inputs(snapshot.node(), snapshot.clusterNodeAddresses());
-        long p0 = System.nanoTime();
         Map<ServiceRef, ServicePlan> batch = new LinkedHashMap<>();
         for (ServiceRef ref : changed) {
-            Service svc = snapshot.model().service(ref).orElse(null);
+            ServiceView svc = snapshot.model().service(ref).orElse(null);
             batch.put(ref, svc == null ? null : plan(ref, svc, snapshot, table.plan(ref)));
         }
         TableChange change = table.update(batch); // conflicts judged once for the batch
-        long planning = System.nanoTime() - p0;
         if (change.dsr()) {
             dsr.changed(false);
         }
         nftDirty |= change.nft() || change.dsr();
+        if (!toVerify.isEmpty()) {
+            toVerify.removeIf(change.keys()::contains); // written just now, against the cache: nothing to read back
+        }
+        long planned = System.nanoTime();
         int addressOps = vips.sync(change.vips(), this::wantsVip);
+        long vipsDone = System.nanoTime();
         Map<VirtualServerKey, DesiredVirtualServer> want = new LinkedHashMap<>();
         for (VirtualServerKey k : change.keys()) {
             DesiredVirtualServer d = table.winner(k);
@@ -169,13 +181,15 @@ public final class SyncEngine {
                 want.put(k, d);
             }
         }
-        return apply(want, ipvs.realizedOf(change.keys()), change.problems(), addressOps, t0, planning).result();
+        return apply(want, ipvs.realizedOf(change.keys()), change.problems(), addressOps, t0,
+                new SyncPhases(0, planned - t0, 0, vipsDone - planned, 0, 0, 0, 0));
     }
 
     /** Re-plans everything, dumps what kube-dsr owns and repairs drift. */
     public SyncResult fullResync(ServiceSnapshot snapshot) {
         long t0 = System.nanoTime();
         inputs(snapshot.node(), snapshot.clusterNodeAddresses());
+        toVerify.clear(); // a full resync reads everything
         dsr.recoverMarks(table, kernel.nft());
         long recovered = System.nanoTime();
         Map<ServiceRef, ServicePlan> before = table.plansByService();
@@ -200,13 +214,80 @@ public final class SyncEngine {
         long vipsDone = System.nanoTime();
         dsr.changed(true);
         nftDirty = true;
-        Applied a = apply(new LinkedHashMap<>(table.winners()), ipvs.realizedAll(), change.problems(), addressOps, t0,
-                planned - recovered);
-        LOG.info("full resync phases: marks_ms={} plan_ms={} dump_ms={} vips_ms={} nft_ms={} diff_ms={} ipvs_ms={} total_ms={}"
-                + " (services={} virtual_servers={})", ms(recovered - t0), ms(planned - recovered), ms(dumped - planned),
-                ms(vipsDone - dumped), a.nftMillis(), a.written().diffMillis(), a.written().writeMillis(), ms(System.nanoTime() - t0),
-                table.plans().size(), table.winners().size());
-        return a.result();
+        SyncResult r = apply(new LinkedHashMap<>(table.winners()), ipvs.realizedAll(), change.problems(), addressOps, t0,
+                new SyncPhases(recovered - t0, planned - recovered, dumped - planned, vipsDone - dumped, 0, 0, 0, 0));
+        LOG.info("full resync phases: {} total_ms={} (services={} virtual_servers={})", r.phases().describe(),
+                r.elapsed().toMillis(), table.plans().size(), table.winners().size());
+        return r;
+    }
+
+    /**
+     * The periodic resync, in steps that leave room for incremental syncs between them (a full resync reads all
+     * 10,000 virtual servers' real servers in one go: 12 s in the emulated VM, during which no change is programmed).
+     * The first step ({@code start}) lists the kernel's virtual servers (one dump), repairs the VIPs' routes, DSR's rules
+     * and receivers and the nftables table, and queues every virtual server that the kernel, the table or the cache
+     * has; each step then reads the real servers of the next ones until {@code budget} is spent, and writes what
+     * differs from the table. A virtual server an incremental sync writes meanwhile leaves the queue. The table is not
+     * re-planned: incremental syncs keep it current (a change of this node or of the flags asks for a full resync).
+     * {@link SyncResult#verificationLeft()} says how many virtual servers are left.
+     */
+    public SyncResult verify(boolean start, Duration budget) {
+        long t0 = System.nanoTime();
+        long listedAt = t0;
+        long vipsAt = t0;
+        int addressOps = 0;
+        if (start) {
+            toVerify.clear();
+            vips.reload();
+            Ownership.Evidence evidence = evidence();
+            listed = ipvs.listOwned(key -> ownership.owns(key, evidence));
+            Set<VirtualServerKey> keys = new LinkedHashSet<>(listed.keySet());
+            keys.addAll(table.winners().keySet());
+            keys.addAll(ipvs.cachedKeys());
+            toVerify.addAll(keys);
+            listedAt = System.nanoTime();
+            Set<InetAddress> everyVip = new HashSet<>(vips.held());
+            everyVip.addAll(table.vips());
+            addressOps = vips.sync(everyVip, this::wantsVip);
+            vipsAt = System.nanoTime();
+            dsr.changed(true);
+            nftDirty = true;
+        }
+        Map<VirtualServerKey, DesiredVirtualServer> want = new LinkedHashMap<>();
+        Map<VirtualServerKey, RealizedVirtualServer> have = new LinkedHashMap<>();
+        if (start) {
+            // The DSR virtual servers in the first step, whatever their number: its DSR pass takes a pod whose
+            // receiver failed out of the virtual servers it is given, as a full resync's does for all.
+            List<VirtualServerKey> dsrKeys = new ArrayList<>();
+            for (DesiredVirtualServer d : table.dsrWinners()) {
+                dsrKeys.add(d.server().key());
+                want.put(d.server().key(), d);
+            }
+            toVerify.removeAll(new HashSet<>(dsrKeys));
+            have.putAll(ipvs.reread(dsrKeys, listed));
+        }
+        long deadline = System.nanoTime() + budget.toNanos();
+        boolean first = true; // every step reads one batch at least
+        while (!toVerify.isEmpty() && (first || System.nanoTime() < deadline)) {
+            first = false;
+            List<VirtualServerKey> batch = new ArrayList<>();
+            while (!toVerify.isEmpty() && batch.size() < VERIFY_BATCH) {
+                batch.add(toVerify.poll());
+            }
+            have.putAll(ipvs.reread(batch, listed));
+            for (VirtualServerKey k : batch) {
+                DesiredVirtualServer d = table.winner(k);
+                if (d != null) {
+                    want.put(k, d);
+                }
+            }
+        }
+        long readAt = System.nanoTime();
+        if (toVerify.isEmpty()) {
+            listed = Map.of();
+        }
+        return apply(want, have, List.of(), addressOps, t0,
+                new SyncPhases(0, 0, listedAt - t0 + readAt - vipsAt, vipsAt - listedAt, 0, 0, 0, 0));
     }
 
     /**
@@ -216,6 +297,7 @@ public final class SyncEngine {
     public SyncResult refreshDraining() {
         long t0 = System.nanoTime();
         Map<VirtualServerKey, RealizedVirtualServer> have = ipvs.drainingNow();
+        long read = System.nanoTime();
         Map<VirtualServerKey, DesiredVirtualServer> want = new LinkedHashMap<>();
         have.keySet().forEach(k -> {
             DesiredVirtualServer d = table.winner(k);
@@ -226,17 +308,15 @@ public final class SyncEngine {
         List<Problem> problems = new ArrayList<>();
         IpvsWriter.Written w = ipvs.write(want, have, problems);
         return new SyncResult(w.operations(), 0, w.failures(), problems, Duration.ofNanos(System.nanoTime() - t0),
-                Duration.ZERO, ipvs.draining(), table.hasDsrServices());
+                new SyncPhases(0, 0, read - t0, 0, 0, 0, w.diffNanos(), w.writeNanos()), ipvs.draining(), table.hasDsrServices(),
+                toVerify.size());
     }
 
-    /** A sync's result and its phases (for the full resync's log line). */
-    private record Applied(SyncResult result, long nftMillis, IpvsWriter.Written written) {
-    }
-
-    /** DSR before IPVS, nftables, IPVS, DSR after IPVS: the steps every sync runs. */
-    private Applied apply(Map<VirtualServerKey, DesiredVirtualServer> want, Map<VirtualServerKey, RealizedVirtualServer> have,
-            List<Problem> found, int addressOps, long t0, long planningNanos) {
+    /** DSR before IPVS, nftables, IPVS, DSR after IPVS: the steps every sync runs; {@code before}: the phases so far. */
+    private SyncResult apply(Map<VirtualServerKey, DesiredVirtualServer> want, Map<VirtualServerKey, RealizedVirtualServer> have,
+            List<Problem> found, int addressOps, long t0, SyncPhases before) {
         List<Problem> problems = new ArrayList<>(found);
+        long dsrStart = System.nanoTime();
         DsrReconciler.Pass pass = dsr.before(table, want, problems);
         addressOps += pass.writes();
         RuntimeException nftError = null;
@@ -252,15 +332,18 @@ public final class SyncEngine {
                 nftError = e; // IPVS is still programmed; the sync fails afterwards and is retried
             }
         }
-        long nftMillis = ms(System.nanoTime() - nftStart);
+        long nftNanos = System.nanoTime() - nftStart;
         IpvsWriter.Written written = ipvs.write(want, have, problems);
+        long dsrAfter = System.nanoTime();
         addressOps += dsr.after(table, pass);
+        long end = System.nanoTime();
         if (nftError != null) {
             throw new IllegalStateException("nftables not updated (IPVS was): " + nftError.getMessage(), nftError);
         }
-        return new Applied(new SyncResult(written.operations(), addressOps, written.failures(), problems,
-                Duration.ofNanos(System.nanoTime() - t0), Duration.ofNanos(planningNanos), ipvs.draining(), table.hasDsrServices()),
-                nftMillis, written);
+        SyncPhases phases = new SyncPhases(before.marks(), before.plan(), before.dump(), before.vips(),
+                nftStart - dsrStart + end - dsrAfter, nftNanos, written.diffNanos(), written.writeNanos());
+        return new SyncResult(written.operations(), addressOps, written.failures(), problems, Duration.ofNanos(end - t0), phases,
+                ipvs.draining(), table.hasDsrServices(), toVerify.size());
     }
 
     /**
@@ -268,9 +351,18 @@ public final class SyncEngine {
      * Event) and it keeps the plan it had, so the kernel state it is served by is not lost; the others are planned
      * as usual. {@code previous}: its plan before this sync, or null.
      */
-    private ServicePlan plan(ServiceRef ref, Service svc, ServiceSnapshot snapshot, ServicePlan previous) {
+    private ServicePlan plan(ServiceRef ref, ServiceView svc, ServiceSnapshot snapshot, ServicePlan previous) {
         try {
-            return planner.plan(svc, snapshot.model().slices(ref));
+            List<SliceView> slices = snapshot.model().slices(ref);
+            for (SliceView s : slices) {
+                if (s.unreadable() != null) {
+                    throw new IllegalStateException(s.unreadable());
+                }
+            }
+            if (svc.unreadable() != null) {
+                throw new IllegalStateException(svc.unreadable());
+            }
+            return planner.plan(svc, slices);
         } catch (RuntimeException e) {
             LOG.error("planning service={} failed; it keeps what it had", ref, e);
             Problem p = new Problem(ref, "PlanningFailed", "kube-dsr could not plan this Service (" + e
@@ -308,10 +400,6 @@ public final class SyncEngine {
 
     private boolean wantsVip(InetAddress vip) {
         return table.wantsVip(vip) && !ownership.excluded(vip);
-    }
-
-    private static long ms(long nanos) {
-        return nanos / 1_000_000;
     }
 
     /** The desired virtual server of this key and the Service port it serves, or null (metrics; kernel thread). */

@@ -7,13 +7,13 @@ import io.kubedsr.ipvs.IpvsFailure;
 import io.kubedsr.proxy.model.Problem;
 
 /**
- * What one sync did: kernel writes issued, IPVS writes that failed, Service problems found, time taken (of which
- * planning, the rest reading and writing the kernel), how many real servers are still draining (graceful
- * termination) afterwards, and whether any Service is served with DSR now (a change of the cluster's node addresses
- * matters only then).
+ * What one sync did: kernel writes issued, IPVS writes that failed, Service problems found, time taken (and where
+ * it went), how many real servers are still draining (graceful termination) afterwards, whether any Service
+ * is served with DSR now (a change of the cluster's node addresses matters only then), and how many virtual
+ * servers a verification in progress has yet to read ({@link SyncEngine#verify}).
  */
 public record SyncResult(int ipvsOperations, int addressOperations, List<IpvsFailure> failures, List<Problem> problems,
-        Duration elapsed, Duration planning, int draining, boolean dsrServices) {
+        Duration elapsed, SyncPhases phases, int draining, boolean dsrServices, int verificationLeft) {
     public SyncResult {
         failures = List.copyOf(failures);
         problems = List.copyOf(problems);

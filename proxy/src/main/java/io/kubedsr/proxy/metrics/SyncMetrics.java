@@ -14,9 +14,9 @@ import io.kubedsr.proxy.kernel.SyncResult;
  * Service or EndpointSlice change was seen to the end of the kernel write that carried it). Thread-safe.
  */
 public final class SyncMetrics {
-    /** The kinds of sync the agent runs. */
+    /** The kinds of sync the agent runs: full, incremental, graceful termination's follow-up, a step of the periodic verification. */
     public enum Kind {
-        FULL, INCREMENTAL, DRAIN
+        FULL, INCREMENTAL, DRAIN, VERIFY
     }
 
     /** kube-proxy's sync_proxy_rules buckets: 1 ms doubling fifteen times (to about 16 s). */
@@ -83,8 +83,8 @@ public final class SyncMetrics {
 
     /** Appends the sync families to {@code out}. */
     public void render(PrometheusText out) {
-        out.singleHistogram("kubeproxy_sync_proxy_rules_duration_seconds",
-                "Duration of every sync (full, partial and graceful-termination follow-ups) in seconds", all.snapshot());
+        out.singleHistogram("kubeproxy_sync_proxy_rules_duration_seconds", "Duration of every sync (full, partial,"
+                + " graceful-termination follow-ups and steps of the periodic verification) in seconds", all.snapshot());
         out.singleHistogram("kubeproxy_sync_full_proxy_rules_duration_seconds",
                 "Duration of full resyncs (kernel dumped, drift repaired) in seconds", full.snapshot());
         out.singleHistogram("kubeproxy_sync_partial_proxy_rules_duration_seconds",

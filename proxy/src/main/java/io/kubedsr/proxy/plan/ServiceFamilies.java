@@ -6,11 +6,11 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
-import io.fabric8.kubernetes.api.model.ServiceSpec;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.model.ServiceView;
 
 /**
  * The IP families a Service has ({@code spec.ipFamilies}, else those of its cluster IPs) and what follows from them,
@@ -24,20 +24,18 @@ final class ServiceFamilies {
     private ServiceFamilies() {
     }
 
-    static Set<AddressFamily> of(ServiceSpec spec) {
+    static Set<AddressFamily> of(ServiceView service) {
         EnumSet<AddressFamily> out = EnumSet.noneOf(AddressFamily.class);
-        if (spec.getIpFamilies() != null) {
-            for (String f : spec.getIpFamilies()) {
-                if ("IPv4".equals(f)) {
-                    out.add(AddressFamily.INET);
-                } else if ("IPv6".equals(f)) {
-                    out.add(AddressFamily.INET6);
-                }
+        for (String f : service.ipFamilies()) {
+            if ("IPv4".equals(f)) {
+                out.add(AddressFamily.INET);
+            } else if ("IPv6".equals(f)) {
+                out.add(AddressFamily.INET6);
             }
         }
         if (out.isEmpty()) {
-            List<String> ips = spec.getClusterIPs() != null && !spec.getClusterIPs().isEmpty() ? spec.getClusterIPs()
-                    : spec.getClusterIP() == null ? List.of() : List.of(spec.getClusterIP());
+            List<String> ips = !service.clusterIps().isEmpty() ? service.clusterIps()
+                    : service.clusterIp() == null ? List.of() : List.of(service.clusterIp());
             for (String ip : ips) {
                 try {
                     out.add(AddressFamily.of(IpPrefix.parseAddress(ip)));

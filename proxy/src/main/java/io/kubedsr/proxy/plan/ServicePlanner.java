@@ -9,21 +9,9 @@ import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.function.Predicate;
 
-import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
-import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServicePort;
-import io.fabric8.kubernetes.api.model.ServiceSpec;
-import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-import io.fabric8.kubernetes.api.model.discovery.v1.ForNode;
-import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
 import io.kubedsr.ipvs.Forwarding;
 import io.kubedsr.ipvs.Protocol;
 import io.kubedsr.ipvs.RealServer;
@@ -38,10 +26,13 @@ import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServicePortKey;
 import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.model.ServiceView;
+import io.kubedsr.proxy.model.SliceView;
 import io.kubedsr.tunnel.Encapsulation;
 
 /**
- * Plans one Service: a pure function of the Service, its EndpointSlices, this node and the configuration.
+ * Plans one Service: a pure function of the Service, its EndpointSlices (as the agent keeps them: {@link ServiceView},
+ * {@link SliceView}), this node and the configuration.
  * No I/O; problems are collected, never thrown, so one bad Service cannot stop the others.
  */
 public final class ServicePlanner {
@@ -72,36 +63,35 @@ public final class ServicePlanner {
         this.nodeAddress = nodeAddress;
     }
 
-    public ServicePlan plan(Service service, List<EndpointSlice> slices) {
-        ServiceRef ref = new ServiceRef(service.getMetadata().getNamespace(), service.getMetadata().getName());
-        ServiceSpec spec = service.getSpec();
-        if (spec == null || skipped(service)) {
+    public ServicePlan plan(ServiceView service, List<SliceView> slices) {
+        ServiceRef ref = service.ref();
+        if (skipped(service)) {
             return ServicePlan.empty(ref);
         }
         List<Problem> problems = new ArrayList<>();
-        Map<String, String> annotations = orEmpty(service.getMetadata().getAnnotations());
+        Map<String, String> annotations = service.annotations();
         SchedulerChoice schedulerChoice = SchedulerChoice.read(ref, annotations, problems);
         Scheduling scheduling = ConsistentHashing.withDrainFallback(schedulerChoice.service(), config.ipvsGracefulTermination());
-        int affinity = affinitySeconds(ref, spec, problems);
+        int affinity = affinitySeconds(ref, service, problems);
         boolean annotatedLocal = flagAnnotation(ref, annotations, Annotations.LOCAL, problems);
-        boolean externalLocal = annotatedLocal || "Local".equals(spec.getExternalTrafficPolicy());
-        boolean internalLocal = annotatedLocal || "Local".equals(spec.getInternalTrafficPolicy());
+        boolean externalLocal = annotatedLocal || "Local".equals(service.externalTrafficPolicy());
+        boolean internalLocal = annotatedLocal || "Local".equals(service.internalTrafficPolicy());
 
-        List<InetAddress> clusterIps = addresses(ref, clusterIpsOf(spec), "ClusterIP", problems);
-        Set<AddressFamily> families = ServiceFamilies.of(spec);
+        List<InetAddress> clusterIps = addresses(ref, clusterIpsOf(service), "ClusterIP", problems);
+        Set<AddressFamily> families = ServiceFamilies.of(service);
         List<InetAddress> externalIps = ServiceFamilies.externalIps(ref, families, validatedExternal(ref,
-                orEmpty(spec.getExternalIPs()), config.serviceExternalIpRange(), "externalIP", problems), problems);
+                service.externalIps(), config.serviceExternalIpRange(), "externalIP", problems), problems);
         List<InetAddress> lbIps = flagAnnotation(ref, annotations, Annotations.SKIP_LB_IPS, problems) ? List.of()
                 : ServiceFamilies.loadBalancerIps(families, validatedExternal(ref, loadBalancerIps(service),
                         config.loadBalancerIpRange(), "LoadBalancer IP", problems));
         LoadBalancerSourceRanges sourceRanges = lbIps.isEmpty() ? null
-                : LoadBalancerSourceRanges.parse(ref, spec.getLoadBalancerSourceRanges(), problems);
-        boolean nodePorts = "NodePort".equals(spec.getType()) || "LoadBalancer".equals(spec.getType());
+                : LoadBalancerSourceRanges.parse(ref, service.loadBalancerSourceRanges(), problems);
+        boolean nodePorts = "NodePort".equals(service.type()) || "LoadBalancer".equals(service.type());
         List<InetAddress> nodeAddresses = ServiceFamilies.only(families,
                 enabled(config.nodePortBindOnAllIp() ? node.allLocalAddresses() : node.addresses()));
 
         Encapsulation dsr = DsrAnnotations.requested(ref, annotations, config.overlayEncap(), config.overlayEncapPort(), problems);
-        Integer healthCheckPort = spec.getHealthCheckNodePort();
+        Integer healthCheckPort = service.healthCheckNodePort();
         if (externalLocal && healthCheckPort != null && !ServicePorts.valid(healthCheckPort)) {
             problems.add(new Problem(ref, "InvalidHealthCheckNodePort", "healthCheckNodePort " + healthCheckPort
                     + " is outside 1..65535; no health check server is opened for it"));
@@ -110,22 +100,22 @@ public final class ServicePlanner {
         Scheduling dsrScheduling = null; // chosen at the first port served with DSR
         List<DesiredVirtualServer> out = new ArrayList<>();
         List<ShortCircuit> shortCircuits = new ArrayList<>();
-        for (ServicePort port : orEmpty(spec.getPorts())) {
+        for (ServiceView.Port port : service.ports()) {
             Protocol protocol;
             try {
-                protocol = Protocol.valueOf(port.getProtocol() == null ? "TCP" : port.getProtocol());
+                protocol = Protocol.valueOf(port.protocol() == null ? "TCP" : port.protocol());
             } catch (IllegalArgumentException e) {
-                problems.add(new Problem(ref, "UnsupportedProtocol", "port " + port.getPort() + " uses protocol "
-                        + port.getProtocol() + ", which IPVS cannot balance; that port is not served"));
+                problems.add(new Problem(ref, "UnsupportedProtocol", "port " + port.port() + " uses protocol "
+                        + port.protocol() + ", which IPVS cannot balance; that port is not served"));
                 continue;
             }
-            String name = port.getName() == null ? "" : port.getName();
-            if (!ServicePorts.valid(port.getPort())) {
+            String name = port.name() == null ? "" : port.name();
+            if (!ServicePorts.valid(port.port())) {
                 problems.add(new Problem(ref, "InvalidPort", ServicePorts.describe(name, protocol) + " has "
-                        + ServicePorts.what(port.getPort()) + "; that port is not served"));
+                        + ServicePorts.what(port.port()) + "; that port is not served"));
                 continue;
             }
-            int number = port.getPort();
+            int number = port.port();
             ServicePortKey key = new ServicePortKey(ref, name, protocol);
             List<EndpointView> endpoints = endpoints(ref, slices, name, protocol, problems);
             List<EndpointView> cluster = UsableEndpoints.cluster(endpoints, node);
@@ -136,13 +126,14 @@ public final class ServicePlanner {
             for (InetAddress ip : clusterIps) {
                 out.add(virtualServer(key, Role.CLUSTER_IP, ip, protocol, number, scheduling, affinity, internal));
             }
-            if (nodePorts && port.getNodePort() != null && port.getNodePort() != 0) {
-                if (!ServicePorts.valid(port.getNodePort())) {
+            if (nodePorts && port.nodePort() != null && port.nodePort() != 0) {
+                if (!ServicePorts.valid(port.nodePort())) {
                     problems.add(new Problem(ref, "InvalidNodePort", ServicePorts.describe(name, protocol) + " has nodePort "
-                            + port.getNodePort() + ", outside 1..65535; it is served without a NodePort"));
+                            + port.nodePort() + ", outside 1..65535; it is served without a NodePort"));
                 } else {
                     for (InetAddress ip : nodeAddresses) {
-                        out.add(virtualServer(key, Role.NODE_PORT, ip, protocol, port.getNodePort(), scheduling, affinity, external));
+                        out.add(virtualServer(key, Role.NODE_PORT, ip, protocol, port.nodePort(), scheduling, affinity,
+                                external));
                     }
                 }
             }
@@ -174,7 +165,7 @@ public final class ServicePlanner {
                 vips.add(a.address());
             }
         }
-        if (orEmpty(spec.getPorts()).isEmpty()) {
+        if (service.ports().isEmpty()) {
             vips.addAll(externalIps);
             vips.addAll(lbIps);
         }
@@ -256,8 +247,8 @@ public final class ServicePlanner {
     }
 
     /** metadata.creationTimestamp (RFC 3339), or unknown when it is missing or unreadable. */
-    private static Instant creationOf(Service service) {
-        String text = service.getMetadata().getCreationTimestamp();
+    private static Instant creationOf(ServiceView service) {
+        String text = service.creationTimestamp();
         if (text == null || text.isEmpty()) {
             return ServicePlan.UNKNOWN_CREATION;
         }
@@ -269,10 +260,9 @@ public final class ServicePlanner {
     }
 
     /** ExternalName, headless, and Services another proxy owns are not programmed. */
-    static boolean skipped(Service service) {
-        ServiceSpec spec = service.getSpec();
-        Map<String, String> labels = orEmpty(service.getMetadata().getLabels());
-        return "ExternalName".equals(spec.getType()) || "None".equals(spec.getClusterIP())
+    static boolean skipped(ServiceView service) {
+        Map<String, String> labels = service.labels();
+        return "ExternalName".equals(service.type()) || "None".equals(service.clusterIp())
                 || labels.containsKey(Annotations.LABEL_HEADLESS) || labels.containsKey(Annotations.LABEL_PROXY_NAME);
     }
 
@@ -297,77 +287,41 @@ public final class ServicePlanner {
         return reals;
     }
 
-    private List<EndpointView> endpoints(ServiceRef ref, List<EndpointSlice> slices, String portName, Protocol protocol,
+    private List<EndpointView> endpoints(ServiceRef ref, List<SliceView> slices, String portName, Protocol protocol,
             List<Problem> problems) {
         List<EndpointView> out = new ArrayList<>();
-        for (EndpointSlice slice : slices) {
-            AddressFamily family = switch (Objects.toString(slice.getAddressType(), "")) {
-                case "IPv4" -> AddressFamily.INET;
-                case "IPv6" -> AddressFamily.INET6;
-                default -> null; // FQDN slices are not for proxies
-            };
-            if (family == null || !familyEnabled(family)) {
-                continue;
+        for (SliceView slice : slices) {
+            if (slice.family() == null || !familyEnabled(slice.family())) {
+                continue; // FQDN slices are not for proxies
             }
             Integer portNumber = null;
-            for (EndpointPort p : orEmpty(slice.getPorts())) {
-                String n = p.getName() == null ? "" : p.getName();
-                String proto = p.getProtocol() == null ? "TCP" : p.getProtocol();
-                if (n.equals(portName) && proto.equals(protocol.name()) && p.getPort() != null) {
-                    portNumber = p.getPort();
+            for (SliceView.Port p : slice.ports()) {
+                String n = p.name() == null ? "" : p.name();
+                String proto = p.protocol() == null ? "TCP" : p.protocol();
+                if (n.equals(portName) && proto.equals(protocol.name()) && p.port() != null) {
+                    portNumber = p.port();
                 }
             }
             if (portNumber == null) {
                 continue;
             }
-            String sliceName = slice.getMetadata() == null ? "?" : slice.getMetadata().getName();
+            String sliceName = slice.name() == null ? "?" : slice.name();
             if (!ServicePorts.valid(portNumber)) {
                 problems.add(new Problem(ref, "InvalidEndpointPort", "EndpointSlice " + sliceName + " gives "
                         + ServicePorts.describe(portName, protocol) + " port number " + portNumber
                         + ", outside 1..65535; its endpoints are not used for that port"));
                 continue;
             }
-            for (Endpoint e : orEmpty(slice.getEndpoints())) {
-                EndpointConditions c = e.getConditions();
-                boolean ready = c == null || c.getReady() == null || c.getReady();
-                boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
-                boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
-                List<String> forZones = List.of();
-                List<String> forNodes = List.of();
-                if (e.getHints() != null) {
-                    forZones = hintNames(e.getHints().getForZones(), ForZone::getName);
-                    forNodes = hintNames(e.getHints().getForNodes(), ForNode::getName);
+            for (SliceView.Endpoint e : slice.endpoints()) {
+                for (InetAddress address : e.addresses()) {
+                    out.add(new EndpointView(address, portNumber, e.nodeName(), e.ready(), e.serving(), e.terminating(),
+                            e.forZones(), e.forNodes()));
                 }
-                for (String a : orEmpty(e.getAddresses())) {
-                    InetAddress address = null;
-                    try {
-                        address = IpPrefix.parseAddress(a == null ? "" : a);
-                    } catch (IllegalArgumentException notAnIp) {
-                        // reported below
-                    }
-                    if (address != null && AddressFamily.of(address) == family) {
-                        out.add(new EndpointView(address, portNumber, e.getNodeName(), ready, serving, terminating, forZones,
-                                forNodes));
-                    } else {
-                        problems.add(new Problem(ref, "InvalidEndpointAddress", "EndpointSlice " + sliceName + " lists '" + a
-                                + "', which is not an " + slice.getAddressType() + " address; that endpoint is not used"));
-                    }
+                for (String a : e.unusable()) {
+                    problems.add(new Problem(ref, "InvalidEndpointAddress", "EndpointSlice " + sliceName + " lists '" + a
+                            + "', which is not an " + (slice.family() == AddressFamily.INET ? "IPv4" : "IPv6")
+                            + " address; that endpoint is not used"));
                 }
-            }
-        }
-        return out;
-    }
-
-    /** The names of an endpoint's zone or node hints (hints without a name are none). */
-    private static <T> List<String> hintNames(List<T> hints, Function<T, String> name) {
-        if (hints == null || hints.isEmpty()) {
-            return List.of();
-        }
-        List<String> out = new ArrayList<>(hints.size());
-        for (T h : hints) {
-            String n = h == null ? null : name.apply(h);
-            if (n != null && !n.isEmpty()) {
-                out.add(n);
             }
         }
         return out;
@@ -386,13 +340,12 @@ public final class ServicePlanner {
         return false;
     }
 
-    private static int affinitySeconds(ServiceRef ref, ServiceSpec spec, List<Problem> problems) {
-        if (!"ClientIP".equals(spec.getSessionAffinity())) {
+    private static int affinitySeconds(ServiceRef ref, ServiceView service, List<Problem> problems) {
+        if (!"ClientIP".equals(service.sessionAffinity())) {
             return 0;
         }
-        if (spec.getSessionAffinityConfig() != null && spec.getSessionAffinityConfig().getClientIP() != null
-                && spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds() != null) {
-            int seconds = spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds();
+        if (service.affinityTimeoutSeconds() != null) {
+            int seconds = service.affinityTimeoutSeconds();
             // Kubernetes allows 1..86400; IPVS would take more, but never a negative timeout.
             if (seconds < 1 || seconds > MAX_AFFINITY_SECONDS) {
                 problems.add(new Problem(ref, "InvalidSessionAffinity", "sessionAffinityConfig.clientIP.timeoutSeconds "
@@ -404,21 +357,19 @@ public final class ServicePlanner {
         return DEFAULT_AFFINITY_SECONDS;
     }
 
-    private static List<String> clusterIpsOf(ServiceSpec spec) {
-        if (spec.getClusterIPs() != null && !spec.getClusterIPs().isEmpty()) {
-            return spec.getClusterIPs();
+    private static List<String> clusterIpsOf(ServiceView service) {
+        if (!service.clusterIps().isEmpty()) {
+            return service.clusterIps();
         }
-        return spec.getClusterIP() == null || spec.getClusterIP().isEmpty() ? List.of() : List.of(spec.getClusterIP());
+        return service.clusterIp() == null || service.clusterIp().isEmpty() ? List.of() : List.of(service.clusterIp());
     }
 
-    private static List<String> loadBalancerIps(Service service) {
+    private static List<String> loadBalancerIps(ServiceView service) {
         List<String> out = new ArrayList<>();
-        if (service.getStatus() != null && service.getStatus().getLoadBalancer() != null) {
-            for (LoadBalancerIngress ing : orEmpty(service.getStatus().getLoadBalancer().getIngress())) {
-                // ipMode Proxy: the load balancer proxies, traffic never arrives addressed to this IP.
-                if (ing.getIp() != null && !"Proxy".equals(ing.getIpMode())) {
-                    out.add(ing.getIp());
-                }
+        for (ServiceView.Ingress ing : service.loadBalancerIngress()) {
+            // ipMode Proxy: the load balancer proxies, traffic never arrives addressed to this IP.
+            if (!"Proxy".equals(ing.ipMode())) {
+                out.add(ing.ip());
             }
         }
         return out;
@@ -467,13 +418,5 @@ public final class ServicePlanner {
 
     private List<InetAddress> enabled(List<InetAddress> in) {
         return in.stream().filter(a -> familyEnabled(AddressFamily.of(a))).toList();
-    }
-
-    private static <T> List<T> orEmpty(List<T> list) {
-        return list == null ? List.of() : list;
-    }
-
-    private static Map<String, String> orEmpty(Map<String, String> map) {
-        return map == null ? Map.of() : map;
     }
 }

@@ -31,17 +31,22 @@ import io.kubedsr.proxy.watch.ServiceSnapshot;
  * The service side's changes and what follows a sync, on the shared {@link SyncLoop}: informer handlers record
  * Service changes here; a sync takes them, with a snapshot of the Services, this node and every node's addresses,
  * to the {@link SyncEngine} on the kernel thread; its result feeds the metrics, the health checks, the Events
- * and the graceful-termination follow-up. Confined to the agent's context.
+ * and the graceful-termination follow-up. The periodic resync is a verification in steps of at most
+ * {@value #VERIFY_STEP_MILLIS} ms ({@link SyncEngine#verify}), taken only when no change is pending, so a change
+ * waits for one step, not for the whole resync. Confined to the agent's context.
  */
 public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceSync.class);
     private static final Duration DRAIN_CHECK = Duration.ofSeconds(1);
+    static final long VERIFY_STEP_MILLIS = 100;
 
     /**
-     * One sync as it ran: its kind, the changes it carried (with when each was seen), its result, its write's end, and
-     * the engine's cache sizes after it.
+    /**
+     * One sync as it ran: its kind, the changes it carried (with when each was seen), when it took them (after
+     * coalescing, and waiting for the sync before it), its result, its write's end, and the engine's cache sizes
+     * after it.
      */
-    public record Ran(SyncMetrics.Kind kind, Map<ServiceRef, Instant> changes, SyncResult result, Instant writtenAt,
+    public record Ran(SyncMetrics.Kind kind, Map<ServiceRef, Instant> changes, Instant takenAt, SyncResult result, Instant writtenAt,
             Map<String, Integer> caches) {
     }
 
@@ -57,9 +62,12 @@ public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
     private final Clock clock;
     private final LoopTimers timers;
     private final Observers observers;
-    private final List<Consumer<SyncResult>> listeners = new ArrayList<>();
+    private final List<Consumer<Ran>> listeners = new ArrayList<>();
     private final SyncLoop<Ran> loop;
     private boolean drainCheckWanted;
+    /** A periodic verification is under way (its next step starts one when {@code verifyStarted} is false). */
+    private boolean verifying;
+    private boolean verifyStarted;
     private boolean drainCheckArmed;
     private boolean dsrServices;
 
@@ -77,6 +85,11 @@ public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
 
     /** Observes every completed sync (tests). Called on the agent's context. */
     public void onSync(Consumer<SyncResult> listener) {
+        listeners.add(ran -> listener.accept(ran.result()));
+    }
+
+    /** Observes every completed sync as it ran (the churn benchmark's timings). Called on the agent's context. */
+    public void onRan(Consumer<Ran> listener) {
         listeners.add(listener);
     }
 
@@ -114,28 +127,45 @@ public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
 
     @Override
     public boolean hasChanges() {
-        return !tracker.isEmpty() || drainCheckWanted;
+        return !tracker.isEmpty() || drainCheckWanted || verifying;
+    }
+
+    /** The periodic resync: a verification in steps, not a full sync. */
+    @Override
+    public boolean onPeriod() {
+        if (!verifying) {
+            verifying = true;
+            verifyStarted = false;
+        }
+        return false;
     }
 
     @Override
     public Callable<Ran> take(boolean full) {
+        Instant taken = clock.instant();
         if (full) {
             Map<ServiceRef, Instant> changes = tracker.drain();
             ServiceSnapshot snapshot = new ServiceSnapshot(model.copy(), nodes.selfInfo(), nodes.clusterAddresses());
-            return () -> written(SyncMetrics.Kind.FULL, changes, engine.get().fullResync(snapshot));
+            return () -> written(SyncMetrics.Kind.FULL, changes, taken, engine.get().fullResync(snapshot));
+        }
+        if (tracker.isEmpty() && drainCheckWanted) {
+            drainCheckWanted = false;
+            return () -> written(SyncMetrics.Kind.DRAIN, Map.of(), taken, engine.get().refreshDraining());
         }
         if (tracker.isEmpty()) {
-            drainCheckWanted = false;
-            return () -> written(SyncMetrics.Kind.DRAIN, Map.of(), engine.get().refreshDraining());
+            boolean start = !verifyStarted;
+            verifyStarted = true;
+            return () -> written(SyncMetrics.Kind.VERIFY, Map.of(), taken,
+                    engine.get().verify(start, Duration.ofMillis(VERIFY_STEP_MILLIS)));
         }
         Map<ServiceRef, Instant> changes = tracker.drain();
         ServiceSnapshot snapshot = new ServiceSnapshot(model.subset(changes.keySet()), nodes.selfInfo(), nodes.clusterAddresses());
-        return () -> written(SyncMetrics.Kind.INCREMENTAL, changes, engine.get().syncServices(changes.keySet(), snapshot));
+        return () -> written(SyncMetrics.Kind.INCREMENTAL, changes, taken, engine.get().syncServices(changes.keySet(), snapshot));
     }
 
     /** The instant the kernel thread finished writing is the end of network programming. On the kernel thread. */
-    private Ran written(SyncMetrics.Kind kind, Map<ServiceRef, Instant> changes, SyncResult result) {
-        return new Ran(kind, changes, result, clock.instant(), engine.get().cacheSizes());
+    private Ran written(SyncMetrics.Kind kind, Map<ServiceRef, Instant> changes, Instant taken, SyncResult result) {
+        return new Ran(kind, changes, taken, result, clock.instant(), engine.get().cacheSizes());
     }
 
     @Override
@@ -143,9 +173,17 @@ public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
         if (full) {
             observers.healthChecks().syncAll(model);
         }
+        if (full && error == null) {
+            verifying = false; // a full resync read everything
+        }
         if (error != null) {
             observers.metrics().failed();
+            verifying = false; // the full resync that repairs it reads everything
             return true;
+        }
+        if (ran.kind() == SyncMetrics.Kind.VERIFY && ran.result().verificationLeft() == 0) {
+            verifying = false;
+            LOG.info("periodic verification done");
         }
         if (ran.kind() == SyncMetrics.Kind.INCREMENTAL) {
             observers.healthChecks().sync(ran.changes().keySet(), model);
@@ -154,10 +192,16 @@ public final class ServiceSync implements SyncLoop.Source<ServiceSync.Ran> {
         observers.metrics().synced(ran.kind(), result, ran.changes().values(), ran.writtenAt());
         observers.metrics().caches().engine(ran.caches());
         observers.health().syncCompleted(clock.instant());
-        LOG.info("sync done kind={} ipvs_ops={} address_ops={} failures={} took_ms={}", ran.kind(), result.ipvsOperations(),
-                result.addressOperations(), result.failures().size(), result.elapsed().toMillis());
+        // Full syncs at info; incremental syncs and verification steps (many a second under churn) at debug.
+        if (ran.kind() == SyncMetrics.Kind.FULL || result.kernelWrites() > 0 && ran.kind() == SyncMetrics.Kind.VERIFY) {
+            LOG.info("sync done kind={} ipvs_ops={} address_ops={} failures={} took_ms={}", ran.kind(), result.ipvsOperations(),
+                    result.addressOperations(), result.failures().size(), result.elapsed().toMillis());
+        } else if (LOG.isDebugEnabled()) {
+            LOG.debug("sync done kind={} ipvs_ops={} address_ops={} failures={} took_ms={}", ran.kind(), result.ipvsOperations(),
+                    result.addressOperations(), result.failures().size(), result.elapsed().toMillis());
+        }
         result.problems().forEach(observers.problems());
-        listeners.forEach(l -> l.accept(result));
+        listeners.forEach(l -> l.accept(ran));
         dsrServices = result.dsrServices();
         if (result.draining() > 0 && !drainCheckArmed) {
             // Graceful termination: look at the draining real servers' connections again in a second.

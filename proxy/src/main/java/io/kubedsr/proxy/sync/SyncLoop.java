@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * <li>changes coalesce: the first change schedules a sync {@code coalesce} later, which carries everything
  * pending by then;</li>
  * <li>one sync runs at a time, on the kernel thread; changes that arrive meanwhile wait for the next;</li>
- * <li>a full sync runs first (once {@link #start} says the inputs are complete) and every {@code period};</li>
+ * <li>a full sync runs first (once {@link #start} says the inputs are complete) and every {@code period}, unless the
+ * source verifies the kernel in steps of its own then ({@link Source#onPeriod}), which it reports as changes;</li>
  * <li>a sync that fails, by an exception or with kernel refusals that leave the kernel other than wanted, is
  * repaired by a full sync after a backoff (0.5 s doubling to 30 s by default) that only a clean full sync resets;
  * incremental changes keep being synced meanwhile, so every other object stays served while one keeps failing.</li>
@@ -40,6 +41,14 @@ public final class SyncLoop<R> {
          * it left the kernel other than wanted, so that a full sync must repair it.
          */
         boolean finished(boolean full, R result, Throwable error);
+
+        /**
+         * The period has come: true asks for a full sync; a source that verifies the kernel in steps (work it then
+         * reports as changes, taken between the other changes) starts them and returns false.
+         */
+        default boolean onPeriod() {
+            return true;
+        }
     }
 
     private final String name;
@@ -89,7 +98,11 @@ public final class SyncLoop<R> {
     private void periodic() {
         timers.later(policy.period(), () -> {
             if (!stopped) {
-                requestFull();
+                if (source.onPeriod()) {
+                    requestFull();
+                } else {
+                    schedule();
+                }
                 periodic();
             }
         });

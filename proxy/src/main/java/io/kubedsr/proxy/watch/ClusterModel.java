@@ -13,16 +13,29 @@ import java.util.Set;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.kubedsr.proxy.model.Annotations;
 import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.model.ServiceView;
+import io.kubedsr.proxy.model.SliceView;
 
 /**
- * The Services and EndpointSlices the agent has seen, indexed by Service. Every update returns the Service
- * it concerns so the caller can mark it changed. Confined to the agent's event loop.
+ * The Services and EndpointSlices the agent has seen, indexed by Service, as {@link ServiceView}s and
+ * {@link SliceView}s: what the planner reads of them, not the API objects (those are dropped once read; the
+ * informers keep only keys and resource versions, {@link InformerItemStore}). Every update returns the Service
+ * it concerns so the caller can mark it changed. Confined to the agent's event loop; the views are immutable, so
+ * a snapshot shares them.
  */
 public final class ClusterModel {
-    private final Map<ServiceRef, Service> services = new HashMap<>();
-    private final Map<ServiceRef, Map<String, EndpointSlice>> slices = new HashMap<>();
+    private final Map<ServiceRef, ServiceView> services = new HashMap<>();
+    /** Per Service its slices, in no particular order; a Service has one or two (one per family) in most clusters. */
+    private final Map<ServiceRef, List<SliceView>> slices = new HashMap<>();
+    /**
+     * The version of every Service and EndpointSlice recorded (a slice naming no Service too), by informer key
+     * ({@code namespace/name}); the views keep none. Not copied into a subset: syncs read the views only.
+     */
+    private final Map<String, Version> serviceVersions = new HashMap<>();
+    private final Map<String, Version> sliceVersions = new HashMap<>();
 
     public static ServiceRef refOf(Service s) {
         return new ServiceRef(s.getMetadata().getNamespace(), s.getMetadata().getName());
@@ -35,81 +48,113 @@ public final class ClusterModel {
         return name == null ? Optional.empty() : Optional.of(new ServiceRef(slice.getMetadata().getNamespace(), name));
     }
 
+    /** What tells one version of an object from another: its uid and resourceVersion (either may be null). */
+    private record Version(String uid, String resourceVersion) {
+        static Version of(HasMetadata o) {
+            return new Version(o.getMetadata().getUid(), o.getMetadata().getResourceVersion());
+        }
+    }
+
     /**
      * Whether the model holds this very version of the Service (same uid and resourceVersion): a notification
      * repeated, which changes nothing.
      */
     public boolean holds(Service s) {
-        Service held = services.get(refOf(s));
-        return held != null && sameVersion(held, s);
+        return sameVersion(serviceVersions.get(Cache.metaNamespaceKeyFunc(s)), Version.of(s));
     }
 
     /** Whether the model holds this very version of the EndpointSlice. */
     public boolean holds(EndpointSlice slice) {
-        Map<String, EndpointSlice> m = ownerOf(slice).map(slices::get).orElse(null);
-        EndpointSlice held = m == null ? null : m.get(slice.getMetadata().getName());
-        return held != null && sameVersion(held, slice);
+        return sameVersion(sliceVersions.get(Cache.metaNamespaceKeyFunc(slice)), Version.of(slice));
+    }
+
+    /**
+     * Whether the model has been told of the Service with this informer key ({@code namespace/name}), in any version:
+     * what an informer listed has reached the model once it is ({@link ListedKeys}).
+     */
+    public boolean hasService(String key) {
+        return serviceVersions.containsKey(key);
+    }
+
+    /** Whether the model has been told of the EndpointSlice with this key, in any version (one naming no Service too). */
+    public boolean hasSlice(String key) {
+        return sliceVersions.containsKey(key);
     }
 
     /** Same object (uid), same version (resourceVersion); an object without a version is never the same. */
     static boolean sameVersion(HasMetadata a, HasMetadata b) {
-        String version = a.getMetadata().getResourceVersion();
-        return version != null && version.equals(b.getMetadata().getResourceVersion())
-                && Objects.equals(a.getMetadata().getUid(), b.getMetadata().getUid());
+        return sameVersion(Version.of(a), Version.of(b));
+    }
+
+    private static boolean sameVersion(Version held, Version v) {
+        return held != null && held.resourceVersion() != null && held.resourceVersion().equals(v.resourceVersion())
+                && Objects.equals(held.uid(), v.uid());
     }
 
     public ServiceRef putService(Service s) {
-        ServiceRef ref = refOf(s);
-        services.put(ref, s);
-        return ref;
+        ServiceView view = ServiceView.of(s);
+        services.put(view.ref(), view);
+        serviceVersions.put(Cache.metaNamespaceKeyFunc(s), Version.of(s));
+        return view.ref();
     }
 
     public ServiceRef removeService(Service s) {
         ServiceRef ref = refOf(s);
         services.remove(ref);
+        serviceVersions.remove(Cache.metaNamespaceKeyFunc(s));
         return ref;
     }
 
     public Optional<ServiceRef> putSlice(EndpointSlice slice) {
+        sliceVersions.put(Cache.metaNamespaceKeyFunc(slice), Version.of(slice));
         Optional<ServiceRef> owner = ownerOf(slice);
-        owner.ifPresent(ref -> slices.computeIfAbsent(ref, k -> new HashMap<>()).put(slice.getMetadata().getName(), slice));
+        owner.ifPresent(ref -> {
+            SliceView view = SliceView.of(slice);
+            List<SliceView> next = new ArrayList<>(slices.getOrDefault(ref, List.of()));
+            next.removeIf(s -> s.name().equals(view.name()));
+            next.add(view);
+            slices.put(ref, List.copyOf(next));
+        });
         return owner;
     }
 
     public Optional<ServiceRef> removeSlice(EndpointSlice slice) {
+        sliceVersions.remove(Cache.metaNamespaceKeyFunc(slice));
         Optional<ServiceRef> owner = ownerOf(slice);
         owner.ifPresent(ref -> {
-            Map<String, EndpointSlice> m = slices.get(ref);
+            List<SliceView> m = slices.get(ref);
             if (m != null) {
-                m.remove(slice.getMetadata().getName());
-                if (m.isEmpty()) {
+                List<SliceView> next = new ArrayList<>(m);
+                next.removeIf(s -> s.name().equals(slice.getMetadata().getName()));
+                if (next.isEmpty()) {
                     slices.remove(ref);
+                } else {
+                    slices.put(ref, List.copyOf(next));
                 }
             }
         });
         return owner;
     }
 
-    public Optional<Service> service(ServiceRef ref) {
+    public Optional<ServiceView> service(ServiceRef ref) {
         return Optional.ofNullable(services.get(ref));
     }
 
-    public List<EndpointSlice> slices(ServiceRef ref) {
-        Map<String, EndpointSlice> m = slices.get(ref);
-        return m == null ? List.of() : new ArrayList<>(m.values());
+    public List<SliceView> slices(ServiceRef ref) {
+        return slices.getOrDefault(ref, List.of());
     }
 
     /** A copy holding only the given Services and their slices: what a sync on another thread may read. */
     public ClusterModel subset(Collection<ServiceRef> refs) {
         ClusterModel copy = new ClusterModel();
         for (ServiceRef ref : refs) {
-            Service s = services.get(ref);
+            ServiceView s = services.get(ref);
             if (s != null) {
                 copy.services.put(ref, s);
             }
-            Map<String, EndpointSlice> m = slices.get(ref);
+            List<SliceView> m = slices.get(ref);
             if (m != null) {
-                copy.slices.put(ref, new HashMap<>(m));
+                copy.slices.put(ref, m);
             }
         }
         return copy;

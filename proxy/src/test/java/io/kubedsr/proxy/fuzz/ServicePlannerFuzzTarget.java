@@ -12,6 +12,7 @@ import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.config.AgentFlags;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
+import io.kubedsr.proxy.model.ServiceRef;
 import io.kubedsr.proxy.nft.NftInputs;
 import io.kubedsr.proxy.nft.NftRules;
 import io.kubedsr.proxy.plan.DesiredVirtualServer;
@@ -19,6 +20,7 @@ import io.kubedsr.proxy.plan.ServicePlan;
 import io.kubedsr.proxy.plan.ServicePlanner;
 import io.kubedsr.proxy.plan.ServiceTable;
 import io.kubedsr.proxy.dsr.DsrMarks;
+import io.kubedsr.proxy.watch.ClusterModel;
 
 /**
  * Fuzz target: the planner's input. One to four Services with their EndpointSlices are built from the fuzz
@@ -46,7 +48,11 @@ public final class ServicePlannerFuzzTarget {
         for (int i = 0; i < count; i++) {
             Service service = FuzzedServices.service(data, i);
             List<EndpointSlice> slices = FuzzedServices.slices(data, service);
-            ServicePlan plan = PLANNER.plan(service, slices);
+            // Through the model, as the agent keeps them: the views the planner reads.
+            ClusterModel model = new ClusterModel();
+            ServiceRef ref = model.putService(service);
+            slices.forEach(model::putSlice);
+            ServicePlan plan = PLANNER.plan(model.service(ref).orElseThrow(), model.slices(ref));
             for (Problem p : plan.problems()) {
                 if (!p.service().equals(plan.service())) {
                     throw new IllegalStateException("a problem of " + plan.service() + " names " + p.service());

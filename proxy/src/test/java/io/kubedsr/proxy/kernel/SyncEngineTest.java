@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,7 +17,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceSpec;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.kubedsr.ipvs.FakeIpvsTable;
 import io.kubedsr.ipvs.Forwarding;
 import io.kubedsr.ipvs.IpvsOperation;
@@ -34,6 +37,7 @@ import io.kubedsr.netlink.route.FakeRouting;
 import io.kubedsr.netlink.route.Link;
 import io.kubedsr.netlink.route.LinkKind;
 import io.kubedsr.netlink.route.Route;
+import io.kubedsr.netlink.route.RouteScope;
 import io.kubedsr.netlink.route.RouteType;
 import io.kubedsr.netlink.route.Rule;
 import io.kubedsr.proxy.TestObjects;
@@ -126,7 +130,7 @@ class SyncEngineTest {
             if (o instanceof Service s) {
                 model.putService(s);
             } else {
-                model.putSlice((io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice) o);
+                model.putSlice((EndpointSlice) o);
             }
         }
     }
@@ -135,10 +139,19 @@ class SyncEngineTest {
         return ipvs.realServers(key).stream().map(s -> s.server().address()).toList();
     }
 
+    /** The VIPs made local through kube-dummy-if: its local routes (it holds no address). */
     private Set<InetAddress> dummyVips() {
         int dummy = routing.link(SyncEngine.DUMMY_LINK).orElseThrow().index();
-        return Set.copyOf(routing.addresses(AddressFamily.UNSPEC).stream().filter(a -> a.linkIndex() == dummy)
-                .map(Address::address).toList());
+        assertThat(routing.addresses(AddressFamily.UNSPEC)).as("no address on the dummy link").noneMatch(a -> a.linkIndex() == dummy);
+        return Set.copyOf(localRoutesThrough(dummy).stream().map(r -> r.destination().address()).toList());
+    }
+
+    private List<Route> localRoutesThrough(int link) {
+        List<Route> out = new ArrayList<>();
+        for (AddressFamily f : List.of(AddressFamily.INET, AddressFamily.INET6)) {
+            out.addAll(routing.routes(f, Route.TABLE_LOCAL).stream().filter(r -> r.outputLink() == link && r.type() == RouteType.LOCAL).toList());
+        }
+        return out;
     }
 
     private void oldAndYoungShareAnExternalIp() {
@@ -217,6 +230,71 @@ class SyncEngineTest {
         assertThat(realServersOf(web)).containsExactlyInAnyOrder(ip("10.244.1.1"), ip("10.244.1.2"));
     }
 
+    /** Runs a verification to its end, one virtual server batch per step; returns the steps' results. */
+    private static List<SyncResult> verifyAll(SyncEngine engine) {
+        List<SyncResult> steps = new ArrayList<>();
+        steps.add(engine.verify(true, Duration.ZERO));
+        while (steps.get(steps.size() - 1).verificationLeft() > 0) {
+            steps.add(engine.verify(false, Duration.ZERO));
+        }
+        return steps;
+    }
+
+    @Test
+    void theStepwiseVerificationRepairsDriftAndWritesNothingWhenThereIsNone() {
+        for (int i = 1; i <= 70; i++) { // more than one batch
+            put(TestObjects.service("s" + i, "10.96.1." + i, 80, null), TestObjects.slice("s" + i, 8080, "node2", "10.244.1." + i));
+        }
+        SyncEngine engine = engine();
+        engine.fullResync(snapshot());
+        List<SyncResult> clean = verifyAll(engine);
+        assertThat(clean).as("steps").hasSizeGreaterThan(1);
+        assertThat(clean).allSatisfy(r -> assertThat(r.kernelWrites()).isZero());
+
+        VirtualServerKey s5 = VirtualServerKey.of(ip("10.96.1.5"), Protocol.TCP, 80);
+        VirtualServerKey s69 = VirtualServerKey.of(ip("10.96.1.69"), Protocol.TCP, 80);
+        ipvs.apply(List.of(new IpvsOperation.DeleteRealServer(s5, RealServer.of(ip("10.244.1.5"), 8080, Forwarding.MASQUERADE, 1).key()),
+                new IpvsOperation.DeleteVirtualServer(s69)));
+        int dummy = routing.link(SyncEngine.DUMMY_LINK).orElseThrow().index();
+        routing.deleteRoutes(List.of(Route.to(IpPrefix.host(ip("10.96.1.7"))).withTable(Route.TABLE_LOCAL).withType(RouteType.LOCAL)
+                .withOutputLink(dummy))).throwIfFailed();
+        List<SyncResult> repair = verifyAll(engine);
+        assertThat(repair.stream().mapToInt(SyncResult::ipvsOperations).sum()).as("one real server, one virtual server with its real server")
+                .isEqualTo(3);
+        assertThat(repair.get(0).addressOperations()).as("the VIP's route, in the first step").isEqualTo(1);
+        assertThat(realServersOf(s5)).containsExactly(ip("10.244.1.5"));
+        assertThat(realServersOf(s69)).containsExactly(ip("10.244.1.69"));
+        assertThat(dummyVips()).contains(ip("10.96.1.7"));
+        assertThat(verifyAll(engine)).allSatisfy(r -> assertThat(r.kernelWrites()).isZero());
+    }
+
+    @Test
+    void aVirtualServerWrittenBetweenStepsIsNotReadBackAndAnOrphanIsRemoved() {
+        for (int i = 1; i <= 70; i++) {
+            put(TestObjects.service("s" + i, "10.96.1." + i, 80, null), TestObjects.slice("s" + i, 8080, "node2", "10.244.1." + i));
+        }
+        SyncEngine engine = engine();
+        engine.fullResync(snapshot());
+        // An orphan: a virtual server on a VIP of ours that the table does not want (its Service gone unseen).
+        VirtualServerKey orphan = VirtualServerKey.of(ip("10.96.1.1"), Protocol.TCP, 8443);
+        ipvs.apply(List.of(new IpvsOperation.AddVirtualServer(VirtualServer.of(orphan, Scheduler.RR))));
+        SyncResult first = engine.verify(true, Duration.ZERO);
+        assertThat(first.verificationLeft()).isPositive();
+        put(TestObjects.slice("s70", 8080, "node2", "10.244.1.70", "10.244.2.70"));
+        SyncResult change = engine.syncServices(List.of(new ServiceRef("default", "s70")), snapshot());
+        assertThat(change.ipvsOperations()).isEqualTo(1);
+        assertThat(change.verificationLeft()).as("s70 leaves the queue, unless the first step read it")
+                .isBetween(first.verificationLeft() - 1, first.verificationLeft());
+        List<SyncResult> rest = new ArrayList<>();
+        while (rest.isEmpty() || rest.get(rest.size() - 1).verificationLeft() > 0) {
+            rest.add(engine.verify(false, Duration.ZERO));
+        }
+        assertThat(first.ipvsOperations() + rest.stream().mapToInt(SyncResult::ipvsOperations).sum()).as("the orphan deleted, nothing else")
+                .isEqualTo(1);
+        assertThat(ipvs.virtualServers()).extracting(v -> v.server().key()).doesNotContain(orphan);
+        assertThat(realServersOf(VirtualServerKey.of(ip("10.96.1.70"), Protocol.TCP, 80))).hasSize(2);
+    }
+
     @Test
     void aSchedulerTheKernelLacksIsAProblemOfThatServiceOnly() {
         ipvs.withoutScheduler("sh");
@@ -240,7 +318,7 @@ class SyncEngineTest {
         broken.setSpec(new ServiceSpec() {
             @Override
             public String getType() {
-                throw new IllegalStateException("a bug in planning");
+                throw new IllegalStateException("a bug in reading the Service");
             }
         });
         put(broken, TestObjects.service("other", "10.96.0.2", 80, null), TestObjects.slice("other", 8080, "node2", "10.244.2.2"));
@@ -264,6 +342,66 @@ class SyncEngineTest {
         engine.syncServices(List.of(new ServiceRef("default", "web")), snapshot());
         assertThat(routing.routes(AddressFamily.INET, Route.TABLE_LOCAL)).noneMatch(r -> r.destination().equals(IpPrefix.host(ip("10.96.0.1"))));
         assertThat(dummyVips()).containsExactly(ip("10.96.0.2"));
+    }
+
+    @Test
+    void kubeRoutersVipAddressesGiveWayToRoutesAndTheirStaleVirtualServersAreRemoved() {
+        // What kube-router leaves: the dummy link with VIP addresses, their routes given the node's source, and the
+        // virtual server of a Service deleted since.
+        Link dummy = routing.addLink(SyncEngine.DUMMY_LINK, new LinkKind.Dummy());
+        routing.setUp(dummy.index());
+        for (String vip : List.of("10.96.0.1", "10.96.0.9")) {
+            routing.addAddresses(List.of(Address.of(dummy.index(), IpPrefix.host(ip(vip))))).throwIfFailed();
+            routing.replaceRoutes(List.of(Route.to(IpPrefix.host(ip(vip))).withTable(Route.TABLE_LOCAL).withType(RouteType.LOCAL)
+                    .withScope(RouteScope.HOST).withProtocol(2).withOutputLink(dummy.index()).withSource(NODE_IP))).throwIfFailed();
+        }
+        VirtualServerKey gone = VirtualServerKey.of(ip("10.96.0.9"), Protocol.TCP, 80);
+        ipvs.apply(List.of(new IpvsOperation.AddVirtualServer(VirtualServer.of(gone, Scheduler.RR))));
+        put(TestObjects.service("web", "10.96.0.1", 80, null), TestObjects.slice("web", 8080, "node2", "10.244.1.1"));
+
+        SyncResult r = engine().fullResync(snapshot());
+        assertThat(r.failures()).isEmpty();
+        assertThat(dummyVips()).containsExactly(ip("10.96.0.1"));
+        assertThat(localRoutesThrough(dummy.index())).singleElement().satisfies(route -> assertThat(route.source()).isEqualTo(NODE_IP));
+        assertThat(ipvs.virtualServers()).extracting(v -> v.server().key()).as("kube-router's VIP made it ours").doesNotContain(gone);
+        assertThat(engine().fullResync(snapshot()).kernelWrites()).as("and a restart adopts the routes").isZero();
+    }
+
+    @Test
+    void aVipThatIsAlreadyLocalThroughAnotherLinkIsLeftToThatRoute() {
+        Link eth1 = routing.addLink("eth1", new LinkKind.Other("veth"));
+        routing.setUp(eth1.index());
+        routing.addAddresses(List.of(Address.of(eth1.index(), IpPrefix.parse("198.51.100.9/24")))).throwIfFailed();
+        put(TestObjects.service("web", "10.96.0.1", 80, null, "198.51.100.9"), TestObjects.slice("web", 8080, "node2", "10.244.1.1"));
+        SyncEngine engine = engine();
+        assertThat(engine.fullResync(snapshot()).failures()).isEmpty();
+        assertThat(dummyVips()).containsExactly(ip("10.96.0.1"));
+        assertThat(ipvs.virtualServers()).extracting(v -> v.server().key()).contains(VirtualServerKey.of(ip("198.51.100.9"), Protocol.TCP, 80));
+        assertThat(engine.fullResync(snapshot()).kernelWrites()).isZero();
+        model.removeService(TestObjects.service("web", "10.96.0.1", 80, null));
+        engine.syncServices(List.of(new ServiceRef("default", "web")), snapshot());
+        assertThat(localRoutesThrough(eth1.index())).as("the address's own route stays")
+                .anySatisfy(route -> assertThat(route.destination()).isEqualTo(IpPrefix.host(ip("198.51.100.9"))));
+    }
+
+    @Test
+    void anIpv6VipIsALocalRouteWithTheNodesIpv6Source() {
+        InetAddress node6 = ip("fd00:1::1");
+        int eth0 = routing.link("eth0").orElseThrow().index();
+        routing.addAddresses(List.of(new Address(eth0, IpPrefix.parse("fd00:1::1/64"), RouteScope.UNIVERSE, true))).throwIfFailed();
+        NodeInfo dual = new NodeInfo("node1", List.of(NODE_IP, node6), List.of(NODE_IP, node6));
+        put(new ServiceBuilder(TestObjects.service("web", "10.96.0.1", 80, null)).editSpec()
+                .withClusterIPs("10.96.0.1", "fd00:96::1").endSpec().build());
+        SyncEngine e = new SyncEngine(AgentFlags.parse(new String[] {"--enable-ipv6=true"}),
+                new ServiceKernel(ipvs, routing, new FakeNftables(nftKernel), pods, UdpConntrack.NONE), clock);
+        e.start(dual);
+        e.fullResync(new ServiceSnapshot(model, dual, Set.of()));
+        int dummy = routing.link(SyncEngine.DUMMY_LINK).orElseThrow().index();
+        assertThat(localRoutesThrough(dummy)).filteredOn(r -> r.family() == AddressFamily.INET6).singleElement().satisfies(r -> {
+            assertThat(r.destination()).isEqualTo(IpPrefix.host(ip("fd00:96::1")));
+            assertThat(r.source()).isEqualTo(node6);
+        });
+        assertThat(e.fullResync(new ServiceSnapshot(model, dual, Set.of())).kernelWrites()).isZero();
     }
 
     private Service dsr(String name, String externalIp) {
@@ -332,6 +470,8 @@ class SyncEngineTest {
         assertThat(pods.read(ip("10.244.1.5"))).contains(new ReceiverSpec(Set.of(ip("198.51.100.10")), Set.of(5555)));
         assertThat(new FakeNftables(nftKernel).dsrMarks()).containsValue(mark);
         assertThat(dummyVips()).as("a DSR VIP is no address of the director").doesNotContain(ip("198.51.100.10"));
+        assertThat(verifyAll(engine)).as("a verification finds it all in place").allSatisfy(v -> assertThat(v.kernelWrites()).isZero());
+        assertThat(pods.read(ip("10.244.1.5"))).isNotEmpty();
 
         model = new ClusterModel();
         engine.syncServices(List.of(new ServiceRef("default", "web")), snapshot());
@@ -346,10 +486,16 @@ class SyncEngineTest {
     void aPodWhoseReceiverFailsGetsNoDsrTrafficAndItsServiceAProblem() {
         pods.createPod(ip("10.244.1.5")); // 10.244.1.6 has no namespace on this node
         put(dsr("web", "198.51.100.10"), TestObjects.slice("web", 80, "node1", "10.244.1.5", "10.244.1.6"));
-        SyncResult r = engine().fullResync(snapshot());
+        SyncEngine engine = engine();
+        SyncResult r = engine.fullResync(snapshot());
         assertThat(r.problems()).extracting(Problem::reason).contains("DsrReceiverFailed");
         VirtualServerKey fwmark = ipvs.virtualServers().stream().map(s -> s.server().key())
                 .filter(k -> k instanceof VirtualServerKey.ByFwmark).findFirst().orElseThrow();
+        assertThat(realServersOf(fwmark)).containsExactly(ip("10.244.1.5"));
+        List<SyncResult> verified = verifyAll(engine);
+        assertThat(verified.get(0).problems()).as("the verification's DSR pass, as a full resync's").extracting(Problem::reason)
+                .contains("DsrReceiverFailed");
+        assertThat(verified).allSatisfy(v -> assertThat(v.ipvsOperations()).isZero());
         assertThat(realServersOf(fwmark)).containsExactly(ip("10.244.1.5"));
     }
 

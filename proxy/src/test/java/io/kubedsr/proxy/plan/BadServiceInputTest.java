@@ -22,6 +22,8 @@ import io.kubedsr.proxy.model.Annotations;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.model.ServiceView;
+import io.kubedsr.proxy.watch.ClusterModel;
 import io.kubedsr.proxy.dsr.DsrMarks;
 
 /**
@@ -59,7 +61,15 @@ class BadServiceInputTest {
 
     private static final Service GOOD_SERVICE = service(GOOD, "10.96.0.1", b -> b);
     private static final List<EndpointSlice> GOOD_SLICES = List.of(slice(GOOD, "IPv4", 8080, "10.244.1.5"));
-    private static final String GOOD_ALONE = table(PLANNER.plan(GOOD_SERVICE, GOOD_SLICES)).dump();
+    private static final String GOOD_ALONE = table(plan(GOOD_SERVICE, GOOD_SLICES)).dump();
+
+    /** Plans a Service and its slices as the agent does: through the model's views of them. */
+    private static ServicePlan plan(Service service, List<EndpointSlice> slices) {
+        ClusterModel model = new ClusterModel();
+        ServiceRef ref = model.putService(service);
+        slices.forEach(model::putSlice);
+        return PLANNER.plan(model.service(ref).orElseThrow(), model.slices(ref));
+    }
 
     /** The service table the engine keeps, holding these plans. */
     private static ServiceTable table(ServicePlan... plans) {
@@ -72,8 +82,8 @@ class BadServiceInputTest {
 
     /** Plans the good Service and the bad one; checks the good one is untouched and returns the bad one's plan. */
     private static ServicePlan planBesideGood(Service bad, List<EndpointSlice> badSlices) {
-        ServicePlan good = PLANNER.plan(GOOD_SERVICE, GOOD_SLICES);
-        ServicePlan plan = PLANNER.plan(bad, badSlices);
+        ServicePlan good = plan(GOOD_SERVICE, GOOD_SLICES);
+        ServicePlan plan = plan(bad, badSlices);
         ServiceTable both = table(good, plan);
         assertThat(good.problems()).isEmpty();
         assertThat(both.winners().values()).filteredOn(d -> d.owner().service().equals(GOOD))
@@ -189,7 +199,7 @@ class BadServiceInputTest {
                 List.of(IpPrefix.parseAddress("192.168.1.10"), IpPrefix.parseAddress("fd00:1::10")));
         Service bad = service(BAD, "10.96.0.2", b -> b.editSpec().withType("NodePort").withIpFamilies("IPv4")
                 .withExternalIPs("1.2.3.4", "2001:db8::4").editFirstPort().withNodePort(30002).endPort().endSpec());
-        ServicePlan plan = new ServicePlanner(dual, node).plan(bad, List.of());
+        ServicePlan plan = new ServicePlanner(dual, node).plan(ServiceView.of(bad), List.of());
         assertThat(reasons(plan)).containsExactly("ExternalIPRefused");
         assertThat(served(plan)).containsExactly("TCP 1.2.3.4:80 0", "TCP 10.96.0.2:80 0", "TCP 192.168.1.10:30002 0");
     }
@@ -296,11 +306,11 @@ class BadServiceInputTest {
     void thousandsOfServicesClaimingOneVirtualServerLeaveItToTheFirstAndEachOtherGetsOneProblem() {
         ServiceTable table = new ServiceTable(new DsrMarks());
         java.util.Map<ServiceRef, ServicePlan> batch = new java.util.LinkedHashMap<>();
-        batch.put(GOOD, PLANNER.plan(GOOD_SERVICE, GOOD_SLICES));
+        batch.put(GOOD, plan(GOOD_SERVICE, GOOD_SLICES));
         for (int i = 0; i < 3000; i++) {
             ServiceRef ref = new ServiceRef("ns" + i, "claim");
             // every one claims externalIP 1.2.3.4:80/TCP, half of them also ClusterIP 10.96.0.9
-            batch.put(ref, PLANNER.plan(service(ref, i % 2 == 0 ? "10.96.0.9" : "10.96." + (1 + i / 250) + "." + (i % 250),
+            batch.put(ref, plan(service(ref, i % 2 == 0 ? "10.96.0.9" : "10.96." + (1 + i / 250) + "." + (i % 250),
                     b -> b.editSpec().withExternalIPs("1.2.3.4").endSpec()), List.of()));
         }
         // As a full sync puts them: one batch, each loser reported once (one put at a time reported every loser

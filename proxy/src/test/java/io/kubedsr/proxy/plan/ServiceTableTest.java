@@ -19,6 +19,8 @@ import io.kubedsr.proxy.dsr.DsrMarks;
 import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServiceRef;
+import io.kubedsr.proxy.model.ServiceView;
+import io.kubedsr.proxy.model.SliceView;
 
 /** The desired-state table: conflicts by one deterministic rule, hand-over, VIP references, DSR marks. */
 class ServiceTableTest {
@@ -30,7 +32,7 @@ class ServiceTableTest {
     private ServicePlan plan(String name, String clusterIp, String created, String pod) {
         Service s = TestObjects.service(name, clusterIp, 80, created, "198.51.100.7");
         EndpointSlice e = TestObjects.slice(name, 8080, "node2", pod);
-        return planner.plan(s, List.of(e));
+        return planner.plan(ServiceView.of(s), List.of(SliceView.of(e)));
     }
 
     private static String podOf(DesiredVirtualServer d) {
@@ -89,7 +91,7 @@ class ServiceTableTest {
     void aDsrVirtualServerIsServedByItsMarkAndTheMarkIsReleasedOnlyWhenAsked() {
         Service s = TestObjects.annotated(TestObjects.service("web", "10.96.0.1", 80, null, "198.51.100.7"),
                 Map.of("kube-router.io/service.dsr", "tunnel"));
-        TableChange c = table.put(planner.plan(s, List.of(TestObjects.slice("web", 80, "node1", "10.244.1.1"))));
+        TableChange c = table.put(planner.plan(ServiceView.of(s), List.of(SliceView.of(TestObjects.slice("web", 80, "node1", "10.244.1.1")))));
         assertThat(c.dsr()).isTrue();
         DesiredVirtualServer d = table.dsrWinners().get(0);
         assertThat(d.server().key()).isInstanceOf(VirtualServerKey.ByFwmark.class);

@@ -31,6 +31,9 @@ class SyncLoopTest {
         boolean errorInJob;
         /** Handling the outcome throws (a defect in what follows a sync: metrics, health checks, Events). */
         boolean throwFinished;
+        /** Verifies in steps on the period instead of a full sync (as the service side does). */
+        boolean verifiesInSteps;
+        int stepsLeft;
 
         Recorder(ManualTimers timers) {
             this.timers = timers;
@@ -38,13 +41,26 @@ class SyncLoopTest {
 
         @Override
         public boolean hasChanges() {
-            return !pending.isEmpty();
+            return !pending.isEmpty() || stepsLeft > 0;
+        }
+
+        @Override
+        public boolean onPeriod() {
+            if (!verifiesInSteps) {
+                return true;
+            }
+            stepsLeft = 3;
+            return false;
         }
 
         @Override
         public Callable<String> take(boolean full) {
             if (throwTake) {
                 throw new IllegalStateException("snapshot failed");
+            }
+            if (!full && pending.isEmpty() && stepsLeft > 0) {
+                String step = "step" + stepsLeft--;
+                return () -> step;
             }
             String what = full ? "full" : String.join(",", pending);
             pending.clear();
@@ -139,6 +155,18 @@ class SyncLoopTest {
         loop.start();
         settle(Duration.ofMinutes(16));
         assertThat(source.syncs).containsExactly("full", "full", "full", "full");
+    }
+
+    @Test
+    void aSourceThatVerifiesInStepsGetsItsStepsOnThePeriodAndChangesGoFirst() {
+        source.verifiesInSteps = true;
+        loop.start();
+        settle(Duration.ofMinutes(5)); // the period: the first step after the coalescing
+        settle(Duration.ofMillis(10));
+        change("b"); // arrives between two steps
+        settle(Duration.ofSeconds(1));
+        assertThat(source.syncs).containsExactly("full", "step3", "b", "step2", "step1");
+        assertThat(source.fullAt).as("no full sync on the period").hasSize(1);
     }
 
     /**
