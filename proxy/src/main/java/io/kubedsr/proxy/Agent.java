@@ -189,9 +189,9 @@ public final class Agent implements AutoCloseable {
         SharedIndexInformer<EndpointSlice> slices = api.endpointSlicesInformer();
         slices.addEventHandler(handler("EndpointSlice", e -> {
             if (!model.holds(e)) {
-                model.putSlice(e).ifPresent(services::serviceChanged);
+                model.putSlice(e).forEach(services::serviceChanged);
             }
-        }, e -> model.removeSlice(e).ifPresent(services::serviceChanged)));
+        }, e -> model.removeSlice(e).forEach(services::serviceChanged)));
         SharedIndexInformer<Node> nodeInformer = api.nodesInformer();
         nodeInformer.addEventHandler(handler("Node", n -> {
             if (!nodes.holds(n)) {
