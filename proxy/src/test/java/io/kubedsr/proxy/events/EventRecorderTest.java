@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
@@ -17,23 +16,19 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.kubedsr.proxy.ApiAccess;
+import io.kubedsr.proxy.CrudApiServer;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServiceRef;
 
 /** Problems become Warning Events on their Service, once while the Event lives, with a bounded memory. */
 class EventRecorderTest {
-    private final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-            new KubernetesCrudDispatcher(), false);
+    private final KubernetesMockServer server = CrudApiServer.start();
     private final KubernetesClient client;
     private final MovableClock clock = new MovableClock();
 
     EventRecorderTest() {
-        server.init();
         // No retries: the test of an API server that went away would wait out fabric8's backoff.
         client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(server.createClient().getConfiguration())
                 .withRequestRetryBackoffLimit(0).build()).build();
