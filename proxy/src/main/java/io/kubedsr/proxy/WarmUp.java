@@ -55,10 +55,10 @@ import io.vertx.core.http.HttpServer;
  * configured from a kubeconfig as {@code --kubeconfig} configures it (YAML and fabric8's kubeconfig model) and its
  * informers listing and watching a sample Service, EndpointSlice and Node served on the loopback (decoded as a start
  * decodes them), planning them and the IPVS diff of a first sync, the netlink messages that sync would send
- * (encoded and decoded back, with no socket: {@link OfflineMessages}), the nftables table, the metrics. The image build runs it under
- * {@code -XX:ArchiveClassesAtExit} to write the class-data-sharing archive bin/kube-dsr gives every start, so that
- * a node does not load and verify those ~6,000 classes from the jar again at each rolling update
- * (deploy/Dockerfile, docs/performance.md).
+ * (encoded and decoded back, with no socket: {@link OfflineMessages}), the nftables table, the metrics. The image
+ * build runs it under {@code -XX:ArchiveClassesAtExit} to write the class-data-sharing archive bin/kube-dsr gives
+ * every start, so that a node does not load and verify those ~6,000 classes from the jar again at each rolling
+ * update (deploy/Dockerfile, docs/performance.md).
  */
 final class WarmUp {
     private static final String NODE = "warm-up";
@@ -166,7 +166,8 @@ final class WarmUp {
         ServiceRef ref = ClusterModel.refOf(service);
         table.put(planner.plan(model.service(ref).orElseThrow(), model.slices(ref)));
         // the IPVS diff of a fresh node's first full sync: nothing realized yet
-        new IpvsPlanner(config.ipvsGracefulTermination(), config.ipvsGracefulPeriod()).plan(table.winners(), Map.of(), Map.of(), Instant.now());
+        new IpvsPlanner(config.ipvsGracefulTermination(), config.ipvsGracefulPeriod())
+                .plan(table.winners(), Map.of(), Map.of(), Instant.now());
         OfflineMessages.roundTrip(table); // its netlink messages, encoded and decoded: no socket, no kernel
         NftRules.render(NftInputs.of(config, table, table.vips(), 1500));
         PrometheusText out = new PrometheusText();

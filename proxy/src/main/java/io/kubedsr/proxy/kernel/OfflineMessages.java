@@ -44,8 +44,8 @@ public final class OfflineMessages {
             VirtualServer vs = want.server();
             decoded.add(IpvsDecoders.virtualServer(message(IpvsRequests.addVirtualServer(IPVS_FAMILY_ID, vs))).server());
             for (RealServer rs : want.realServers()) {
-                decoded.add(IpvsDecoders.realServer(message(IpvsRequests.addRealServer(IPVS_FAMILY_ID, vs.key(), rs)), vs.key().family())
-                        .server());
+                NetlinkMessage m = message(IpvsRequests.addRealServer(IPVS_FAMILY_ID, vs.key(), rs));
+                decoded.add(IpvsDecoders.realServer(m, vs.key().family()).server());
             }
         }
         return decoded;
