@@ -18,8 +18,10 @@ log() { echo "setup.sh: $*"; }
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${KUBE_DSR_VM_CACHE:-/var/cache/kube-dsr-vm}
+# docker.io: dockerd on the host builds the agent image (e2e/vm/image), and in the VM runs the node containers;
+# mmdebstrap: the image's Debian base (deploy/base/build); util-linux: nsenter and unshare for pods in them.
 PACKAGES=(qemu-system-x86 busybox-static kmod cpio gzip iproute2 nftables ipvsadm ipset ncat curl iputils-ping
-          openjdk-17-jdk-headless)
+          openjdk-17-jdk-headless docker.io mmdebstrap util-linux)
 # Modules the initramfs needs to reach the 9p root. Which of these are built in is decided
 # by the Debian kernel config; the ones that are modules are found through modules.dep.
 INITRAMFS_MODULES=(virtio_pci 9pnet_virtio 9p)

@@ -33,6 +33,15 @@ public final class TestNamespace implements AutoCloseable {
         return ns;
     }
 
+    /**
+     * The network namespace of process {@code pid} (a container's), named {@code name} in /run/netns with
+     * {@code ip netns attach}; closing removes the name only, the namespace lives as long as the process.
+     */
+    public static TestNamespace attach(String name, long pid) {
+        run("ip", "netns", "attach", name, Long.toString(pid));
+        return new TestNamespace(name);
+    }
+
     public String name() {
         return name;
     }

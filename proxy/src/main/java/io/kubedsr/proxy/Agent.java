@@ -49,7 +49,6 @@ import io.kubedsr.proxy.sync.ServiceSync;
 import io.kubedsr.proxy.sync.SyncPolicy;
 import io.kubedsr.proxy.sync.VertxTimers;
 import io.kubedsr.proxy.watch.ClusterModel;
-import io.kubedsr.proxy.watch.InformerItemStore;
 import io.kubedsr.proxy.watch.ListedKeys;
 import io.kubedsr.proxy.watch.NodeModel;
 import io.vertx.core.Context;
@@ -71,7 +70,8 @@ public final class Agent implements AutoCloseable {
     private static final Duration ARRIVAL_LOG_EVERY = Duration.ofSeconds(5);
 
     private final AgentConfig config;
-    private final KubernetesClient client;
+    /** Every API call goes through it: ApiAccess is also the list the ClusterRole grants. */
+    private final ApiAccess api;
     private final Vertx vertx;
     private final Context context;
     private final VertxTimers timers;
@@ -112,7 +112,6 @@ public final class Agent implements AutoCloseable {
     /** {@code kernelOpener} opens the node's kernel; it is called once, on the kernel thread. */
     public Agent(AgentConfig config, KubernetesClient client, Vertx vertx, String nodeName, Supplier<NodeKernel> kernelOpener) {
         this.config = config;
-        this.client = client;
         this.vertx = vertx;
         this.context = vertx.getOrCreateContext();
         this.kernelOpener = kernelOpener;
@@ -122,7 +121,8 @@ public final class Agent implements AutoCloseable {
         context.exceptionHandler(e -> failed("a task on the agent's event loop failed", e));
         this.blockedThreads = BlockedThreads.of(vertx);
         this.health = new HealthServer(vertx, config.ipvsSyncPeriod(), clock);
-        this.events = new EventRecorder(client, nodeName);
+        this.api = new ApiAccess(client);
+        this.events = new EventRecorder(api, nodeName);
         syncMetrics.caches().watch("events_posted", events::size);
         this.healthChecks = new HealthCheckNodePorts(vertx, List.of(), nodeName, health::healthy, this::report);
         this.nodes = new NodeModel(nodeName);
@@ -172,29 +172,27 @@ public final class Agent implements AutoCloseable {
     /**
      * Opens the kernel (on the kernel thread), starts the health and metrics servers and the informers, and
      * returns at once. The future completes once the first full sync is done, or fails with what stopped the
-     * start: the kernel could not be opened, or an informer could not list (after fabric8's retries).
+     * start: the kernel could not be opened, or an informer could not list: refused (RBAC, say: fabric8 stops that
+     * informer for good), or no answer after {@link NoAnswer#ATTEMPTS} tries. Main then exits so that the kubelet
+     * restarts the agent, instead of one that never syncs.
      */
     public CompletableFuture<SyncResult> start() {
         long t0 = System.nanoTime();
         CompletableFuture<Duration> kernelOpened = CompletableFuture.supplyAsync(this::openKernel, kernel);
         listen();
-        // The Services' and EndpointSlices' informers keep keys and resource versions only (InformerItemStore);
-        // ClusterModel keeps what the planner reads.
-        SharedIndexInformer<Service> serviceInformer = client.services().inAnyNamespace().runnableInformer(0)
-                .itemStore(InformerItemStore.services()).removeNamespaceIndex();
+        SharedIndexInformer<Service> serviceInformer = api.servicesInformer();
         serviceInformer.addEventHandler(handler("Service", s -> {
             if (!model.holds(s)) {
                 services.serviceChanged(model.putService(s));
             }
         }, s -> services.serviceChanged(model.removeService(s))));
-        SharedIndexInformer<EndpointSlice> slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0)
-                .itemStore(InformerItemStore.endpointSlices()).removeNamespaceIndex();
+        SharedIndexInformer<EndpointSlice> slices = api.endpointSlicesInformer();
         slices.addEventHandler(handler("EndpointSlice", e -> {
             if (!model.holds(e)) {
-                model.putSlice(e).ifPresent(services::serviceChanged);
+                model.putSlice(e).forEach(services::serviceChanged);
             }
-        }, e -> model.removeSlice(e).ifPresent(services::serviceChanged)));
-        SharedIndexInformer<Node> nodeInformer = client.nodes().runnableInformer(0);
+        }, e -> model.removeSlice(e).forEach(services::serviceChanged)));
+        SharedIndexInformer<Node> nodeInformer = api.nodesInformer();
         nodeInformer.addEventHandler(handler("Node", n -> {
             if (!nodes.holds(n)) {
                 nodeChanged(nodes.put(n));

@@ -1,19 +1,31 @@
 package io.kubedsr.proxy;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.kubedsr.proxy.watch.InformerItemStore;
 
 /**
- * The Kubernetes API calls the agent makes, as RBAC permissions. {@code deploy/rbac.yaml}'s ClusterRole grants
- * exactly these, no more (DeployManifestsTest checks it): when the agent starts calling something new, add
- * it here and to the ClusterRole in the same change. Not needed, so not granted: Pods (DSR finds pods' network
- * namespaces by scanning the node), Event patches (the recorder creates a new Event and never updates a count),
- * getting a Node by name (this node comes with the Nodes informer's list).
+ * Every Kubernetes API call the agent makes, and the only code that makes them: the agent's wiring (Agent,
+ * EventRecorder), {@code kube-dsr status} and {@code kube-dsr warm-up} call the methods below, each of which is one
+ * {@link Call}. {@link #required()} turns the calls into RBAC rules, and {@code deploy/rbac.yaml}'s ClusterRole must
+ * grant exactly those (DeployManifestsTest); the e2e test ApiAccessRequestsTest checks that each method sends only
+ * the requests its Call declares. So a new call is a new method here, a new Call, and a new rule in the ClusterRole,
+ * in one change. Not needed, so not granted: Pods (DSR finds pods' network namespaces by scanning the node), Event
+ * patches (the recorder creates a new Event and never updates a count), getting a Node by name (this node comes
+ * with the Nodes informer's list).
  */
 public final class ApiAccess {
-    private ApiAccess() {
-    }
-
     /** One RBAC rule: verbs on a resource of an API group ({@code ""} is the core group). */
     public record Permission(String apiGroup, String resource, Set<String> verbs) {
         public Permission {
@@ -21,22 +33,82 @@ public final class ApiAccess {
         }
     }
 
-    /** Services in every namespace: the Services informer lists, then watches (Agent.start). */
-    public static final Permission SERVICES = new Permission("", "services", Set.of("list", "watch"));
+    /** The calls, each as the API group, resource and verbs of the requests it sends. */
+    public enum Call {
+        /** The Services informer, every namespace: lists, then watches. */
+        SERVICES_INFORMER("", "services", "list", "watch"),
+        /** {@code kube-dsr status}: every Service once, to name the virtual servers. */
+        SERVICES_LIST("", "services", "list"),
+        /** The EndpointSlices (discovery.k8s.io/v1) informer, every namespace. */
+        ENDPOINT_SLICES_INFORMER("discovery.k8s.io", "endpointslices", "list", "watch"),
+        /**
+         * The Nodes informer: this node's addresses serve NodePorts; every node's are the overlay's peers and DSR's
+         * hostNetwork check.
+         */
+        NODES_INFORMER("", "nodes", "list", "watch"),
+        /** A Warning Event on a Service with a problem; created only, never updated. */
+        EVENT_CREATE("", "events", "create");
 
-    /** EndpointSlices (discovery.k8s.io/v1) in every namespace: the EndpointSlices informer (Agent.start). */
-    public static final Permission ENDPOINT_SLICES = new Permission("discovery.k8s.io", "endpointslices",
-            Set.of("list", "watch"));
+        private final String apiGroup;
+        private final String resource;
+        private final Set<String> verbs;
+
+        Call(String apiGroup, String resource, String... verbs) {
+            this.apiGroup = apiGroup;
+            this.resource = resource;
+            this.verbs = Set.of(verbs);
+        }
+
+        public Permission permission() {
+            return new Permission(apiGroup, resource, verbs);
+        }
+    }
+
+    /** The RBAC rules the calls need: one per API group and resource, with the verbs of all its calls. */
+    public static List<Permission> required() {
+        Map<List<String>, Set<String>> verbs = new LinkedHashMap<>();
+        for (Call c : Call.values()) {
+            verbs.computeIfAbsent(List.of(c.apiGroup, c.resource), k -> new TreeSet<>()).addAll(c.verbs);
+        }
+        List<Permission> out = new ArrayList<>();
+        verbs.forEach((k, v) -> out.add(new Permission(k.get(0), k.get(1), v)));
+        return out;
+    }
+
+    private final KubernetesClient client;
+
+    public ApiAccess(KubernetesClient client) {
+        this.client = client;
+    }
 
     /**
-     * Every Node: the Nodes informer lists, then watches (Agent.start). This node's addresses serve NodePorts; every
-     * node's are the overlay's peers and DSR's hostNetwork check.
+     * {@link Call#SERVICES_INFORMER}. Its store keeps keys and resource versions only ({@link InformerItemStore}):
+     * ClusterModel keeps what the planner reads.
      */
-    public static final Permission NODES = new Permission("", "nodes", Set.of("list", "watch"));
+    public SharedIndexInformer<Service> servicesInformer() {
+        return client.services().inAnyNamespace().runnableInformer(0).itemStore(InformerItemStore.services())
+                .removeNamespaceIndex().exceptionHandler(NoAnswer.informerHandler(NoAnswer.ATTEMPTS));
+    }
 
-    /** Core v1 Warning Events on Services that have a problem (EventRecorder.record): created only. */
-    public static final Permission EVENTS = new Permission("", "events", Set.of("create"));
+    /** {@link Call#SERVICES_LIST}. */
+    public List<Service> listServices() {
+        return client.services().inAnyNamespace().list().getItems();
+    }
 
-    /** Every permission the agent needs, one per API group and resource. */
-    public static final List<Permission> REQUIRED = List.of(SERVICES, ENDPOINT_SLICES, NODES, EVENTS);
+    /** {@link Call#ENDPOINT_SLICES_INFORMER}, with a store like the Services' one. */
+    public SharedIndexInformer<EndpointSlice> endpointSlicesInformer() {
+        return client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0)
+                .itemStore(InformerItemStore.endpointSlices()).removeNamespaceIndex()
+                .exceptionHandler(NoAnswer.informerHandler(NoAnswer.ATTEMPTS));
+    }
+
+    /** {@link Call#NODES_INFORMER}. */
+    public SharedIndexInformer<Node> nodesInformer() {
+        return client.nodes().runnableInformer(0).exceptionHandler(NoAnswer.informerHandler(NoAnswer.ATTEMPTS));
+    }
+
+    /** {@link Call#EVENT_CREATE}, in the Event's namespace. */
+    public void createEvent(Event event) {
+        client.v1().events().inNamespace(event.getMetadata().getNamespace()).resource(event).create();
+    }
 }

@@ -1,10 +1,13 @@
 package io.kubedsr.proxy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -24,6 +27,7 @@ import io.kubedsr.proxy.config.FlagParseException;
 import io.kubedsr.proxy.dsr.DsrPods;
 import io.kubedsr.proxy.dsr.PodNamespaces;
 import io.kubedsr.proxy.encap.ReceivePorts;
+import io.kubedsr.proxy.kernel.Capabilities;
 import io.kubedsr.proxy.kernel.Cleanup;
 import io.kubedsr.proxy.kernel.Modules;
 import io.kubedsr.proxy.kernel.ServiceKernel;
@@ -42,6 +46,8 @@ import io.vertx.core.VertxOptions;
 /** The {@code kube-dsr} command. */
 public final class Main {
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+    /** The exit status of an agent that lacks a capability it needs (the check before anything touches the kernel). */
+    static final int MISSING_CAPABILITY = 3;
 
     private Main() {
     }
@@ -66,6 +72,13 @@ public final class Main {
         } catch (FlagParseException e) {
             System.err.println("kube-dsr: " + e.getMessage());
             System.exit(2);
+            return;
+        }
+        // Before anything touches the kernel: without one of its capabilities the agent would fail half way.
+        List<Capabilities.Capability> missing = Capabilities.missing(Capabilities.effective(readProcSelfStatus()));
+        if (!missing.isEmpty()) {
+            System.err.println("kube-dsr: " + Capabilities.describe(missing));
+            System.exit(MISSING_CAPABILITY);
             return;
         }
         if (config.cleanupConfig()) {
@@ -105,6 +118,14 @@ public final class Main {
             fatal.exit("could not start", e);
         } catch (Exception | Error e) {
             fatal.exit("could not start", e);
+        }
+    }
+
+    private static String readProcSelfStatus() {
+        try {
+            return Files.readString(Path.of("/proc/self/status"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -148,7 +169,7 @@ public final class Main {
         try (IpvsClient ipvs = IpvsClient.open(); Rtnetlink rtnl = Rtnetlink.open();
                 NetlinkConnection generic = NetlinkConnection.open(NetlinkProtocol.GENERIC);
                 NetworkNamespace here = NetworkNamespace.current()) {
-            DsrPods pods = new DsrPods(PodNamespaces.standard(here.id()), null);
+            DsrPods pods = new DsrPods(PodNamespaces.standard(here.id()), null, config.sysctlDir());
             int removed = Cleanup.run(config, new ServiceKernel(ipvs, rtnl, new NftTable(null), pods, UdpConntrack.NONE));
             new NftTable(null, EncapGuardRules.NODE_TABLE).delete();
             removed += (int) new NodeTunnels(rtnl, generic).removeAll(ReceivePorts.of(config));

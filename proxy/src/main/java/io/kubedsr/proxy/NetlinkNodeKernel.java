@@ -34,7 +34,8 @@ import io.kubedsr.tunnel.NodeTunnels;
 /**
  * The node's real kernel: the modules the agent needs, netlink sockets (IPVS, rtnetlink, generic netlink for the
  * overlay's FOU ports, ctnetlink), nftables (the service table, the encapsulation guard) and the pods' namespaces,
- * in the node's network namespace, and the IPVS sysctls. Opened on the agent's kernel thread, while the informers list.
+ * in the node's network namespace, and the IPVS sysctls (written through --sysctl-dir, as the pods' are). Opened on
+ * the agent's kernel thread, while the informers list.
  */
 public final class NetlinkNodeKernel implements NodeKernel {
     private static final Logger LOG = LoggerFactory.getLogger(NetlinkNodeKernel.class);
@@ -76,18 +77,18 @@ public final class NetlinkNodeKernel implements NodeKernel {
             opened.add(overlayGeneric);
             UdpConntrackFlusher conntrack = UdpConntrackFlusher.open(namespace);
             opened.add(conntrack);
-            DsrPods pods = new DsrPods(PodNamespaces.standard(node.id()), node);
+            DsrPods pods = new DsrPods(PodNamespaces.standard(node.id()), node, config.sysctlDir());
             NftTable nft = new NftTable(namespace);
             // The receive ports are this agent's and those the agent before it listed (a port moved away from): the
             // overlay closes the ones nothing wants any more. Read before the first service sync rewrites the table.
             Set<Integer> managedPorts = new TreeSet<>(ReceivePorts.of(config));
             managedPorts.addAll(nft.guePorts());
-            ServiceKernel services = new ServiceKernel(ipvs, rtnl, nft, pods, conntrack, new SloppySysctls(Sysctls.of(node)));
+            ServiceKernel services = new ServiceKernel(ipvs, rtnl, nft, pods, conntrack, new SloppySysctls(Sysctls.of(node, config.sysctlDir())));
             OverlayEngine overlay = new OverlayEngine(OverlaySettings.from(config), ReceivePorts.node(config), managedPorts,
                     rtnl, new NodeTunnels(rtnl, overlayGeneric));
             EncapGuard guard = new EncapGuard(new NftTable(namespace, EncapGuardRules.NODE_TABLE),
                     ReceivePorts.nodePortNumbers(config));
-            IpvsSysctls.apply(node);
+            IpvsSysctls.apply(node, config.sysctlDir());
             return new NetlinkNodeKernel(opened, services, overlay, guard);
         } catch (RuntimeException e) {
             closeAll(opened);

@@ -1,6 +1,10 @@
 package io.kubedsr.proxy;
 
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,7 +22,6 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceListBuilder;
 import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -26,6 +29,8 @@ import io.kubedsr.proxy.api.ApiClients;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.config.AgentFlags;
 import io.kubedsr.proxy.dsr.DsrMarks;
+import io.kubedsr.proxy.health.HealthServer;
+import io.kubedsr.proxy.kernel.OfflineMessages;
 import io.kubedsr.proxy.metrics.PrometheusText;
 import io.kubedsr.proxy.metrics.SyncMetrics;
 import io.kubedsr.proxy.model.NodeInfo;
@@ -33,12 +38,12 @@ import io.kubedsr.proxy.model.NodeInfos;
 import io.kubedsr.proxy.model.ServiceRef;
 import io.kubedsr.proxy.nft.NftInputs;
 import io.kubedsr.proxy.nft.NftRules;
+import io.kubedsr.proxy.plan.IpvsPlanner;
 import io.kubedsr.proxy.plan.ServicePlanner;
 import io.kubedsr.proxy.plan.ServiceTable;
 import io.kubedsr.proxy.process.BlockedThreads;
 import io.kubedsr.proxy.process.NettyDefaults;
 import io.kubedsr.proxy.watch.ClusterModel;
-import io.kubedsr.proxy.watch.InformerItemStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -46,12 +51,14 @@ import io.vertx.core.http.HttpServer;
 
 /**
  * {@code kube-dsr warm-up}: runs, on sample objects, what an agent's start runs that needs neither a cluster nor the
- * kernel, then exits: the flags, Vert.x (native transport) with an HTTP server, the API client and its informers
- * listing and watching a sample Service, EndpointSlice and Node served on the loopback (decoded as a start decodes
- * them), planning them, the nftables table, the metrics. The image build runs it under
- * {@code -XX:ArchiveClassesAtExit} to write the class-data-sharing archive bin/kube-dsr gives every start, so that
- * a node does not load and verify those ~6,000 classes from the jar again at each rolling update
- * (deploy/Dockerfile, docs/performance.md).
+ * kernel, then exits: the flags, Vert.x (native transport) with an HTTP server and the health server, the API client
+ * configured from a kubeconfig as {@code --kubeconfig} configures it (YAML and fabric8's kubeconfig model) and its
+ * informers listing and watching a sample Service, EndpointSlice and Node served on the loopback (decoded as a start
+ * decodes them), planning them and the IPVS diff of a first sync, the netlink messages that sync would send
+ * (encoded and decoded back, with no socket: {@link OfflineMessages}), the nftables table, the metrics. The image
+ * build runs it under {@code -XX:ArchiveClassesAtExit} to write the class-data-sharing archive bin/kube-dsr gives
+ * every start, so that a node does not load and verify those ~6,000 classes from the jar again at each rolling
+ * update (deploy/Dockerfile, docs/performance.md).
  */
 final class WarmUp {
     private static final String NODE = "warm-up";
@@ -61,9 +68,18 @@ final class WarmUp {
     }
 
     static int run() throws Exception {
+        Path kubeconfig = Files.createTempFile("kube-dsr-warm-up", ".kubeconfig");
+        try {
+            return run(kubeconfig);
+        } finally {
+            Files.deleteIfExists(kubeconfig);
+        }
+    }
+
+    private static int run(Path kubeconfig) throws Exception {
         NettyDefaults.apply();
         AgentConfig config = AgentFlags.parse(new String[] {"--cluster-cidr=10.244.0.0/16", "--service-external-ip-range=198.51.100.0/24",
-                "--health-port=0"});
+                "--health-port=0", "--kubeconfig=" + kubeconfig});
         Service service = new ServiceBuilder().withNewMetadata().withNamespace("default").withName("web").withUid("1")
                 .withResourceVersion("1").addToAnnotations("kube-router.io/service.dsr", "tunnel").endMetadata()
                 .withNewSpec().withType("NodePort").withClusterIP("10.96.0.10").withClusterIPs("10.96.0.10")
@@ -94,24 +110,50 @@ final class WarmUp {
                 req.response().setStatusCode(body == null ? 404 : 200).putHeader("content-type", "application/json")
                         .end(body == null ? Buffer.buffer() : body);
             }).listen(0, "127.0.0.1").await();
-            Config apiConfig = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + api.actualPort()).build();
+            Files.writeString(kubeconfig, kubeconfigFor("http://127.0.0.1:" + api.actualPort()));
+            Config apiConfig = Main.clientConfig(config); // as the agent reads --kubeconfig
+            HealthServer health = new HealthServer(vertx, config.ipvsSyncPeriod(), Clock.systemUTC());
+            health.listen("127.0.0.1", 0).await();
             try (KubernetesClient client = ApiClients.create(apiConfig, vertx)) {
-                // As the agent makes them: the Services' and EndpointSlices' with their slim item stores.
-                List<SharedIndexInformer<?>> informers = List.of(client.services().inAnyNamespace().runnableInformer(0)
-                                .itemStore(InformerItemStore.services()).removeNamespaceIndex(),
-                        client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0)
-                                .itemStore(InformerItemStore.endpointSlices()).removeNamespaceIndex(),
-                        client.nodes().runnableInformer(0));
+                ApiAccess access = new ApiAccess(client); // the agent's calls, as a start makes them
+                List<SharedIndexInformer<?>> informers = List.of(access.servicesInformer(), access.endpointSlicesInformer(),
+                        access.nodesInformer());
                 CompletableFuture.allOf(informers.stream().map(i -> i.start().toCompletableFuture()).toArray(CompletableFuture[]::new))
                         .get(60, TimeUnit.SECONDS);
-                Service listed = client.services().inAnyNamespace().list().getItems().get(0);
+                Service listed = access.listServices().get(0);
                 informers.forEach(SharedIndexInformer::stop);
                 plan(config, listed, slice, node);
+            } finally {
+                health.close().await();
             }
         } finally {
             vertx.close().await();
         }
         return 0;
+    }
+
+    /** A kubeconfig as a cluster's admin or a migration from kube-router gives one: a cluster, a user, a context. */
+    private static String kubeconfigFor(String server) {
+        return """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: warm-up
+                  cluster:
+                    server: %s
+                users:
+                - name: warm-up
+                  user:
+                    token: warm-up
+                contexts:
+                - name: warm-up
+                  context:
+                    cluster: warm-up
+                    user: warm-up
+                    namespace: default
+                current-context: warm-up
+                preferences: {}
+                """.formatted(server);
     }
 
     private static void plan(AgentConfig config, Service service, EndpointSlice slice, Node node) {
@@ -123,6 +165,10 @@ final class WarmUp {
         model.putSlice(slice);
         ServiceRef ref = ClusterModel.refOf(service);
         table.put(planner.plan(model.service(ref).orElseThrow(), model.slices(ref)));
+        // the IPVS diff of a fresh node's first full sync: nothing realized yet
+        new IpvsPlanner(config.ipvsGracefulTermination(), config.ipvsGracefulPeriod())
+                .plan(table.winners(), Map.of(), Map.of(), Instant.now());
+        OfflineMessages.roundTrip(table); // its netlink messages, encoded and decoded: no socket, no kernel
         NftRules.render(NftInputs.of(config, table, table.vips(), 1500));
         PrometheusText out = new PrometheusText();
         new SyncMetrics().render(out);

@@ -3,10 +3,8 @@ package io.kubedsr.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -21,9 +19,7 @@ import org.junit.jupiter.api.Test;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.kubedsr.ipvs.FakeIpvsTable;
 import io.kubedsr.ipvs.IpvsFailure;
@@ -50,8 +46,7 @@ class AgentTest {
 
     @BeforeEach
     void api() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
+        server = CrudApiServer.start();
         client = server.createClient(b -> b.withHttpClientFactory(ApiClients.httpClientFactory(vertx)));
         client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node1").endMetadata().withNewStatus()
                 .addNewAddress().withType("InternalIP").withAddress("192.168.1.1").endAddress().endStatus().build()).create();

@@ -9,6 +9,7 @@ import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -40,13 +41,15 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.config.AgentFlags;
+import io.kubedsr.proxy.kernel.Capabilities;
 import io.kubedsr.proxy.model.Annotations;
 import io.kubedsr.tunnel.Encapsulation;
 
 /**
  * The manifests under {@code deploy/} (read from the module directory, {@code ../deploy}) against the agent
  * itself: the DaemonSets' arguments go through the agent's own flag parser, the ClusterRole grants exactly
- * {@link ApiAccess#REQUIRED}, and the examples are consistent enough to load into a mock API server.
+ * {@link ApiAccess#required()}, the agent container gets exactly the capabilities the agent checks for at start,
+ * and the examples are consistent enough to load into a mock API server.
  */
 class DeployManifestsTest {
     private static final Path DEPLOY = Path.of("../deploy");
@@ -252,7 +255,7 @@ class DeployManifestsTest {
                 }
             }
         }
-        Set<String> required = ApiAccess.REQUIRED.stream()
+        Set<String> required = ApiAccess.required().stream()
                 .flatMap(p -> p.verbs().stream().map(v -> p.apiGroup() + "/" + p.resource() + ":" + v))
                 .collect(Collectors.toSet());
         assertThat(granted).containsExactlyInAnyOrderElementsOf(required);
@@ -286,6 +289,7 @@ class DeployManifestsTest {
         assertThat(pod.getHostNetwork()).isTrue();
         assertThat(pod.getHostPID()).isTrue();
         assertThat(pod.getPriorityClassName()).isEqualTo("system-node-critical");
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
         assertThat(pod.getTolerations()).anySatisfy(t -> {
             assertThat(t.getOperator()).isEqualTo("Exists");
             assertThat(t.getKey()).isNull();
@@ -302,8 +306,8 @@ class DeployManifestsTest {
         assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
         assertThat(c.getSecurityContext().getPrivileged()).isNotEqualTo(Boolean.TRUE);
         assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
-        assertThat(c.getSecurityContext().getCapabilities().getAdd())
-                .containsExactlyInAnyOrder("NET_ADMIN", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE");
+        assertThat(c.getSecurityContext().getCapabilities().getAdd()).as("the capabilities Main checks for at start")
+                .containsExactlyInAnyOrderElementsOf(Arrays.stream(Capabilities.Capability.values()).map(Enum::name).toList());
 
         Map<String, String> hostPathByVolume = new HashMap<>();
         for (Volume v : pod.getVolumes()) {
@@ -318,12 +322,18 @@ class DeployManifestsTest {
                 mountByHostPath.put(hostPath, m);
             }
         }
-        assertThat(mountByHostPath).containsKeys("/run/netns", "/proc", "/lib/modules");
+        assertThat(mountByHostPath).containsKeys("/run/netns", "/proc", "/proc/sys", "/lib/modules");
         assertThat(mountByHostPath.get("/run/netns").getMountPropagation()).isEqualTo("HostToContainer");
         assertThat(mountByHostPath.get("/proc").getReadOnly()).isTrue();
         assertThat(mountByHostPath.get("/lib/modules").getReadOnly()).isTrue();
 
-        int healthPort = AgentFlags.parse(c.getArgs().toArray(String[]::new)).healthPort();
+        AgentConfig config = AgentFlags.parse(c.getArgs().toArray(String[]::new));
+        // The agent's sysctls go through a writable mount of the host's /proc/sys: the container's own is read-only.
+        assertThat(mountByHostPath.get("/proc/sys").getReadOnly()).isNotEqualTo(Boolean.TRUE);
+        assertThat(config.sysctlDir().path()).hasToString(mountByHostPath.get("/proc/sys").getMountPath());
+        assertThat(pod.getInitContainers()).as("the agent loads its modules and writes its sysctls itself").isNullOrEmpty();
+
+        int healthPort = config.healthPort();
         for (var probe : List.of(c.getReadinessProbe(), c.getLivenessProbe())) {
             assertThat(probe).isNotNull();
             HTTPGetAction get = probe.getHttpGet();

@@ -13,6 +13,7 @@ import io.kubedsr.netlink.NetlinkConnection;
 import io.kubedsr.netlink.NetlinkException;
 import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.netns.NetworkNamespace;
+import io.kubedsr.netlink.netns.SysctlDirectory;
 import io.kubedsr.netlink.route.Address;
 import io.kubedsr.netlink.route.Link;
 import io.kubedsr.netlink.route.LinkKind;
@@ -34,6 +35,17 @@ public final class DsrReceivers {
     public static final String LINK_V6 = "kube-tunnel-v6";
 
     private final WriteCounter writes = new WriteCounter();
+    private final SysctlDirectory sysctls;
+
+    /** Receivers whose sysctls are written through the process's {@code /proc/sys}. */
+    public DsrReceivers() {
+        this(SysctlDirectory.PROC);
+    }
+
+    /** Receivers whose sysctls ({@code rp_filter}) are read and written through {@code sysctls}. */
+    public DsrReceivers(SysctlDirectory sysctls) {
+        this.sysctls = sysctls;
+    }
 
     public WriteCounter writes() {
         return writes;
@@ -190,8 +202,8 @@ public final class DsrReceivers {
     }
 
     private void setSysctlIfDifferent(NetworkNamespace pod, String key, String value) {
-        if (!value.equals(pod.readSysctl(key))) {
-            pod.writeSysctl(key, value);
+        if (!value.equals(pod.readSysctl(sysctls, key))) {
+            pod.writeSysctl(sysctls, key, value);
             writes.one();
         }
     }

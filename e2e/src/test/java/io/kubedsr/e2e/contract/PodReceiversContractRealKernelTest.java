@@ -16,6 +16,7 @@ import io.kubedsr.e2e.vm.VmTest;
 import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.netns.NetworkNamespace;
+import io.kubedsr.netlink.netns.SysctlDirectory;
 import io.kubedsr.proxy.dsr.DsrPods;
 import io.kubedsr.proxy.dsr.PodNamespaces;
 import io.kubedsr.proxy.dsr.PodReceivers;
@@ -39,7 +40,7 @@ class PodReceiversContractRealKernelTest extends PodReceiversContract {
         root = Files.createTempDirectory("kdsr-pods");
         proc = Files.createTempDirectory("kdsr-proc"); // no processes to scan: only the pods under root
         receivers = new DsrPods(new PodNamespaces(List.of(root), proc,
-                NetworkNamespace.identify(Path.of("/proc/thread-self/ns/net"))), null);
+                NetworkNamespace.identify(Path.of("/proc/thread-self/ns/net"))), null, SysctlDirectory.PROC);
     }
 
     @AfterEach

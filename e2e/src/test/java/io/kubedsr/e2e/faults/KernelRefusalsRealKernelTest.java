@@ -35,6 +35,7 @@ import io.kubedsr.ipvs.VirtualServerKey;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.TestNamespace;
+import io.kubedsr.netlink.netns.SysctlDirectory;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.Agent;
 import io.kubedsr.proxy.TestObjects;
@@ -217,7 +218,7 @@ class KernelRefusalsRealKernelTest {
                 TestObjects.slice("web", 8081, "node1", "10.244.1.2", "10.244.3.2"),
                 TestObjects.service("other", "10.96.0.10", 80, null), TestObjects.slice("other", 80, "node2", "10.244.2.2"));
         ServiceSnapshot snapshot = node1Snapshot(model);
-        IpvsSysctls.apply(lab.node1.namespace());
+        IpvsSysctls.apply(lab.node1.namespace(), SysctlDirectory.PROC);
         TestNamespace doomed = pod3;
         VanishingPod finder = new VanishingPod(PodNamespaces.standard(lab.node1.namespace().id()), IpPrefix.parseAddress("10.244.3.2"),
                 () -> {
@@ -274,7 +275,7 @@ class KernelRefusalsRealKernelTest {
     private SyncEngine node1Engine(IpvsClient ipvs, Rtnetlink rtnl, PodFinder finder) {
         SyncEngine engine = new SyncEngine(AgentFlags.parse(new String[] {"--cluster-cidr=10.244.0.0/16",
                 "--service-external-ip-range=198.51.100.0/24"}), new ServiceKernel(ipvs, rtnl, new NftTable(lab.node1.namespace()),
-                        new DsrPods(finder, lab.node1.namespace()), UdpConntrack.NONE), Clock.systemUTC());
+                        new DsrPods(finder, lab.node1.namespace(), SysctlDirectory.PROC), UdpConntrack.NONE), Clock.systemUTC());
         engine.start(NODE1);
         return engine;
     }
@@ -322,7 +323,7 @@ class KernelRefusalsRealKernelTest {
                 TestObjects.annotated(TestObjects.service("udp", "10.96.0.13", 8081, null, gueVip),
                         Map.of("kube-router.io/service.dsr", "tunnel", "kube-dsr.io/service.dsr-encap", "gue")),
                 TestObjects.slice("udp", 8081, "node1", "10.244.1.2"));
-        IpvsSysctls.apply(lab.node1.namespace());
+        IpvsSysctls.apply(lab.node1.namespace(), SysctlDirectory.PROC);
         try (IpvsClient ipvs = new IpvsClient(lab.node1.namespace().openConnection(NetlinkProtocol.GENERIC));
                 Rtnetlink rtnl = lab.node1.namespace().openRtnetlink()) {
             SyncEngine engine = node1Engine(ipvs, rtnl, PodNamespaces.standard(lab.node1.namespace().id()));

@@ -24,7 +24,8 @@ import io.vertx.core.Vertx;
  * A stand-in API server (not a cluster): fabric8's mock server in CRUD mode, which keeps what it is sent and
  * serves lists and watches of it, on a free port (of the loopback, or of {@link ApiLink}); with the Vert.x instance and the client an Agent is
  * given, the client made as the agent makes its own ({@link ApiClients}). Every finding of Vert.x's blocked-thread
- * checker on that instance goes to {@link BlockedThreadFindings}, which fails the VM scenario. Closing stops the
+ * checker on that instance goes to {@link BlockedThreadFindings}, which fails the VM scenario (not for the
+ * RBAC-enforcing stand-in, which no in-process agent runs on). Closing stops the
  * client, Vert.x and the server.
  */
 public final class MockApi implements AutoCloseable {
@@ -34,27 +35,44 @@ public final class MockApi implements AutoCloseable {
     private final String url;
     private boolean serverStopped;
 
-    private MockApi(InetAddress address) {
+    /** {@code agentsHere}: in-process agents run on this Vert.x, so its blocked-thread findings are theirs. */
+    private MockApi(KubernetesCrudDispatcher dispatcher, InetAddress address, boolean agentsHere) {
         NettyDefaults.apply(); // the agents in this JVM get what Main gives the agent's JVM
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init(address, 0);
         url = "http://" + IpPrefix.format(address) + ":" + server.getPort() + "/";
         vertx = Vertx.vertx();
-        BlockedThreads.of(vertx).listen(b -> BlockedThreadFindings.record("in-process agents' Vert.x: " + b.describe()));
-        // What the mock's own clients get (it checks no credentials), with the address it listens on.
+        if (agentsHere) {
+            BlockedThreads.of(vertx).listen(b -> BlockedThreadFindings.record("in-process agents' Vert.x: " + b.describe()));
+        }
+        // What the mock's own clients get (the admin token, which the CRUD mock does not check), with the address it
+        // listens on.
         client = ApiClients.create(new ConfigBuilder(Config.empty()).withMasterUrl(url).withNamespace("test")
-                .withHttp2Disable(true).build(), vertx);
+                .withHttp2Disable(true).withOauthToken(ADMIN_TOKEN).build(), vertx);
     }
 
     /** Starts the server on a free loopback port. */
     public static MockApi start() {
-        return new MockApi(InetAddress.getLoopbackAddress());
+        return startOn(InetAddress.getLoopbackAddress());
     }
 
     /** Starts the server on a free port of {@code address} (e.g. {@link ApiLink#ADDRESS}, for agent processes in nodes). */
     public static MockApi startOn(InetAddress address) {
-        return new MockApi(address);
+        return new MockApi(new KubernetesCrudDispatcher(), address, true);
     }
+
+    /**
+     * Starts a server that authenticates and authorizes like an API server ({@link RbacDispatcher}), listening on
+     * {@code address} (port chosen by the system). {@link #client()} holds the admin token the policy allows
+     * everything ({@link #ADMIN_TOKEN}). No agent runs on its Vert.x (the container scenarios' agents are processes
+     * of their own, checked by {@code cluster/AgentPod}), so its blocked-thread findings are none of the scenario's.
+     */
+    public static MockApi startWithRbac(RbacDispatcher dispatcher, InetAddress address) {
+        return new MockApi(dispatcher, address, false);
+    }
+
+    /** The token {@link #client()} sends (as fabric8's own mock clients do). */
+    public static final String ADMIN_TOKEN = "secret";
 
     /** The client of the server (the one to hand to an Agent, and to create objects with). */
     public KubernetesClient client() {
@@ -64,6 +82,11 @@ public final class MockApi implements AutoCloseable {
     /** The Vert.x instance the client runs on (the one to hand to an Agent). */
     public Vertx vertx() {
         return vertx;
+    }
+
+    /** The server's port. */
+    public int port() {
+        return server.getPort();
     }
 
     /** The server's URL, {@code http://<address>:<port>/}. */

@@ -30,11 +30,27 @@ public final class RoutedLan {
 
     /** Node {@code n}: eth0 192.168.1.n on the bridge (router port {@code to-node<n>}), forwarding, default via the router. */
     public static void node(TestNamespace router, TestNamespace node, int n) {
+        node(router, node, n, 1);
+    }
+
+    /** A second LAN on the router: a bridge {@code br1} with {@code 192.168.2.254/24}. */
+    public static void secondLan(TestNamespace router) {
+        router.exec("ip", "link", "add", "br1", "type", "bridge");
+        router.exec("ip", "addr", "add", "192.168.2.254/24", "dev", "br1");
+        router.exec("ip", "link", "set", "br1", "up");
+    }
+
+    /** Node {@code n} on the second LAN ({@link #secondLan}): eth0 192.168.2.n, default via 192.168.2.254. */
+    public static void nodeOnSecondLan(TestNamespace router, TestNamespace node, int n) {
+        node(router, node, n, 2);
+    }
+
+    private static void node(TestNamespace router, TestNamespace node, int n, int lan) {
         node.exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
         router.exec("ip", "link", "add", "to-node" + n, "type", "veth", "peer", "name", "eth0", "netns", node.name());
-        router.exec("ip", "link", "set", "to-node" + n, "master", "br0", "up");
-        node.exec("ip", "addr", "add", "192.168.1." + n + "/24", "dev", "eth0");
+        router.exec("ip", "link", "set", "to-node" + n, "master", "br" + (lan - 1), "up");
+        node.exec("ip", "addr", "add", "192.168." + lan + "." + n + "/24", "dev", "eth0");
         node.exec("ip", "link", "set", "eth0", "up");
-        node.exec("ip", "route", "add", "default", "via", "192.168.1.254");
+        node.exec("ip", "route", "add", "default", "via", "192.168." + lan + ".254");
     }
 }

@@ -27,6 +27,7 @@ import io.kubedsr.ipvs.IpvsClient;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.TestNamespace;
+import io.kubedsr.netlink.netns.SysctlDirectory;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.config.AgentFlags;
 import io.kubedsr.proxy.dsr.DsrPods;
@@ -78,7 +79,7 @@ class KubeProxyParityRealKernelTest {
 
     /** The sync engine of a node of the lab, as the agent builds it. */
     private SyncEngine engine(TestNamespace node, NodeInfo info, PodReceivers pods) {
-        IpvsSysctls.apply(node.namespace());
+        IpvsSysctls.apply(node.namespace(), SysctlDirectory.PROC);
         IpvsClient ipvs = new IpvsClient(node.namespace().openConnection(NetlinkProtocol.GENERIC));
         Rtnetlink rtnl = node.namespace().openRtnetlink();
         sockets.add(ipvs);
@@ -181,7 +182,7 @@ class KubeProxyParityRealKernelTest {
     }
 
     private static PodReceivers pods(TestNamespace node) {
-        return new DsrPods(PodNamespaces.standard(node.namespace().id()), node.namespace());
+        return new DsrPods(PodNamespaces.standard(node.namespace().id()), node.namespace(), SysctlDirectory.PROC);
     }
 
     /**

@@ -30,6 +30,7 @@ import io.kubedsr.netlink.AddressFamily;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.NetlinkConnection;
 import io.kubedsr.netlink.NetlinkProtocol;
+import io.kubedsr.netlink.netns.SysctlDirectory;
 import io.kubedsr.netlink.route.Route;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.config.AgentFlags;
@@ -95,7 +96,7 @@ class StatusRealKernelTest {
         ClusterModel model = new ClusterModel();
         model.putService(SyncEngineRealKernelTest.web(null));
         model.putSlice(SyncEngineRealKernelTest.slice("10.244.1.2", "10.244.2.2"));
-        IpvsSysctls.apply(lab.node1.namespace());
+        IpvsSysctls.apply(lab.node1.namespace(), SysctlDirectory.PROC);
         NodeInfo node = new NodeInfo("node1", List.of(ip("192.168.1.1")), List.of(ip("192.168.1.1")));
         SyncEngine engine = new SyncEngine(AgentFlags.parse(new String[] {"--cluster-cidr=10.244.0.0/16"}),
                 new ServiceKernel(ipvs, rtnl, new NftTable(lab.node1.namespace()), PodReceivers.NONE, UdpConntrack.NONE),

@@ -26,6 +26,7 @@ import io.kubedsr.ipvs.IpvsClient;
 import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.TestNamespace;
+import io.kubedsr.netlink.netns.SysctlDirectory;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.proxy.config.AgentConfig;
 import io.kubedsr.proxy.config.AgentFlags;
@@ -109,7 +110,7 @@ class SyncEngineRealKernelTest {
         List<String> all = new ArrayList<>(List.of("--cluster-cidr=10.244.0.0/16"));
         all.addAll(List.of(flags));
         config = AgentFlags.parse(all.toArray(String[]::new));
-        IpvsSysctls.apply(lab.node1.namespace()); // as the agent does at start: conntrack=1 lets nft masquerade IPVS traffic
+        IpvsSysctls.apply(lab.node1.namespace(), SysctlDirectory.PROC); // as the agent does at start: conntrack=1 lets nft masquerade IPVS traffic
         this.node = node;
         SyncEngine engine = new SyncEngine(config, kernel(), Clock.systemUTC());
         engine.start(node);

@@ -178,6 +178,12 @@ public final class Vm {
         + "# Written by io.kubedsr.e2e.vm.Vm; run by the VM's init in the chroot of the host's /.\n"
         + "cd '" + VmEnvironment.moduleDir() + "'\n"
         + "echo \"KUBE_DSR_VM_JVM_START uptime=$(cut -d' ' -f1 /proc/uptime)\"\n"
+        // Testcontainers' reaper (Ryuk) is an image pulled from a registry; the VM has none, and the scenarios
+        // remove their containers themselves. Only this variable turns it off (not testcontainers.properties).
+        + "export TESTCONTAINERS_RYUK_DISABLED=true\n"
+        // The VM's root is the host's, whose /.dockerenv (the build machine may itself be a container) makes
+        // Testcontainers look for the engine's address on the default bridge network, which dockerd here has not.
+        + "export TESTCONTAINERS_HOST_OVERRIDE=localhost\n"
         + "exec '" + java + "' @/run/kube-dsr/jvm.args " + VmServer.class.getName() + " /run/kube-dsr\n";
     Files.writeString(share.resolve("run.sh"), script);
   }

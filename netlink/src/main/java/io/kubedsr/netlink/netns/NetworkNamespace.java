@@ -178,32 +178,36 @@ public final class NetworkNamespace implements AutoCloseable {
     }
 
     /**
-     * Writes a sysctl of this namespace: {@code net.ipv4.conf.all.rp_filter} or the path form
-     * {@code net/ipv4/conf/eth0.100/rp_filter} (needed when a name holds a dot). /proc/sys/net shows the
-     * namespace of the thread that opens it, so the write happens on the namespace thread.
+     * Writes a sysctl of this namespace through the process's {@code /proc/sys}: {@code net.ipv4.conf.all.rp_filter}
+     * or the path form {@code net/ipv4/conf/eth0.100/rp_filter} (needed when a name holds a dot).
      */
     public void writeSysctl(String key, String value) {
-        Path file = sysctlPath(key);
+        writeSysctl(SysctlDirectory.PROC, key, value);
+    }
+
+    /**
+     * Writes a sysctl of this namespace through {@code dir}. /proc/sys/net shows the namespace of the thread that
+     * opens it, so the write happens on the namespace thread.
+     */
+    public void writeSysctl(SysctlDirectory dir, String key, String value) {
+        Path file = dir.file(key);
         run(() -> {
             try {
                 Files.writeString(file, value, StandardCharsets.US_ASCII);
             } catch (IOException e) {
+                // The message names the file (FileSystemException), so the directory written through shows.
                 throw new IllegalStateException("sysctl " + key + "=" + value + " in " + path + ": " + e.getMessage(), e);
             }
         });
     }
 
     public String readSysctl(String key) {
-        Path file = sysctlPath(key);
-        return call(() -> Files.readString(file, StandardCharsets.US_ASCII).trim());
+        return readSysctl(SysctlDirectory.PROC, key);
     }
 
-    static Path sysctlPath(String key) {
-        String rel = key.contains("/") ? key : key.replace('.', '/');
-        if (rel.startsWith("/") || rel.contains("..")) {
-            throw new IllegalArgumentException("bad sysctl key " + key);
-        }
-        return Path.of("/proc/sys").resolve(rel);
+    public String readSysctl(SysctlDirectory dir, String key) {
+        Path file = dir.file(key);
+        return call(() -> Files.readString(file, StandardCharsets.US_ASCII).trim());
     }
 
     @Override

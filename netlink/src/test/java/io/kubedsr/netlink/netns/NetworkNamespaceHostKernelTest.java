@@ -1,7 +1,9 @@
 package io.kubedsr.netlink.netns;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
@@ -86,6 +88,36 @@ class NetworkNamespaceHostKernelTest {
             assertThat(a.exec("cat", "/proc/sys/net/ipv4/conf/all/rp_filter").trim()).isEqualTo(target);
             assertThat(b.namespace().readSysctl("net.ipv4.conf.all.rp_filter")).isEqualTo(otherBefore);
             assertThat(NetworkNamespace.current().readSysctl("net.ipv4.conf.all.rp_filter")).isEqualTo(hostBefore);
+        }
+    }
+
+    /**
+     * The agent in a container writes sysctls through the host's /proc/sys mounted elsewhere (--sysctl-dir): a file
+     * under net/ opened through another mount still belongs to the opening thread's namespace; through a read-only
+     * mount (a container's own /proc/sys) the write fails with the file's name and the reason.
+     */
+    @Test
+    void aSysctlWrittenThroughAnotherMountOfProcSysLandsInTheWritersNamespace() throws Exception {
+        Path dir = Files.createTempDirectory("sysctl-dir");
+        TestNamespace.run("mount", "--bind", "/proc/sys", dir.toString());
+        try (TestNamespace a = TestNamespace.create(); TestNamespace b = TestNamespace.create()) {
+            SysctlDirectory through = new SysctlDirectory(dir);
+            String key = "net.ipv4.conf.all.rp_filter";
+            String otherBefore = b.namespace().readSysctl(key);
+            String target = "0".equals(otherBefore) ? "2" : "0";
+            a.namespace().writeSysctl(through, key, target);
+            assertThat(a.exec("cat", "/proc/sys/net/ipv4/conf/all/rp_filter").trim()).isEqualTo(target);
+            assertThat(a.namespace().readSysctl(through, key)).isEqualTo(target);
+            assertThat(b.namespace().readSysctl(key)).isEqualTo(otherBefore);
+
+            TestNamespace.run("mount", "-o", "remount,bind,ro", dir.toString());
+            assertThatThrownBy(() -> a.namespace().writeSysctl(through, key, "1")).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining(dir.resolve("net/ipv4/conf/all/rp_filter").toString())
+                    .hasMessageContaining("Read-only file system");
+            assertThat(a.namespace().readSysctl(key)).isEqualTo(target);
+        } finally {
+            TestNamespace.run("umount", dir.toString());
+            Files.delete(dir);
         }
     }
 }

@@ -7,6 +7,7 @@ import java.util.Set;
 import io.kubedsr.ipvs.Scheduler;
 import io.kubedsr.ipvs.ServiceFlag;
 import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.netlink.netns.SysctlDirectory;
 import io.kubedsr.tunnel.Encapsulation;
 
 /** The agent's configuration, parsed and validated from its flags ({@link AgentFlags}). */
@@ -44,7 +45,8 @@ public record AgentConfig(
         List<Integer> overlayEncapReceivePorts,
         List<IpPrefix> clusterCidr,
         Scheduler dsrScheduler,
-        Set<ServiceFlag> dsrSchedulerFlags) {
+        Set<ServiceFlag> dsrSchedulerFlags,
+        SysctlDirectory sysctlDir) {
 
     public AgentConfig {
         serviceClusterIpRange = List.copyOf(serviceClusterIpRange);

@@ -1,5 +1,6 @@
 package io.kubedsr.proxy.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,6 +13,7 @@ import java.util.function.Function;
 import io.kubedsr.ipvs.Scheduler;
 import io.kubedsr.ipvs.ServiceFlag;
 import io.kubedsr.netlink.IpPrefix;
+import io.kubedsr.netlink.netns.SysctlDirectory;
 import io.kubedsr.proxy.model.SchedulerFlags;
 import io.kubedsr.tunnel.Encapsulation;
 
@@ -78,6 +80,10 @@ public final class AgentFlags {
         flag("health-addr", "", "IP address the /healthz server listens on; empty means every address of the served "
                 + "families (Service VIPs included: see docs/security.md).", ValueParsers::listenAddress);
         flag("health-port", "20244", "Port of the /healthz server; 0 disables it.", ValueParsers::port);
+        flag("sysctl-dir", "/proc/sys", "Directory the agent reads and writes sysctls through, in this node's network "
+                + "namespace and in DSR pods'. A container that is not privileged sees /proc/sys read-only: mount the host's "
+                + "/proc/sys writable and name it here (the DaemonSets of deploy/: /host/proc/sys).",
+                s -> new SysctlDirectory(Path.of(s)));
         bool("cleanup-config", false, "Remove everything kube-dsr configured on this node, and nothing else, then exit.");
         bool("hairpin-mode", false, "Hairpin SNAT for every service, so a pod can reach itself through its service.");
         bool("enable-overlay", true, "Tunnel pod traffic between nodes (see --overlay-type); false: direct routes only.");
@@ -170,7 +176,8 @@ public final class AgentFlags {
                 (Duration) v.get("service-udp-timeout"), v4, v6, (String) v.get("metrics-addr"), (Integer) v.get("metrics-port"),
                 (String) v.get("metrics-path"), (String) v.get("health-addr"), (Integer) v.get("health-port"),
                 (Boolean) v.get("cleanup-config"), (Boolean) v.get("hairpin-mode"), (Boolean) v.get("enable-overlay"),
-                (String) v.get("overlay-type"), encap, encapPort, guePorts(v), cidrs(v, "cluster-cidr"), dsrScheduler, dsrFlags);
+                (String) v.get("overlay-type"), encap, encapPort, guePorts(v), cidrs(v, "cluster-cidr"), dsrScheduler, dsrFlags,
+                (SysctlDirectory) v.get("sysctl-dir"));
     }
 
     @SuppressWarnings("unchecked")

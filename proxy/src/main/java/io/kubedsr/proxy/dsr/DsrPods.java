@@ -15,6 +15,7 @@ import io.kubedsr.netlink.IpPrefix;
 import io.kubedsr.netlink.NetlinkConnection;
 import io.kubedsr.netlink.NetlinkProtocol;
 import io.kubedsr.netlink.netns.NetworkNamespace;
+import io.kubedsr.netlink.netns.SysctlDirectory;
 import io.kubedsr.proxy.encap.ReceiverGuards;
 import io.kubedsr.netlink.route.Rtnetlink;
 import io.kubedsr.tunnel.DsrReceivers;
@@ -29,21 +30,28 @@ public final class DsrPods implements PodReceivers {
     private static final Logger LOG = LoggerFactory.getLogger(DsrPods.class);
 
     private final PodFinder finder;
-    private final DsrReceivers receivers = new DsrReceivers();
+    private final DsrReceivers receivers;
     private final ReceiverGuards guards;
     private final Map<InetAddress, ReceiverSpec> applied = new HashMap<>();
     private final Map<InetAddress, PodNamespaces.PodNamespace> where = new HashMap<>();
 
     private final NetworkNamespace node;
-    private boolean rpFilterChecked;
+    private final SysctlDirectory sysctls;
+    private boolean rpFilterDone;
+    private boolean rpFilterFailed;
     private boolean gueSeen;
     private long extraWrites;
 
-    /** {@code node}: the node's namespace, whose reverse-path filter must let DSR replies through (null: none). */
-    public DsrPods(PodFinder finder, NetworkNamespace node) {
+    /**
+     * {@code node}: the node's namespace, whose reverse-path filter must let DSR replies through (null: none);
+     * {@code sysctls}: where the node's and the pods' sysctls are written (--sysctl-dir).
+     */
+    public DsrPods(PodFinder finder, NetworkNamespace node, SysctlDirectory sysctls) {
         this.finder = finder;
         this.node = node;
+        this.sysctls = sysctls;
         this.guards = new ReceiverGuards(node);
+        this.receivers = new DsrReceivers(sysctls);
     }
 
     /**
@@ -59,18 +67,29 @@ public final class DsrPods implements PodReceivers {
      * The node forwards its pods' DSR replies, sourced from a VIP that is routed elsewhere: strict reverse-path
      * filtering (rp_filter 1, the kernel checks the reply came in on the route back to its source) drops them,
      * loose (2) lets them through. The effective value per interface is the maximum of "all" and the
-     * interface's, so loosening "all" is enough. Done once, the first time this node has a DSR pod.
+     * interface's, so loosening "all" is enough. Done once, the first time this node has a DSR pod; when the
+     * write fails (a read-only /proc/sys), logged and tried again at the next full pass, the receivers made all
+     * the same.
      */
-    private void loosenRpFilter() {
-        if (rpFilterChecked || node == null) {
+    private void loosenRpFilter(boolean full) {
+        if (node == null || rpFilterDone || rpFilterFailed && !full) {
             return;
         }
-        rpFilterChecked = true;
         String key = "net/ipv4/conf/all/rp_filter";
-        if ("1".equals(node.readSysctl(key))) {
-            node.writeSysctl(key, "2");
-            extraWrites++;
-            LOG.info("set {}=2 (loose): this node's pods answer DSR clients with the VIP as source", key);
+        try {
+            if ("1".equals(node.readSysctl(sysctls, key))) {
+                node.writeSysctl(sysctls, key, "2");
+                extraWrites++;
+                LOG.info("set {}=2 (loose): this node's pods answer DSR clients with the VIP as source", key);
+            }
+            rpFilterDone = true;
+            rpFilterFailed = false;
+        } catch (RuntimeException e) {
+            rpFilterFailed = true;
+            LOG.warn("{}=2 (loose) not set, so this node drops its pods' DSR replies while its rp_filter is strict: {}."
+                    + " The agent writes sysctls through --sysctl-dir={}, which must be writable (a container that is not"
+                    + " privileged: the host's /proc/sys mounted writable, as the DaemonSets of deploy/ do)", key, e.getMessage(),
+                    sysctls);
         }
     }
 
@@ -93,7 +112,7 @@ public final class DsrPods implements PodReceivers {
     public Map<InetAddress, String> ensure(Map<InetAddress, ReceiverSpec> wanted, boolean full) {
         Map<InetAddress, String> failed = new LinkedHashMap<>();
         if (!wanted.isEmpty()) {
-            loosenRpFilter();
+            loosenRpFilter(full);
         }
         Set<InetAddress> sources = null; // read once per pass, when a receiver is touched
         for (Map.Entry<InetAddress, ReceiverSpec> e : wanted.entrySet()) {

@@ -10,7 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubedsr.proxy.ApiAccess;
 import io.kubedsr.proxy.model.Problem;
 
 /**
@@ -28,19 +28,19 @@ public final class EventRecorder {
     public static final Duration REPOST_AFTER = Duration.ofHours(1);
     public static final int CAPACITY = 4096;
 
-    private final KubernetesClient client;
+    private final ApiAccess api;
     private final String nodeName;
     private final Clock clock;
     private final Duration repostAfter;
     /** Problems posted, with when; in order of the last time each was found. */
     private final Map<Problem, Instant> posted;
 
-    public EventRecorder(KubernetesClient client, String nodeName) {
-        this(client, nodeName, Clock.systemUTC(), CAPACITY, REPOST_AFTER);
+    public EventRecorder(ApiAccess api, String nodeName) {
+        this(api, nodeName, Clock.systemUTC(), CAPACITY, REPOST_AFTER);
     }
 
-    public EventRecorder(KubernetesClient client, String nodeName, Clock clock, int capacity, Duration repostAfter) {
-        this.client = client;
+    public EventRecorder(ApiAccess api, String nodeName, Clock clock, int capacity, Duration repostAfter) {
+        this.api = api;
         this.nodeName = nodeName;
         this.clock = clock;
         this.repostAfter = repostAfter;
@@ -68,7 +68,7 @@ public final class EventRecorder {
         LOG.warn("service={} reason={} message=\"{}\"", p.service(), p.reason(), p.message());
         String at = now.toString();
         try {
-            client.v1().events().inNamespace(p.service().namespace()).resource(new EventBuilder()
+            api.createEvent(new EventBuilder()
                     .withNewMetadata().withGenerateName(p.service().name() + ".kube-dsr.").withNamespace(p.service().namespace())
                     .endMetadata()
                     .withNewInvolvedObject().withApiVersion("v1").withKind("Service").withNamespace(p.service().namespace())
@@ -76,7 +76,7 @@ public final class EventRecorder {
                     .withType("Warning").withReason(p.reason()).withMessage(p.message())
                     .withNewSource().withComponent("kube-dsr").withHost(nodeName).endSource()
                     .withReportingComponent("kube-dsr").withReportingInstance(nodeName)
-                    .withFirstTimestamp(at).withLastTimestamp(at).withCount(1).build()).create();
+                    .withFirstTimestamp(at).withLastTimestamp(at).withCount(1).build());
         } catch (RuntimeException e) {
             posted.remove(p); // posted when found again (the API server may be away)
             LOG.warn("could not post the event for service={} reason={}: {}", p.service(), p.reason(), e.getMessage());

@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.kubedsr.netlink.netns.NetworkNamespace;
+import io.kubedsr.netlink.netns.SysctlDirectory;
 
 /**
  * The sysctls kube-router sets for an IPVS proxy, written only when they differ:
@@ -36,13 +37,16 @@ public final class IpvsSysctls {
     private IpvsSysctls() {
     }
 
-    /** Returns the number of sysctls changed; a failure is logged and the rest still applied. */
-    public static int apply(NetworkNamespace ns) {
+    /**
+     * Sets them in {@code ns} through {@code dir} (--sysctl-dir); returns the number changed. A failure is logged and
+     * the rest still applied.
+     */
+    public static int apply(NetworkNamespace ns, SysctlDirectory dir) {
         int changed = 0;
         for (Map.Entry<String, String> e : VALUES.entrySet()) {
             try {
-                if (!e.getValue().equals(ns.readSysctl(e.getKey()))) {
-                    ns.writeSysctl(e.getKey(), e.getValue());
+                if (!e.getValue().equals(ns.readSysctl(dir, e.getKey()))) {
+                    ns.writeSysctl(dir, e.getKey(), e.getValue());
                     changed++;
                 }
             } catch (RuntimeException ex) {

@@ -229,9 +229,14 @@ final class VipRoutes {
      * read back as universe), with the node's source for its family when this host has one.
      */
     private Route localRoute(InetAddress vip) {
+        return localRoute(vip, linkIndex, sources.get(AddressFamily.of(vip)));
+    }
+
+    /** The local route that makes {@code vip} this node's, through the dummy link, preferring {@code source} (null: none). */
+    static Route localRoute(InetAddress vip, int dummyIndex, InetAddress source) {
         AddressFamily f = AddressFamily.of(vip);
         return Route.to(IpPrefix.host(vip)).withTable(Route.TABLE_LOCAL).withType(RouteType.LOCAL)
                 .withScope(f == AddressFamily.INET ? RouteScope.HOST : RouteScope.UNIVERSE).withProtocol(PROTOCOL_KERNEL)
-                .withOutputLink(linkIndex).withSource(sources.get(f));
+                .withOutputLink(dummyIndex).withSource(source);
     }
 }

@@ -285,11 +285,15 @@ public final class NftRules {
     public static Map<VirtualServerKey.ByAddress, Integer> marksOf(String listing) {
         Map<VirtualServerKey.ByAddress, Integer> out = new HashMap<>();
         Matcher m = Pattern
-                .compile("([0-9a-fA-F.:]+) \\. (tcp|udp|sctp) \\. (\\d+) : 0x([0-9a-f]{1,8})").matcher(listing);
+                .compile("([0-9a-fA-F.:]+) \\. (tcp|udp|sctp|\\d+) \\. (\\d+) : 0x([0-9a-f]{1,8})").matcher(listing);
         while (m.find()) {
             try {
                 InetAddress a = IpPrefix.parseAddress(m.group(1));
-                Protocol p = Protocol.valueOf(m.group(2).toUpperCase(Locale.ROOT));
+                // nft names the protocol from /etc/protocols, and prints its number where that file is missing
+                // (netbase not installed: a minimal image, the agent's own).
+                String proto = m.group(2);
+                Protocol p = Character.isDigit(proto.charAt(0)) ? Protocol.of(Integer.parseInt(proto))
+                        : Protocol.valueOf(proto.toUpperCase(Locale.ROOT));
                 out.put((VirtualServerKey.ByAddress) VirtualServerKey.of(a, p, Integer.parseInt(m.group(3))),
                         (int) Long.parseLong(m.group(4), 16));
             } catch (IllegalArgumentException e) {

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Ends the process when the agent cannot go on: its start failed, or something it needs failed later. Logs the
- * cause with its stack, prints one line ({@code kube-dsr: fatal: <what>: <cause>}) to stderr and exits with
+ * cause with its stack, prints one line ({@code kube-dsr: fatal: <what>: <cause> <- <its cause> ...}) to stderr and exits with
  * status 1, so the kubelet restarts the pod. A dead main thread alone would not end the JVM: Vert.x's threads
  * would keep it alive, neither working nor exiting.
  */
@@ -61,8 +61,17 @@ public final class FatalExit {
         exit.accept(STATUS);
     }
 
-    /** The cause's message, or its class when it has none. */
+    /**
+     * The cause's message (its class when it has none), then each cause under it that says something new, as
+     * {@code <- class: message}: a list that failed names the refused connection or the timeout beneath it.
+     */
     static String describe(Throwable c) {
-        return c.getMessage() != null ? c.getMessage() : c.getClass().getName();
+        StringBuilder sb = new StringBuilder(c.getMessage() != null ? c.getMessage() : c.getClass().getName());
+        for (Throwable t = c.getCause(); t != null && t != c; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() == null || !sb.toString().contains(t.getMessage())) {
+                sb.append(" <- ").append(t);
+            }
+        }
+        return sb.toString();
     }
 }

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.kubedsr.proxy.ApiAccess;
 
 /**
  * Lists every Service once, to name virtual servers: from {@code --kubeconfig}, or in-cluster (the pod's
@@ -38,7 +39,7 @@ final class ApiServices {
         config.setRequestTimeout(10_000);
         config.setRequestRetryBackoffLimit(0);
         try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
-            return client.services().inAnyNamespace().list().getItems();
+            return new ApiAccess(client).listServices();
         } catch (RuntimeException e) {
             notes.add("API server " + config.getMasterUrl() + " not read (" + oneLine(e) + "): Services not named");
             return null;

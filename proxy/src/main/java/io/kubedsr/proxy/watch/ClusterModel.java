@@ -35,7 +35,7 @@ public final class ClusterModel {
      * ({@code namespace/name}); the views keep none. Not copied into a subset: syncs read the views only.
      */
     private final Map<String, Version> serviceVersions = new HashMap<>();
-    private final Map<String, Version> sliceVersions = new HashMap<>();
+    private final Map<String, RecordedSlice> recordedSlices = new HashMap<>();
 
     public static ServiceRef refOf(Service s) {
         return new ServiceRef(s.getMetadata().getNamespace(), s.getMetadata().getName());
@@ -65,7 +65,8 @@ public final class ClusterModel {
 
     /** Whether the model holds this very version of the EndpointSlice. */
     public boolean holds(EndpointSlice slice) {
-        return sameVersion(sliceVersions.get(Cache.metaNamespaceKeyFunc(slice)), Version.of(slice));
+        RecordedSlice held = recordedSlices.get(Cache.metaNamespaceKeyFunc(slice));
+        return held != null && sameVersion(held.version(), Version.of(slice));
     }
 
     /**
@@ -78,7 +79,14 @@ public final class ClusterModel {
 
     /** Whether the model has been told of the EndpointSlice with this key, in any version (one naming no Service too). */
     public boolean hasSlice(String key) {
-        return sliceVersions.containsKey(key);
+        return recordedSlices.containsKey(key);
+    }
+
+    /**
+     * A slice as recorded: its version, and the Service its views were filed under when it was put (null: none). A
+     * slice's kubernetes.io/service-name label may change; its views then move, and both Services change.
+     */
+    private record RecordedSlice(Version version, ServiceRef owner) {
     }
 
     /** Same object (uid), same version (resourceVersion); an object without a version is never the same. */
@@ -105,35 +113,53 @@ public final class ClusterModel {
         return ref;
     }
 
-    public Optional<ServiceRef> putSlice(EndpointSlice slice) {
-        sliceVersions.put(Cache.metaNamespaceKeyFunc(slice), Version.of(slice));
-        Optional<ServiceRef> owner = ownerOf(slice);
-        owner.ifPresent(ref -> {
+    /**
+     * Files the slice's view under its Service. Returns the Services whose slices changed: its Service, and the one
+     * it was filed under before when its service-name label changed (none for a slice naming no Service).
+     */
+    public Set<ServiceRef> putSlice(EndpointSlice slice) {
+        String key = Cache.metaNamespaceKeyFunc(slice);
+        ServiceRef owner = ownerOf(slice).orElse(null);
+        RecordedSlice before = recordedSlices.put(key, new RecordedSlice(Version.of(slice), owner));
+        Set<ServiceRef> changed = new HashSet<>(2);
+        if (before != null && before.owner() != null && !before.owner().equals(owner)) {
+            unfile(before.owner(), slice.getMetadata().getName());
+            changed.add(before.owner());
+        }
+        if (owner != null) {
             SliceView view = SliceView.of(slice);
-            List<SliceView> next = new ArrayList<>(slices.getOrDefault(ref, List.of()));
+            List<SliceView> next = new ArrayList<>(slices.getOrDefault(owner, List.of()));
             next.removeIf(s -> s.name().equals(view.name()));
             next.add(view);
-            slices.put(ref, List.copyOf(next));
-        });
-        return owner;
+            slices.put(owner, List.copyOf(next));
+            changed.add(owner);
+        }
+        return changed;
     }
 
-    public Optional<ServiceRef> removeSlice(EndpointSlice slice) {
-        sliceVersions.remove(Cache.metaNamespaceKeyFunc(slice));
-        Optional<ServiceRef> owner = ownerOf(slice);
-        owner.ifPresent(ref -> {
-            List<SliceView> m = slices.get(ref);
-            if (m != null) {
-                List<SliceView> next = new ArrayList<>(m);
-                next.removeIf(s -> s.name().equals(slice.getMetadata().getName()));
-                if (next.isEmpty()) {
-                    slices.remove(ref);
-                } else {
-                    slices.put(ref, List.copyOf(next));
-                }
+    /** Removes the slice's view from the Service it was filed under; returns that Service (none if it named none). */
+    public Set<ServiceRef> removeSlice(EndpointSlice slice) {
+        RecordedSlice before = recordedSlices.remove(Cache.metaNamespaceKeyFunc(slice));
+        // The Service it was filed under, or, for a slice never recorded, the one its last state names.
+        ServiceRef owner = before != null ? before.owner() : ownerOf(slice).orElse(null);
+        if (owner == null) {
+            return Set.of();
+        }
+        unfile(owner, slice.getMetadata().getName());
+        return Set.of(owner);
+    }
+
+    private void unfile(ServiceRef owner, String sliceName) {
+        List<SliceView> m = slices.get(owner);
+        if (m != null) {
+            List<SliceView> next = new ArrayList<>(m);
+            next.removeIf(s -> s.name().equals(sliceName));
+            if (next.isEmpty()) {
+                slices.remove(owner);
+            } else {
+                slices.put(owner, List.copyOf(next));
             }
-        });
-        return owner;
+        }
     }
 
     public Optional<ServiceView> service(ServiceRef ref) {

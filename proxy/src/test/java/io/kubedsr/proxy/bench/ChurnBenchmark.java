@@ -257,7 +257,7 @@ public final class ChurnBenchmark {
                     context.runOnContext(v -> {
                         c.seenNanos = System.nanoTime();
                         pending.computeIfAbsent(c.ref, k -> new ArrayDeque<>()).add(c);
-                        model.putSlice(e).ifPresent(sync::serviceChanged); // the agent's handler
+                        model.putSlice(e).forEach(sync::serviceChanged); // the agent's handler
                     });
                 });
             }, 0, 1_000_000_000L / rate, TimeUnit.NANOSECONDS);

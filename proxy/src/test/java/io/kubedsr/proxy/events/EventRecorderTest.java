@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
@@ -17,22 +16,19 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
+import io.kubedsr.proxy.ApiAccess;
+import io.kubedsr.proxy.CrudApiServer;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServiceRef;
 
 /** Problems become Warning Events on their Service, once while the Event lives, with a bounded memory. */
 class EventRecorderTest {
-    private final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-            new KubernetesCrudDispatcher(), false);
+    private final KubernetesMockServer server = CrudApiServer.start();
     private final KubernetesClient client;
     private final MovableClock clock = new MovableClock();
 
     EventRecorderTest() {
-        server.init();
         // No retries: the test of an API server that went away would wait out fabric8's backoff.
         client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(server.createClient().getConfiguration())
                 .withRequestRetryBackoffLimit(0).build()).build();
@@ -77,7 +73,7 @@ class EventRecorderTest {
 
     @Test
     void aProblemIsAWarningEventOnItsServicePostedOnceWhileTheEventLives() {
-        EventRecorder recorder = new EventRecorder(client, "node1", clock, 10, Duration.ofHours(1));
+        EventRecorder recorder = new EventRecorder(new ApiAccess(client), "node1", clock, 10, Duration.ofHours(1));
         Problem p = problem("web", "kube-router.io/service.scheduler: 'fastest' is not a scheduler");
         recorder.record(p);
         recorder.record(p);
@@ -97,7 +93,7 @@ class EventRecorderTest {
 
     @Test
     void distinctProblemsWithoutEndAreRememberedUpToTheCapacityTheLeastRecentlyFoundForgottenFirst() {
-        EventRecorder recorder = new EventRecorder(client, "node1", clock, 3, Duration.ofHours(1));
+        EventRecorder recorder = new EventRecorder(new ApiAccess(client), "node1", clock, 3, Duration.ofHours(1));
         Problem kept = problem("web", "a problem that persists");
         recorder.record(kept);
         for (int i = 0; i < 20; i++) {
@@ -113,7 +109,7 @@ class EventRecorderTest {
 
     @Test
     void aProblemWhoseEventCouldNotBePostedIsNotRememberedSoTheNextSyncPostsIt() {
-        EventRecorder recorder = new EventRecorder(client, "node1", clock, 10, Duration.ofHours(1));
+        EventRecorder recorder = new EventRecorder(new ApiAccess(client), "node1", clock, 10, Duration.ofHours(1));
         Problem p = problem("web", "found while the API server was away");
         recorder.record(problem("web", "posted before the API server went away"));
         serverStopped = true;

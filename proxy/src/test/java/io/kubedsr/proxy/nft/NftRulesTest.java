@@ -147,6 +147,26 @@ class NftRulesTest {
         }
     }
 
+    /**
+     * Where /etc/protocols is missing (the agent's minimal image has no netbase), nft lists the protocol by number:
+     * the marks are read all the same.
+     */
+    @Test
+    void dsrMarksAreReadWithTheProtocolByNumber() {
+        String listed = """
+                table inet kube-dsr {
+                	map dsr4 {
+                		type ipv4_addr . inet_proto . inet_service : mark
+                		elements = { 198.51.100.10 . 6 . 8080 : 0x000017ef, 198.51.100.11 . 17 . 53 : 0x00000945,
+                			     198.51.100.12 . 132 . 9 : 0x00000946, 198.51.100.13 . 1 . 0 : 0x00000947 }
+                	}
+                }""";
+        assertThat(NftRules.marksOf(listed)).as("ICMP (1) is no service of ours").containsOnly(
+                java.util.Map.entry(key("198.51.100.10", Protocol.TCP, 8080), 0x17ef),
+                java.util.Map.entry(key("198.51.100.11", Protocol.UDP, 53), 0x945),
+                java.util.Map.entry(key("198.51.100.12", Protocol.SCTP, 9), 0x946));
+    }
+
     /** The marks a restarted agent recovers are read back from what the kernel lists, not from our own text. */
     @Test
     @Tag("hostkernel")

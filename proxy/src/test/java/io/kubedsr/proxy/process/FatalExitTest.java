@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 
 import org.junit.jupiter.api.Test;
 
@@ -28,5 +29,13 @@ class FatalExitTest {
     void aCauseWithoutMessageIsNamedByItsClass() {
         fatal.exit("the agent failed", new StackOverflowError());
         assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("kube-dsr: fatal: the agent failed: java.lang.StackOverflowError\n");
+    }
+
+    @Test
+    void theCausesBeneathThatSaySomethingNewFollowOnTheSameLine() {
+        Exception timedOut = new RuntimeException("An error has occurred.", new TimeoutException("The timeout period of 10000ms has been exceeded"));
+        fatal.exit("could not start", new CompletionException(new IllegalStateException("listing Nodes failed: An error has occurred.", timedOut)));
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("kube-dsr: fatal: could not start: listing Nodes failed: An error has occurred."
+                + " <- java.util.concurrent.TimeoutException: The timeout period of 10000ms has been exceeded\n");
     }
 }

@@ -65,7 +65,7 @@ class ClusterModelTest {
                         .withServing(true).endConditions().build())
                 .build();
         ClusterModel model = new ClusterModel();
-        assertThat(model.putSlice(slice)).hasValue(WEB);
+        assertThat(model.putSlice(slice)).containsExactly(WEB);
         assertThat(model.slices(WEB)).containsExactly(new SliceView("web-abc", AddressFamily.INET,
                 List.of(new SliceView.Port("http", "TCP", 8080)), List.of(
                         new SliceView.Endpoint(List.of(IpPrefix.parseAddress("10.244.1.2")), List.of(), "node1", true, true, false,
@@ -101,6 +101,29 @@ class ClusterModelTest {
         model.removeSlice(other);
         assertThat(model.slices(WEB)).isEmpty();
         assertThat(model.subset(List.of(WEB)).slices(WEB)).isEmpty();
+    }
+
+    @Test
+    void aSliceWhoseServiceLabelChangesMovesToItsNewServiceAndBothChange() {
+        ServiceRef api = new ServiceRef("default", "api");
+        EndpointSlice slice = TestObjects.slice("web", 80, "node1", "10.244.1.2");
+        EndpointSlice relabelled = new EndpointSliceBuilder(slice).editMetadata()
+                .withLabels(Map.of(Annotations.LABEL_SERVICE_NAME, "api")).endMetadata().build();
+        ClusterModel model = new ClusterModel();
+        model.putSlice(slice);
+        assertThat(model.putSlice(relabelled)).containsExactlyInAnyOrder(WEB, api);
+        assertThat(model.slices(WEB)).isEmpty();
+        assertThat(model.slices(api)).extracting(SliceView::name).containsExactly("web-1");
+        // Its label removed: it belongs to no Service any more, and api loses it.
+        EndpointSlice unlabelled = new EndpointSliceBuilder(slice).editMetadata().withLabels(Map.of()).endMetadata().build();
+        assertThat(model.putSlice(unlabelled)).containsExactly(api);
+        assertThat(model.slices(api)).isEmpty();
+        assertThat(model.hasSlice("default/web-1")).isTrue();
+        // Deleted while filed under api: the deletion leaves api's slices, whatever the deleted object's label says.
+        model.putSlice(relabelled);
+        assertThat(model.removeSlice(slice)).containsExactly(api);
+        assertThat(model.slices(api)).isEmpty();
+        assertThat(model.hasSlice("default/web-1")).isFalse();
     }
 
     @Test

@@ -2,9 +2,7 @@ package io.kubedsr.proxy.watch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -19,10 +17,8 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
+import io.kubedsr.proxy.CrudApiServer;
 import io.kubedsr.proxy.TestObjects;
 import io.kubedsr.proxy.model.Annotations;
 
@@ -32,14 +28,12 @@ import io.kubedsr.proxy.model.Annotations;
  * Service label.
  */
 class InformerItemStoreTest {
-    private final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-            new KubernetesCrudDispatcher(), false);
+    private final KubernetesMockServer server = CrudApiServer.start();
     private final KubernetesClient client;
     private final List<String> events = new ArrayList<>();
     private SharedIndexInformer<EndpointSlice> informer;
 
     InformerItemStoreTest() {
-        server.init(InetAddress.getLoopbackAddress(), 0);
         client = server.createClient();
     }
 

@@ -2,9 +2,7 @@ package io.kubedsr.proxy.watch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -17,10 +15,8 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
+import io.kubedsr.proxy.CrudApiServer;
 import io.kubedsr.proxy.TestObjects;
 import io.kubedsr.proxy.model.ServiceRef;
 import io.kubedsr.proxy.model.ServiceView;
@@ -30,15 +26,13 @@ import io.kubedsr.proxy.model.ServiceView;
  * have reached the model, which never takes the store's stubs.
  */
 class ListedKeysTest {
-    private final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-            new KubernetesCrudDispatcher(), false);
+    private final KubernetesMockServer server = CrudApiServer.start();
     private final KubernetesClient client;
     /** The handler's notifications, held back until the test hands them to the model: they lag behind the list. */
     private final List<Service> lagging = new ArrayList<>();
     private SharedIndexInformer<Service> informer;
 
     ListedKeysTest() {
-        server.init(InetAddress.getLoopbackAddress(), 0);
         client = server.createClient();
     }
 
