@@ -44,7 +44,7 @@ public final class AgentFlags {
         flag("master", "", "The API server's address; overrides the kubeconfig's.", s -> s);
         flag("hostname-override", "", "This node's name as the API server knows it; default: the NODE_NAME "
                 + "environment variable, then the host name.", s -> s);
-        flag("ipvs-sync-period", "5m", "Period of the full resynchronisation that dumps the kernel and repairs drift.",
+        flag("ipvs-sync-period", "5m", "Period of the drift repair: a verification of the kernel in steps on the service side, a full sync of the overlay.",
                 ValueParsers::positiveDuration);
         bool("ipvs-graceful-termination", false, "Drain a removed real server (weight 0) until its connections end "
                 + "or the graceful period passes, instead of deleting it at once.");

@@ -105,8 +105,8 @@ public final class SyncMetrics {
         out.single("kube_dsr_ipvs_operations_total", "counter", "IPVS writes issued (virtual and real servers added, edited, deleted)", ops);
         out.single("kube_dsr_ipvs_operation_failures_total", "counter", "IPVS writes the kernel refused", fails);
         out.single("kube_dsr_address_operations_total", "counter",
-                "Other kernel writes issued: VIP addresses on kube-dummy-if and their local routes, nftables table replacements,"
-                        + " DSR policy rules and pod receivers", addrs);
+                "Other kernel writes issued: the VIPs' local routes (and deletions of VIP addresses left on kube-dummy-if),"
+                        + " nftables table replacements, DSR policy rules and pod receivers", addrs);
         out.single("kube_dsr_sync_errors_total", "counter", "Syncs that failed with an error (a full resync follows each)", errors);
         caches.render(out);
     }
