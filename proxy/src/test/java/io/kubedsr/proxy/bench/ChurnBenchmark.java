@@ -17,9 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -79,6 +77,8 @@ public final class ChurnBenchmark {
     private static final class Change {
         final ServiceRef ref;
         final long madeNanos;
+        long decodeStartNanos;
+        long decodedNanos;
         long seenNanos;
 
         Change(ServiceRef ref, long madeNanos) {
@@ -152,24 +152,19 @@ public final class ChurnBenchmark {
                         UdpConntrack.NONE), clock);
                 engine[0].start(BenchObjects.node());
             }, kernelThread).join();
-            // Each job on the kernel thread: the netlink requests it sent, in order (one sync at a time).
-            ConcurrentLinkedQueue<Long> requestsPerJob = new ConcurrentLinkedQueue<>();
-            Executor countingKernel = job -> kernelThread.execute(() -> {
-                long before = ipvs.connection().requestsSent() + rtnl.connection().requestsSent();
-                job.run();
-                requestsPerJob.add(ipvs.connection().requestsSent() + rtnl.connection().requestsSent() - before);
-            });
             SyncMetrics metrics = new SyncMetrics();
             HealthCheckNodePorts healthChecks = new HealthCheckNodePorts(vertx, List.of("127.0.0.1"), "node1", () -> true, p -> {
             });
-            ServiceSync sync = new ServiceSync(model, nodes, () -> engine[0], clock, new VertxTimers(context), countingKernel,
+            ServiceSync sync = new ServiceSync(model, nodes, () -> engine[0], clock, new VertxTimers(context), kernelThread,
                     SyncPolicy.withPeriod(config.ipvsSyncPeriod()), new ServiceSync.Observers(metrics,
                             new HealthServer(vertx, config.ipvsSyncPeriod(), clock), healthChecks, p -> {
                             }));
 
             // Attribution, on the context: the changes the agent has seen and no sync has taken yet, per Service.
             Map<ServiceRef, Deque<Change>> pending = new HashMap<>();
-            List<double[]> perChange = new ArrayList<>(); // total, informer, waiting, kernel queue, planning, kernel work (ms)
+            // total, informer, waiting, kernel queue, planning, kernel work, then the informer's parts: its thread's queue,
+            // decoding and storing, the hop to the context (ms); last the instant the change was made (ns)
+            List<double[]> perChange = new ArrayList<>();
             List<ServiceSync.Ran> runs = new ArrayList<>();
             List<Integer> changesPerSync = new ArrayList<>();
             long[] fullDuring = new long[2]; // full syncs during the churn, changes that waited for one
@@ -186,7 +181,9 @@ public final class ChurnBenchmark {
                         Change c = q.poll();
                         carried++;
                         perChange.add(new double[] {(written - c.madeNanos) / 1e6, (c.seenNanos - c.madeNanos) / 1e6,
-                                (taken - c.seenNanos) / 1e6, (started - taken) / 1e6, p.planning() / 1e6, p.kernel() / 1e6});
+                                (taken - c.seenNanos) / 1e6, (started - taken) / 1e6, p.planning() / 1e6, p.kernel() / 1e6,
+                                (c.decodeStartNanos - c.madeNanos) / 1e6, (c.decodedNanos - c.decodeStartNanos) / 1e6,
+                                (c.seenNanos - c.decodedNanos) / 1e6, c.madeNanos});
                         if (ran.kind() == SyncMetrics.Kind.FULL) {
                             fullDuring[1]++;
                         }
@@ -252,8 +249,10 @@ public final class ChurnBenchmark {
                 made.incrementAndGet();
                 informerThread.execute(() -> {
                     // What fabric8's informer does with a watch event: decode, store, hand to the handler.
+                    c.decodeStartNanos = System.nanoTime();
                     EndpointSlice e = json.unmarshal(text, EndpointSlice.class);
                     sliceStore.put(sliceStore.getKey(e), e);
+                    c.decodedNanos = System.nanoTime();
                     context.runOnContext(v -> {
                         c.seenNanos = System.nanoTime();
                         pending.computeIfAbsent(c.ref, k -> new ArrayDeque<>()).add(c);
@@ -283,8 +282,8 @@ public final class ChurnBenchmark {
             long apiThreadCpu = apiCpu[0];
             long doneCount = done;
             context.runOnContext(v -> {
-                report(services, rate, seconds, period, doneCount, total, perChange, runs, changesPerSync, fullDuring, requestsPerJob,
-                        requests, w1.minus(w0), apiThreadCpu, churnSeconds);
+                report(services, rate, seconds, period, doneCount, total, perChange, runs, changesPerSync, fullDuring, requests,
+                        w1.minus(w0), apiThreadCpu, churnSeconds, churnStart);
                 report.complete(null);
             });
             report.get();
@@ -298,21 +297,25 @@ public final class ChurnBenchmark {
     }
 
     private static void report(int services, int rate, int seconds, String period, long done, long total, List<double[]> perChange,
-            List<ServiceSync.Ran> runs, List<Integer> changesPerSync, long[] fullDuring, ConcurrentLinkedQueue<Long> requestsPerJob,
-            long requests, Work work, long apiThreadCpuNanos, double churnSeconds) {
+            List<ServiceSync.Ran> runs, List<Integer> changesPerSync, long[] fullDuring, long requests, Work work, long apiThreadCpuNanos,
+            double churnSeconds, long churnStart) {
         System.out.printf(Locale.ROOT, "RESULT churn: %d endpoint changes (%d a second for %d s) beside %dx%d, --ipvs-sync-period=%s;"
                 + " %d programmed (%d made) in %.1f s%n", done, rate, seconds, services, ENDPOINTS, period, perChange.size(), total,
                 churnSeconds);
         String[] names = {"total (API change to kernel written)", "informer (decode, to the context)", "waiting (coalescing, a running sync)",
-            "kernel thread queue", "planning (the sync's)", "kernel work (the sync's)"};
+            "kernel thread queue", "planning (the sync's)", "kernel work (the sync's)", "informer: its thread's queue",
+            "informer: decoding and storing", "informer: hop to the agent's context"};
         for (int k = 0; k < names.length; k++) {
-            double[] values = new double[perChange.size()];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = perChange.get(i)[k];
-            }
-            Arrays.sort(values);
-            System.out.printf(Locale.ROOT, "RESULT latency %s: p50 %.1f ms, p99 %.1f ms, max %.1f ms, mean %.1f ms%n", names[k],
-                    percentile(values, 50), percentile(values, 99), values.length == 0 ? 0 : values[values.length - 1], mean(values));
+            printLatency(names[k], column(perChange, k));
+        }
+        // The total per window of the churn (by the instant the change was made): a tail that only the first window has is
+        // the cold JVM (JIT compiling), one in every window is the steady state.
+        int window = 30;
+        for (int from = 0; from < seconds; from += window) {
+            long lo = churnStart + from * 1_000_000_000L;
+            long hi = lo + window * 1_000_000_000L;
+            List<double[]> in = perChange.stream().filter(c -> c[9] >= lo && c[9] < hi).toList();
+            printLatency(String.format(Locale.ROOT, "total, changes made in %d-%d s", from, Math.min(seconds, from + window)), column(in, 0));
         }
         long incremental = runs.stream().filter(r -> r.kind() == SyncMetrics.Kind.INCREMENTAL).count();
         long ipvsOps = 0;
@@ -323,32 +326,37 @@ public final class ChurnBenchmark {
                 otherWrites += r.result().addressOperations();
             }
         }
-        List<Long> jobs = new ArrayList<>(requestsPerJob);
-        long incrementalRequests = 0;
-        long changedServices = 0;
-        double worstRequestsPerService = 0;
-        for (int i = 0; i < Math.min(jobs.size(), runs.size()); i++) {
-            ServiceSync.Ran r = runs.get(i);
-            if (r.kind() == SyncMetrics.Kind.INCREMENTAL) {
-                incrementalRequests += jobs.get(i);
-                changedServices += r.changes().size();
-                worstRequestsPerService = Math.max(worstRequestsPerService, jobs.get(i) / (double) r.changes().size());
-            }
-        }
+        long changedServices = runs.stream().filter(r -> r.kind() == SyncMetrics.Kind.INCREMENTAL).mapToLong(r -> r.changes().size()).sum();
         System.out.printf(Locale.ROOT, "RESULT syncs: %d incremental carrying %.2f changes each on average (max %d), %d full (%d changes"
                 + " waited for one)%n", incremental, changesPerSync.stream().mapToInt(Integer::intValue).average().orElse(0),
                 changesPerSync.stream().mapToInt(Integer::intValue).max().orElse(0), fullDuring[0], fullDuring[1]);
-        System.out.printf(Locale.ROOT, "RESULT per change: %.3f IPVS operations, %.3f netlink requests (incremental syncs: %d requests"
-                + " for %d changed Services, each one virtual server: %.3f per affected virtual server, at most %.2f in one sync;"
-                + " %d requests in all, full syncs included); other kernel writes %d%n", ipvsOps / (double) done,
-                incrementalRequests / (double) done, incrementalRequests, changedServices, incrementalRequests / (double) changedServices,
-                worstRequestsPerService, requests, otherWrites);
+        // Requests are counted on the connections over the whole churn: a full sync or a periodic verification during it
+        // is in the count (the line above says how many full syncs ran).
+        System.out.printf(Locale.ROOT, "RESULT per change: %.3f IPVS operations, %.3f netlink requests (%d requests in all over the"
+                + " churn for %d changes; the incremental syncs changed %d Services, each one virtual server: %.3f requests per affected"
+                + " virtual server); other kernel writes %d%n", ipvsOps / (double) done, requests / (double) done, requests, done,
+                changedServices, requests / (double) changedServices, otherWrites);
         double cpu = work.cpuSeconds() - apiThreadCpuNanos / 1e9;
         System.out.printf(Locale.ROOT, "RESULT CPU: %.2f s of the agent's threads over the churn (JVM %s, less the API server thread's"
                 + " %.2f s): %.2f ms per change; %s%n", cpu, work.cpu(), apiThreadCpuNanos / 1e9, cpu * 1e3 / done, work.jvm());
         System.out.printf(Locale.ROOT, "RESULT memory after the churn (Vert.x, fabric8's JSON decoding and the sync loop loaded): RSS %d MB,"
                 + " peak %d MB; heap committed %.1f MB; %s%n", Memory.rssKilobytes() / 1024, Memory.peakRssKilobytes() / 1024,
                 Memory.heapCommitted() / 1e6, Memory.nonHeap());
+    }
+
+    private static double[] column(List<double[]> rows, int k) {
+        double[] values = new double[rows.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = rows.get(i)[k];
+        }
+        Arrays.sort(values);
+        return values;
+    }
+
+    private static void printLatency(String name, double[] sorted) {
+        System.out.printf(Locale.ROOT, "RESULT latency %s: %d changes, p50 %.1f ms, p99 %.1f ms, max %.1f ms, mean %.1f ms%n", name,
+                sorted.length, percentile(sorted, 50), percentile(sorted, 99), sorted.length == 0 ? 0 : sorted[sorted.length - 1],
+                mean(sorted));
     }
 
     private static double percentile(double[] sorted, int p) {
