@@ -2,12 +2,15 @@
 # Overlay benchmark in the real-kernel VM: N simulated peer nodes on another subnet (each a tunnel and a pod
 # CIDR route) converge from Node objects; a full sync without changes; one node changed, removed and added
 # beside the others; the same links and routes through `ip -batch`.
-# Usage: bench/overlay.sh [nodes=1000] [ipip|fou]   (as root)
+# Usage: bench/overlay.sh [nodes=1000] [ipip|fou]   (as root; BENCH_JVM_OPTS replaces the JVM options)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # package, not install: the reactor resolves the sibling modules from their target/ directories.
 mvn -o -B -q -pl proxy -am package dependency:build-classpath -DskipTests -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/bench.classpath
 cp="proxy/target/test-classes:proxy/target/classes:$(cat proxy/target/bench.classpath)"
-exec e2e/vm/run --modules ipip,fou -- /usr/lib/jvm/java-17-openjdk-amd64/bin/java -XX:+UseSerialGC -Xmx512m \
+# The JVM options of the DaemonSets (deploy/*.yaml), as bench/sync.sh: what a node's agent compiles with matters here,
+# the first convergence runs cold code.
+opts=${BENCH_JVM_OPTS:--Xss512k -Xmx192m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=32m -XX:TieredStopAtLevel=1}
+exec e2e/vm/run --modules ipip,fou -- /usr/lib/jvm/java-17-openjdk-amd64/bin/java -XX:+UseSerialGC $opts \
   -cp "$cp" io.kubedsr.proxy.bench.OverlayBenchmark "$@"

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import io.kubedsr.e2e.lab.AgentProcess;
 import io.kubedsr.e2e.lab.ApiLink;
@@ -33,6 +34,9 @@ import io.kubedsr.netlink.TestNamespace;
  * JDK's own archive only, without sharing ({@code -Xshare:off}), and with an archive from a training start.</li>
  * <li>{@code host}: the same start natively, with the node's kernel in memory (this host's kernel has no IPVS):
  * the JVM, the API list and planning as a real node's CPU runs them (the kernel work is the fakes').</li>
+ * <li>{@code memory}: in the VM, one start per size on a fresh node with native memory tracking; once ready and
+ * settled, the agent process's resident memory, the JVM's own account of it ({@code jcmd VM.native_memory}), its
+ * heap, and the classes holding the live heap ({@code jcmd GC.class_histogram}, after a full collection).</li>
  * </ul>
  * The training archive is written when the JVM of a start with 1,000 Services exits
  * ({@code -XX:ArchiveClassesAtExit}): what a warm-up could at most achieve.
@@ -58,6 +62,10 @@ public final class StartupBenchmark {
         String where = args[0];
         int[] sizes = Arrays.stream(args).skip(1).mapToInt(Integer::parseInt).toArray();
         StartupBenchmark b = new StartupBenchmark(where);
+        if (where.equals("memory")) {
+            b.memoryInVm(sizes);
+            System.exit(0);
+        }
         if (where.equals("vm")) {
             b.inVm(sizes);
         } else {
@@ -94,6 +102,50 @@ public final class StartupBenchmark {
                         AgentProcess.JAVA_OPTS + " -XX:SharedArchiveFile=" + trained, "trained", size));
             }
         }
+    }
+
+    private void memoryInVm(int[] sizes) throws Exception {
+        for (int size : sizes) {
+            try (VmNode node = new VmNode(); CannedApi api = CannedApi.serve(ApiLink.ADDRESS, size, "node1", NODE_IP)) {
+                start(node.command(), api, AgentProcess.JAVA_OPTS + " -XX:NativeMemoryTracking=summary", "memory", size,
+                        p -> memoryReport(p, size));
+            }
+        }
+    }
+
+    /** The ready agent's memory: resident set, the JVM's native memory summary, heap, and the live heap's top classes. */
+    private static void memoryReport(Process launched, int size) throws Exception {
+        ProcessHandle jvm = Stream.concat(Stream.of(launched.toHandle()), launched.descendants())
+                .filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no java process under " + launched.pid()));
+        Thread.sleep(15_000); // settled: the first sync's garbage is there to be collected, nothing else runs
+        System.out.printf(Locale.ROOT, "MEMORY %d Services, ready and settled: %s%n", size, residentMemory(jvm.pid()));
+        jcmd(jvm.pid(), "GC.heap_info");
+        jcmd(jvm.pid(), "VM.native_memory", "summary");
+        List<String> histogram = jcmd(jvm.pid(), "GC.class_histogram"); // a full collection first: live objects only
+        System.out.printf(Locale.ROOT, "MEMORY %d Services, live heap's top classes:%n", size);
+        histogram.stream().limit(28).forEach(l -> System.out.println("MEMORY   " + l));
+        histogram.stream().filter(l -> l.startsWith("Total")).forEach(l -> System.out.println("MEMORY   " + l));
+        System.out.printf(Locale.ROOT, "MEMORY %d Services, after that full collection: %s%n", size, residentMemory(jvm.pid()));
+    }
+
+    private static String residentMemory(long pid) throws IOException {
+        return Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status")).stream()
+                .filter(l -> l.startsWith("VmRSS") || l.startsWith("VmHWM") || l.startsWith("RssAnon") || l.startsWith("RssFile"))
+                .map(l -> l.replaceAll("\\s+", " ")).reduce((a, b) -> a + ", " + b).orElse("");
+    }
+
+    private static List<String> jcmd(long pid, String... command) throws Exception {
+        List<String> full = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(pid)));
+        full.addAll(Arrays.asList(command));
+        Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
+        List<String> out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        p.waitFor(2, TimeUnit.MINUTES);
+        if (!command[0].equals("GC.class_histogram")) {
+            out.stream().filter(l -> !l.isBlank()).forEach(l -> System.out.println("MEMORY   " + l));
+        }
+        return out;
     }
 
     private void onHost(int[] sizes) throws Exception {
@@ -150,6 +202,17 @@ public final class StartupBenchmark {
      * its end.
      */
     private Phases start(List<String> command, CannedApi api, String javaOpts, String label, int size) throws Exception {
+        return start(command, api, javaOpts, label, size, p -> {
+        });
+    }
+
+    /** What is done with an agent once it is ready, before it is stopped. */
+    private interface WhenReady {
+        void accept(Process agent) throws Exception;
+    }
+
+    private Phases start(List<String> command, CannedApi api, String javaOpts, String label, int size, WhenReady whenReady)
+            throws Exception {
         Path kubeconfig = MockApi.writeKubeconfig(api.url(command.get(0).equals("ip") ? ApiLink.ADDRESS : InetAddress.getLoopbackAddress()));
         List<String> full = new ArrayList<>();
         for (String c : command) {
@@ -169,6 +232,7 @@ public final class StartupBenchmark {
         Path log = work.resolve(label + "-" + size + ".log");
         Process p = pb.redirectOutput(log.toFile()).start();
         Phases phases = awaitReady(p, log, label, size);
+        whenReady.accept(p);
         p.destroy();
         p.waitFor(2, TimeUnit.MINUTES);
         if (phases.services() != size) {
