@@ -38,7 +38,7 @@ import io.kubedsr.proxy.TestObjects;
 final class ChurnSoak {
     /** One reading of the agent. */
     record Sample(double minutes, double residentMb, double heapAfterGcMb, int gcs, double gcMillis, long syncErrors, long partialSyncs,
-            long ipvsOperations, Map<String, Long> caches) {
+            long ipvsOperations, Map<String, Long> caches, double scrapeSeconds) {
     }
 
     /** The readings, and the caches at the start and after the churn was undone. */
@@ -186,12 +186,14 @@ final class ChurnSoak {
 
     private void print(Sample s) {
         out.printf(Locale.ROOT, "t=%5.1f min  RSS %6.1f MB  heap after GC %5.1f MB  GCs %4d (%7.1f ms)  sync errors %d  partial syncs %6d"
-                + "  IPVS ops %7d  caches %s%n", s.minutes(), s.residentMb(), s.heapAfterGcMb(), s.gcs(), s.gcMillis(), s.syncErrors(),
-                s.partialSyncs(), s.ipvsOperations(), s.caches());
+                + "  IPVS ops %7d  metrics scrape %.1f s  caches %s%n", s.minutes(), s.residentMb(), s.heapAfterGcMb(), s.gcs(), s.gcMillis(),
+                s.syncErrors(), s.partialSyncs(), s.ipvsOperations(), s.scrapeSeconds(), s.caches());
     }
 
     private static Sample sample(NodeAgent agent, Path gcLog, double minutes) throws IOException {
+        long scrapeStart = System.nanoTime();
         String metrics = agent.metrics();
+        double scrapeSeconds = (System.nanoTime() - scrapeStart) / 1e9;
         int gcs = 0;
         double gcMillis = 0;
         double heapAfter = 0;
@@ -205,7 +207,7 @@ final class ChurnSoak {
         }
         return new Sample(minutes, agent.residentKilobytes() / 1024.0, heapAfter, gcs, gcMillis, counter(metrics, "kube_dsr_sync_errors_total"),
                 counter(metrics, "kubeproxy_sync_partial_proxy_rules_duration_seconds_count"), counter(metrics, "kube_dsr_ipvs_operations_total"),
-                caches(metrics));
+                caches(metrics), scrapeSeconds);
     }
 
     private static Map<String, Long> caches(NodeAgent agent) {

@@ -111,9 +111,13 @@ final class NodeAgent implements AutoCloseable {
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     }
 
-    /** The metrics as Prometheus scrapes them, read from inside the node. */
+    /**
+     * The metrics as Prometheus scrapes them, read from inside the node. A minute at most: with 10,000 Services the
+     * exposition is a megabyte and a virtual-server dump, which an agent under churn in the emulated VM took over 20 s
+     * to serve once (the soak prints each scrape's time).
+     */
     String metrics() {
-        return node.exec("curl", "-sS", "--max-time", "20", "http://127.0.0.1:" + METRICS_PORT + "/metrics");
+        return node.exec("curl", "-sS", "--max-time", "60", "http://127.0.0.1:" + METRICS_PORT + "/metrics");
     }
 
     /** The process's resident memory, in kB (VmRSS). */

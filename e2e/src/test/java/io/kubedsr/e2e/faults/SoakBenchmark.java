@@ -42,6 +42,9 @@ public final class SoakBenchmark {
                 first.heapAfterGcMb(), last.heapAfterGcMb(), 60 * ChurnSoak.slope(t, heap));
         System.out.printf(Locale.ROOT, "RESULT GC: first half %d GCs %.0f ms, second half %d GCs %.0f ms%n", mid.gcs() - first.gcs(),
                 mid.gcMillis() - first.gcMillis(), last.gcs() - mid.gcs(), last.gcMillis() - mid.gcMillis());
+        System.out.printf(Locale.ROOT, "RESULT metrics scrape (a virtual-server dump and the whole exposition): mean %.1f s, max %.1f s%n",
+                o.samples().stream().mapToDouble(ChurnSoak.Sample::scrapeSeconds).average().orElse(0),
+                o.samples().stream().mapToDouble(ChurnSoak.Sample::scrapeSeconds).max().orElse(0));
         System.out.printf(Locale.ROOT, "RESULT caches at the start %s%nRESULT caches after the churn was undone %s%n", o.cachesAtStart(),
                 o.cachesAtEnd());
         System.exit(last.syncErrors() == 0 && o.cachesAtEnd().equals(o.cachesAtStart()) ? 0 : 1);
