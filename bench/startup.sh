@@ -5,7 +5,7 @@
 # restarts adopting the state: with the JDK's class-data sharing, without it, with an AppCDS archive of the agent's
 # classes). On the host JVM: the same start natively, with the node's kernel in memory (this kernel has no IPVS).
 # `memory` instead: in the VM, the ready agent's resident memory, native memory summary, heap and live heap's top
-# classes (jcmd), one fresh start per size.
+# classes (jcmd), one fresh start per size; BENCH_PROPS='-Dkubedsr.bench.javaOpts=-Xmx128m' tries other agent options.
 # Usage: bench/startup.sh [vm|host|both|memory] [sizes...]   (as root; default: both 0 1000 10000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,6 @@ if [[ $where == host || $where == both ]]; then
 fi
 if [[ $where == vm || $where == both || $where == memory ]]; then
   [[ $where == memory ]] || where=vm
-  e2e/vm/run --modules ip_vs,ip_vs_rr,dummy,ipip,ip6_tunnel,fou,fou6 -- "$java" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  e2e/vm/run --modules ip_vs,ip_vs_rr,dummy,ipip,ip6_tunnel,fou,fou6 -- "$java" ${BENCH_PROPS:-} -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
     -cp "$cp" io.kubedsr.e2e.bench.StartupBenchmark "$where" "${sizes[@]}"
 fi

@@ -36,7 +36,8 @@ import io.kubedsr.netlink.TestNamespace;
  * the JVM, the API list and planning as a real node's CPU runs them (the kernel work is the fakes').</li>
  * <li>{@code memory}: in the VM, one start per size on a fresh node with native memory tracking; once ready and
  * settled, the agent process's resident memory, the JVM's own account of it ({@code jcmd VM.native_memory}), its
- * heap, and the classes holding the live heap ({@code jcmd GC.class_histogram}, after a full collection).</li>
+ * heap, and the classes holding the live heap ({@code jcmd GC.class_histogram}, after a full collection);
+ * {@code -Dkubedsr.bench.javaOpts} adds JVM options after the DaemonSets' ({@code BENCH_PROPS} of the script).</li>
  * </ul>
  * The training archive is written when the JVM of a start with 1,000 Services exits
  * ({@code -XX:ArchiveClassesAtExit}): what a warm-up could at most achieve.
@@ -107,7 +108,10 @@ public final class StartupBenchmark {
     private void memoryInVm(int[] sizes) throws Exception {
         for (int size : sizes) {
             try (VmNode node = new VmNode(); CannedApi api = CannedApi.serve(ApiLink.ADDRESS, size, "node1", NODE_IP)) {
-                start(node.command(), api, AgentProcess.JAVA_OPTS + " -XX:NativeMemoryTracking=summary", "memory", size,
+                // -Dkubedsr.bench.javaOpts: options after the DaemonSets' (a later -Xmx wins), to try other heap sizes
+                String opts = AgentProcess.JAVA_OPTS + " -XX:NativeMemoryTracking=summary " + System.getProperty("kubedsr.bench.javaOpts", "");
+                System.out.printf(Locale.ROOT, "MEMORY %d Services, agent JVM options: %s%n", size, opts.trim());
+                start(node.command(), api, opts.trim(), "memory", size,
                         p -> memoryReport(p, size));
             }
         }
