@@ -16,7 +16,6 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.kubedsr.netlink.TestNamespace;
 
 /**
@@ -114,33 +113,13 @@ final class BigCluster {
         try {
             List<Future<?>> done = new ArrayList<>();
             for (HasMetadata o : objects) {
-                done.add(pool.submit(() -> create(api, o)));
+                done.add(pool.submit(() -> api.resource(o).create()));
             }
             for (Future<?> f : done) {
                 f.get();
             }
         } finally {
             pool.shutdown();
-        }
-    }
-
-    /**
-     * Creates one object, again if the client gave up waiting (its request timeout; a cold JVM under emulation can stall
-     * its event loop for seconds): a conflict on a later attempt means an earlier one did reach the server.
-     */
-    private static void create(KubernetesClient api, HasMetadata o) {
-        for (int attempt = 1;; attempt++) {
-            try {
-                api.resource(o).create();
-                return;
-            } catch (KubernetesClientException e) {
-                if (attempt > 1 && e.getCode() == 409) {
-                    return;
-                }
-                if (attempt == 5 || e.getCode() != 0) {
-                    throw e;
-                }
-            }
         }
     }
 

@@ -50,7 +50,10 @@ public final class StandInApi implements AutoCloseable {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         vertx = Vertx.vertx();
-        client = server.createClient(new Vertx5HttpClientFactory(vertx));
+        // A minute per request, not fabric8's 10 s: a cold JVM under emulation stalls its event loop for seconds (the first
+        // request of a 10,000-Service population timed out), and the test's client is not what a scenario measures.
+        client = server.createClient(b -> b.withHttpClientFactory(new Vertx5HttpClientFactory(vertx)).editOrNewConfig()
+                .withRequestTimeout(60_000).endConfig());
     }
 
     /** A server on a free loopback port whose resourceVersions start above {@code firstVersion}. */
