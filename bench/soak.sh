@@ -12,5 +12,8 @@ mvn -B -q -o -pl e2e -am package dependency:build-classpath -DskipTests -Djacoco
   -Dmdep.outputFile="$cp_file"
 cp="e2e/target/test-classes:e2e/target/classes:$(cat "$cp_file")"
 minutes=${1:-30}
-exec e2e/vm/run --timeout $(( (minutes + 30) * 60 )) --modules ip_vs,ip_vs_rr,dummy,ipip,ip6_tunnel,fou,fou6 -- \
+services=${2:-10000}
+# The VM's time: the churn, plus creating the cluster in the stand-in API (22 min for 10,000 Services on a busy host),
+# the agent's start and the undoing of the churn.
+exec e2e/vm/run --timeout $(( (minutes + 40 + services / 200) * 60 )) --modules ip_vs,ip_vs_rr,dummy,ipip,ip6_tunnel,fou,fou6 -- \
   /usr/lib/jvm/java-17-openjdk-amd64/bin/java -Xmx768m -cp "$cp" io.kubedsr.e2e.faults.SoakBenchmark "$@"

@@ -138,7 +138,7 @@ final class ChurnSoak {
             if (now >= nextSample) {
                 Sample s = sample(agent, gcLog, (now - start) / 60e9);
                 samples.add(s);
-                print(s);
+                print(s, updates);
                 nextSample += sampleEvery.toNanos();
             }
             if (now >= nextFlap) {
@@ -184,9 +184,10 @@ final class ChurnSoak {
         }
     }
 
-    private void print(Sample s) {
-        out.printf(Locale.ROOT, "t=%5.1f min  RSS %6.1f MB  heap after GC %5.1f MB  GCs %4d (%7.1f ms)  sync errors %d  partial syncs %6d"
-                + "  IPVS ops %7d  metrics scrape %.1f s  caches %s%n", s.minutes(), s.residentMb(), s.heapAfterGcMb(), s.gcs(), s.gcMillis(),
+    /** One sample, with the updates sent so far (whether a stall of the syncs is the agent's or the stand-in API's). */
+    private void print(Sample s, long updatesSent) {
+        out.printf(Locale.ROOT, "t=%5.1f min  updates sent %6d  RSS %6.1f MB  heap after GC %5.1f MB  GCs %4d (%7.1f ms)  sync errors %d  partial syncs %6d"
+                + "  IPVS ops %7d  metrics scrape %.1f s  caches %s%n", s.minutes(), updatesSent, s.residentMb(), s.heapAfterGcMb(), s.gcs(), s.gcMillis(),
                 s.syncErrors(), s.partialSyncs(), s.ipvsOperations(), s.scrapeSeconds(), s.caches());
     }
 
