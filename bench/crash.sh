@@ -11,5 +11,9 @@ cp_file=$PWD/e2e/target/bench.classpath
 mvn -B -q -o -pl e2e -am package dependency:build-classpath -DskipTests -Djacoco.skip=true -Dmdep.includeScope=test \
   -Dmdep.outputFile="$cp_file"
 cp="e2e/target/test-classes:e2e/target/classes:$(cat "$cp_file")"
-exec e2e/vm/run --modules ip_vs,ip_vs_rr,dummy,ipip,ip6_tunnel,fou,fou6 -- \
+services=${1:-10000}
+runs=${2:-3}
+# The VM's time: creating the cluster in the stand-in API (22 min for 10,000 Services on a busy host), the clean run,
+# and per run two killed agents and the one that converges (12 min a run at 10,000 Services).
+exec e2e/vm/run --timeout $(( (30 + services / 200 + runs * 15) * 60 )) --modules ip_vs,ip_vs_rr,dummy,ipip,ip6_tunnel,fou,fou6 -- \
   /usr/lib/jvm/java-17-openjdk-amd64/bin/java -Xmx768m -cp "$cp" io.kubedsr.e2e.faults.CrashBenchmark "$@"
