@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 mvn -o -B -q -pl proxy -am package dependency:build-classpath -DskipTests -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/bench.classpath
 cp="proxy/target/test-classes:proxy/target/classes:$(cat proxy/target/bench.classpath)"
-opts=${BENCH_JVM_OPTS:--Xss512k -Xmx192m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=32m -XX:TieredStopAtLevel=1}
+. bench/daemonset-jvm-opts.sh
 sizes=${*:-1000 10000 30000}
 java=/usr/lib/jvm/java-17-openjdk-amd64/bin/java
 log=$(mktemp)

@@ -9,8 +9,7 @@ cd "$(dirname "$0")/.."
 mvn -o -B -q -pl proxy -am package dependency:build-classpath -DskipTests -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/bench.classpath
 cp="proxy/target/test-classes:proxy/target/classes:$(cat proxy/target/bench.classpath)"
-# The JVM options of the DaemonSets (deploy/*.yaml), as bench/sync.sh: what a node's agent compiles with matters here,
-# the first convergence runs cold code.
-opts=${BENCH_JVM_OPTS:--Xss512k -Xmx192m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=32m -XX:TieredStopAtLevel=1}
+# The DaemonSets' JVM options: what a node's agent compiles with matters here, the first convergence runs cold code.
+. bench/daemonset-jvm-opts.sh
 exec e2e/vm/run --modules ipip,fou -- /usr/lib/jvm/java-17-openjdk-amd64/bin/java -XX:+UseSerialGC $opts \
   -cp "$cp" io.kubedsr.proxy.bench.OverlayBenchmark "$@"

@@ -109,10 +109,10 @@ public final class StartupBenchmark {
         for (int size : sizes) {
             try (VmNode node = new VmNode(); CannedApi api = CannedApi.serve(ApiLink.ADDRESS, size, "node1", NODE_IP)) {
                 // -Dkubedsr.bench.javaOpts: options after the DaemonSets' (a later -Xmx wins), to try other heap sizes
-                String opts = AgentProcess.JAVA_OPTS + " -XX:NativeMemoryTracking=summary " + System.getProperty("kubedsr.bench.javaOpts", "");
-                System.out.printf(Locale.ROOT, "MEMORY %d Services, agent JVM options: %s%n", size, opts.trim());
-                start(node.command(), api, opts.trim(), "memory", size,
-                        p -> memoryReport(p, size));
+                String opts = (AgentProcess.JAVA_OPTS + " -XX:NativeMemoryTracking=summary " + System.getProperty("kubedsr.bench.javaOpts", ""))
+                        .trim();
+                System.out.printf(Locale.ROOT, "MEMORY %d Services, agent JVM options: %s%n", size, opts);
+                start(node.command(), api, opts, "memory", size, p -> memoryReport(p, size));
             }
         }
     }
