@@ -1,5 +1,7 @@
 package io.kubedsr.ipvs;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -93,7 +95,7 @@ public final class FakeIpvsTable implements IpvsTable {
     public List<VirtualServerStatus> virtualServers() {
         dumps++;
         List<VirtualServerStatus> out = new ArrayList<>();
-        services.values().forEach(vs -> out.add(new VirtualServerStatus(vs, IpvsStats.ZERO)));
+        services.values().forEach(vs -> out.add(new VirtualServerStatus(decoded(vs), IpvsStats.ZERO)));
         return out;
     }
 
@@ -105,9 +107,25 @@ public final class FakeIpvsTable implements IpvsTable {
             throw error("dump real servers of " + service, Errno.ESRCH, false);
         }
         // The kernel links a new real server at the head of the virtual server's list and dumps from the head.
-        List<RealServerStatus> out = new ArrayList<>(d.values());
+        List<RealServerStatus> out = new ArrayList<>();
+        d.values().forEach(s -> out.add(new RealServerStatus(decoded(s.server()), s.activeConnections(), s.inactiveConnections(),
+                s.persistentConnections(), s.stats())));
         java.util.Collections.reverse(out);
         return out;
+    }
+
+    /** A dump decodes new objects, equal to what was written but never the same instances (as from the kernel). */
+    private static VirtualServer decoded(VirtualServer vs) {
+        return new VirtualServer(vs.key(), vs.scheduler(), Set.copyOf(vs.flags()), vs.timeoutSeconds(), vs.netmaskPrefix());
+    }
+
+    private static RealServer decoded(RealServer rs) {
+        try {
+            return new RealServer(InetAddress.getByAddress(rs.address().getAddress()), rs.port(), rs.forwarding(), rs.weight(),
+                    rs.upperThreshold(), rs.lowerThreshold());
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 import org.slf4j.Logger;
@@ -47,6 +48,7 @@ final class IpvsWriter {
     private final IpvsPlanner planner;
     private final UdpConntrack conntrack;
     private final Clock clock;
+    private final Function<VirtualServerKey, DesiredVirtualServer> desired;
     private Map<VirtualServerKey, RealizedVirtualServer> realized = new HashMap<>();
     private Map<DrainKey, Instant> draining = new HashMap<>();
 
@@ -54,23 +56,30 @@ final class IpvsWriter {
     record Written(int operations, List<IpvsFailure> failures, long diffNanos, long writeNanos) {
     }
 
-    IpvsWriter(IpvsTable ipvs, IpvsPlanner planner, UdpConntrack conntrack, Clock clock) {
+    /** {@code desired}: the table's virtual server for a key, or null; what the cache shares its instances with. */
+    IpvsWriter(IpvsTable ipvs, IpvsPlanner planner, UdpConntrack conntrack, Clock clock,
+            Function<VirtualServerKey, DesiredVirtualServer> desired) {
         this.ipvs = ipvs;
         this.planner = planner;
         this.conntrack = conntrack;
         this.clock = clock;
+        this.desired = desired;
     }
 
-    /** Replaces the cache with the kernel's virtual servers that {@code owned} accepts (a full resync). */
+    /**
+     * Replaces the cache with the kernel's virtual servers that {@code owned} accepts (a full resync). The old cache
+     * is dropped before the dump, not after it: at 30,000 Services x 10 the two together did not fit the DaemonSets'
+     * heap (docs/performance.md). A dump that fails half way leaves the cache holding what was read, and the full
+     * resync failed, so another follows.
+     */
     void reload(Predicate<VirtualServerKey> owned) {
-        Map<VirtualServerKey, RealizedVirtualServer> out = new HashMap<>();
+        realized = new HashMap<>();
         for (VirtualServerStatus vs : ipvs.virtualServers()) {
             VirtualServerKey key = vs.server().key();
             if (owned.test(key)) {
-                out.put(key, new RealizedVirtualServer(vs.server(), withoutStats(ipvs.realServers(key))));
+                realized.put(key, cached(vs.server(), ipvs.realServers(key)));
             }
         }
-        realized = out;
     }
 
     /** The kernel's virtual servers that {@code owned} accepts, without their real servers: one dump (a verification's start). */
@@ -98,7 +107,7 @@ final class IpvsWriter {
                 continue;
             }
             try {
-                RealizedVirtualServer r = new RealizedVirtualServer(server, withoutStats(ipvs.realServers(k)));
+                RealizedVirtualServer r = cached(server, ipvs.realServers(k));
                 realized.put(k, r);
                 out.put(k, r);
             } catch (IpvsException e) {
@@ -258,15 +267,23 @@ final class IpvsWriter {
     }
 
     /**
-     * The real servers as the sync keeps them: connection counts (graceful termination reads them) without the
-     * traffic counters, which metrics read separately; 100,000 of them are ~10 MB of heap kept for nothing.
+     * A dumped virtual server as the cache keeps it: its real servers' connection counts (graceful termination reads
+     * them) without the traffic counters, which metrics read separately; and the table's own VirtualServer and
+     * RealServer instances wherever the kernel's are equal to them, so that what the kernel holds as it should is in
+     * the heap once, not once in the table and again, decoded, in the cache (300,000 real servers at 30,000 Services).
      */
-    private static List<RealServerStatus> withoutStats(List<RealServerStatus> dumped) {
-        List<RealServerStatus> out = new ArrayList<>(dumped.size());
-        for (RealServerStatus s : dumped) {
-            out.add(new RealServerStatus(s.server(), s.activeConnections(), s.inactiveConnections(), s.persistentConnections(),
-                    IpvsStats.ZERO));
+    private RealizedVirtualServer cached(VirtualServer dumped, List<RealServerStatus> reals) {
+        DesiredVirtualServer want = desired.apply(dumped.key());
+        VirtualServer server = want != null && want.server().equals(dumped) ? want.server() : dumped;
+        Map<RealServer, RealServer> shared = new HashMap<>();
+        if (want != null) {
+            want.realServers().forEach(rs -> shared.put(rs, rs)); // equal is interchangeable, the table's is kept anyway
         }
-        return out;
+        List<RealServerStatus> out = new ArrayList<>(reals.size());
+        for (RealServerStatus s : reals) {
+            out.add(new RealServerStatus(shared.getOrDefault(s.server(), s.server()), s.activeConnections(),
+                    s.inactiveConnections(), s.persistentConnections(), IpvsStats.ZERO));
+        }
+        return new RealizedVirtualServer(server, out);
     }
 }

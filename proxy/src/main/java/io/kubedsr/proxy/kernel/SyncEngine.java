@@ -87,7 +87,7 @@ public final class SyncEngine {
         this.config = config;
         this.kernel = kernel;
         this.ipvs = new IpvsWriter(kernel.ipvs(), new IpvsPlanner(config.ipvsGracefulTermination(), config.ipvsGracefulPeriod()),
-                kernel.conntrack(), clock);
+                kernel.conntrack(), clock, key -> table.winner(key));
         this.vips = new VipRoutes(kernel.routing(), () -> node.addresses());
         this.dsr = new DsrReconciler(kernel.routing(), kernel.pods(), kernel.sloppy(), ReceivePorts.receivers(config));
         this.ownership = new Ownership(config.excludedCidrs());

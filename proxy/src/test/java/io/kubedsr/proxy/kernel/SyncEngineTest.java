@@ -50,6 +50,8 @@ import io.kubedsr.proxy.model.NodeInfo;
 import io.kubedsr.proxy.model.Problem;
 import io.kubedsr.proxy.model.ServiceRef;
 import io.kubedsr.proxy.nft.FakeNftables;
+import io.kubedsr.proxy.plan.DesiredVirtualServer;
+import io.kubedsr.proxy.plan.RealizedVirtualServer;
 import io.kubedsr.proxy.watch.ClusterModel;
 import io.kubedsr.proxy.watch.ServiceSnapshot;
 import io.kubedsr.tunnel.Encapsulation;
@@ -228,6 +230,27 @@ class SyncEngineTest {
         SyncResult repaired = engine.fullResync(snapshot());
         assertThat(repaired.ipvsOperations()).isEqualTo(1);
         assertThat(realServersOf(web)).containsExactlyInAnyOrder(ip("10.244.1.1"), ip("10.244.1.2"));
+    }
+
+    @Test
+    void whatTheKernelHoldsAsWantedIsCachedAsTheTablesOwnInstancesAfterADumpOrAVerification() {
+        put(TestObjects.service("web", "10.96.0.1", 80, null), TestObjects.slice("web", 8080, "node2", "10.244.1.1", "10.244.1.2"));
+        SyncEngine engine = engine();
+        engine.fullResync(snapshot());
+        VirtualServerKey web = VirtualServerKey.of(ip("10.96.0.1"), Protocol.TCP, 80);
+        // Nothing to write in either: the cache keeps what the dump decoded, equal to the table's but other objects.
+        assertThat(engine.fullResync(snapshot()).kernelWrites()).isZero();
+        assertSharesTheTablesInstances(engine, web);
+        assertThat(verifyAll(engine)).allSatisfy(r -> assertThat(r.kernelWrites()).isZero());
+        assertSharesTheTablesInstances(engine, web);
+    }
+
+    private static void assertSharesTheTablesInstances(SyncEngine engine, VirtualServerKey key) {
+        DesiredVirtualServer want = engine.desired(key);
+        RealizedVirtualServer have = engine.realized().get(key);
+        assertThat(have.server()).isSameAs(want.server());
+        assertThat(have.realServers()).hasSize(2).allSatisfy(s -> assertThat(want.realServers())
+                .anySatisfy(rs -> assertThat(s.server()).isSameAs(rs)));
     }
 
     /** Runs a verification to its end, one virtual server batch per step; returns the steps' results. */
