@@ -37,6 +37,7 @@ import io.kubedsr.proxy.nft.NftTable;
 import io.kubedsr.proxy.process.FatalExit;
 import io.kubedsr.proxy.process.NettyDefaults;
 import io.kubedsr.proxy.process.ProcessStart;
+import io.kubedsr.proxy.process.HeapTrim;
 import io.kubedsr.proxy.process.StartupReport;
 import io.kubedsr.proxy.status.StatusCommand;
 import io.kubedsr.tunnel.NodeTunnels;
@@ -113,6 +114,7 @@ public final class Main {
             Instant agentStarted = Instant.now();
             agent.start().get();
             LOG.info("{}", StartupReport.of(processStart, mainEntered, agentStarted, agent.startup()).line());
+            LOG.info("{}", HeapTrim.run().line());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             fatal.exit("could not start", e);

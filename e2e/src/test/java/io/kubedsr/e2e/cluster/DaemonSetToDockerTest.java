@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.kubedsr.e2e.lab.AgentProcess;
 
 /** How the kubelet emulation reads deploy/kube-dsr-proxy.yaml: everything it declares, in docker's terms. */
 class DaemonSetToDockerTest {
@@ -39,6 +40,9 @@ class DaemonSetToDockerTest {
         assertThat(s.env()).containsEntry("NODE_NAME", "node1").containsKey("KUBE_DSR_JAVA_OPTS")
                 .containsEntry("KUBERNETES_SERVICE_HOST", "10.96.0.1");
         assertThat(s.env().get("KUBE_DSR_JAVA_OPTS")).contains("-XX:MaxRAMPercentage=50");
+        assertThat(s.env().get("KUBE_DSR_JAVA_OPTS").replace("-XX:MaxRAMPercentage=50", "-Xmx192m -Xms6m").trim().split("\\s+"))
+                .as("the VM tests and benchmarks run the agent as the manifest does (its 50% of 384Mi: 192m; the default initial 1/64: 6m)")
+                .containsExactlyInAnyOrder(AgentProcess.JAVA_OPTS.split(" "));
         assertThat(s.capDrop()).containsExactly("ALL");
         assertThat(s.capAdd()).containsExactlyInAnyOrder("NET_ADMIN", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE");
         assertThat(s.privileged()).isFalse();

@@ -21,8 +21,7 @@ import io.kubedsr.netlink.TestNamespace;
  */
 final class NodeAgent implements AutoCloseable {
     /** The DaemonSets' KUBE_DSR_JAVA_OPTS (deploy/), the heap at their 50% of the 384Mi limit. */
-    static final String JAVA_OPTS = "-XX:+UseSerialGC -Xss512k -Xmx192m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m"
-            + " -XX:MaxDirectMemorySize=32m -XX:TieredStopAtLevel=1";
+    static final String JAVA_OPTS = io.kubedsr.e2e.lab.AgentProcess.JAVA_OPTS;
     static final int METRICS_PORT = 20245;
 
     private final TestNamespace node;

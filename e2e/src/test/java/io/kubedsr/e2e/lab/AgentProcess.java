@@ -34,9 +34,13 @@ import io.kubedsr.netlink.TestNamespace;
 public final class AgentProcess implements AutoCloseable {
     public static final int HEALTH_PORT = 20244;
     public static final int METRICS_PORT = 20245;
-    /** The DaemonSets' KUBE_DSR_JAVA_OPTS, with the heap their 50% of the 384Mi limit gives. */
-    public static final String JAVA_OPTS = "-XX:+UseSerialGC -Xss512k -Xmx192m -XX:MaxMetaspaceSize=96m"
-            + " -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=32m -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError";
+    /**
+     * The DaemonSets' KUBE_DSR_JAVA_OPTS, with the heap their 384Mi limit gives: 50% of it at most, and the JVM's
+     * default initial 1/64 of it (6m), below which the heap trimmed after the start does not shrink.
+     */
+    public static final String JAVA_OPTS = "-XX:+UseSerialGC -Xss512k -Xmx192m -Xms6m -XX:MaxMetaspaceSize=96m"
+            + " -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=32m -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError"
+            + " -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps";
     private static final Pattern BLOCKED = Pattern.compile("(?m)^kube_dsr_blocked_threads_total (\\d+)");
 
     private final String name;
