@@ -66,6 +66,7 @@ class SyncEngineTest {
     private static final NodeInfo NODE = new NodeInfo("node1", List.of(NODE_IP), List.of(NODE_IP));
     private static final ServiceRef OLD = new ServiceRef("default", "old");
     private static final VirtualServerKey SHARED = VirtualServerKey.of(ip("198.51.100.7"), Protocol.TCP, 80);
+    private static final VirtualServerKey WEB = VirtualServerKey.of(ip("10.96.0.1"), Protocol.TCP, 80);
 
     private final FakeIpvsTable ipvs = new FakeIpvsTable();
     private final FakeRouting routing = new FakeRouting();
@@ -219,30 +220,32 @@ class SyncEngineTest {
                 VirtualServerKey.ofFwmark(AddressFamily.INET, 0x20000));
     }
 
-    @Test
-    void aFullResyncRepairsDriftWithOneWrite() {
+    /** An engine that has fully synced Service web (10.96.0.1:80, {@link #WEB}) with endpoints 10.244.1.1 and .2. */
+    private SyncEngine webOfTwoEndpointsSynced() {
         put(TestObjects.service("web", "10.96.0.1", 80, null), TestObjects.slice("web", 8080, "node2", "10.244.1.1", "10.244.1.2"));
         SyncEngine engine = engine();
         engine.fullResync(snapshot());
-        VirtualServerKey web = VirtualServerKey.of(ip("10.96.0.1"), Protocol.TCP, 80);
-        ipvs.apply(List.of(new IpvsOperation.DeleteRealServer(web, RealServer.of(ip("10.244.1.2"), 8080, Forwarding.MASQUERADE, 1).key())));
+        return engine;
+    }
+
+    @Test
+    void aFullResyncRepairsDriftWithOneWrite() {
+        SyncEngine engine = webOfTwoEndpointsSynced();
+        ipvs.apply(List.of(new IpvsOperation.DeleteRealServer(WEB, RealServer.of(ip("10.244.1.2"), 8080, Forwarding.MASQUERADE, 1).key())));
         assertThat(engine.syncServices(List.of(), snapshot()).kernelWrites()).as("an incremental sync does not look").isZero();
         SyncResult repaired = engine.fullResync(snapshot());
         assertThat(repaired.ipvsOperations()).isEqualTo(1);
-        assertThat(realServersOf(web)).containsExactlyInAnyOrder(ip("10.244.1.1"), ip("10.244.1.2"));
+        assertThat(realServersOf(WEB)).containsExactlyInAnyOrder(ip("10.244.1.1"), ip("10.244.1.2"));
     }
 
     @Test
     void whatTheKernelHoldsAsWantedIsCachedAsTheTablesOwnInstancesAfterADumpOrAVerification() {
-        put(TestObjects.service("web", "10.96.0.1", 80, null), TestObjects.slice("web", 8080, "node2", "10.244.1.1", "10.244.1.2"));
-        SyncEngine engine = engine();
-        engine.fullResync(snapshot());
-        VirtualServerKey web = VirtualServerKey.of(ip("10.96.0.1"), Protocol.TCP, 80);
+        SyncEngine engine = webOfTwoEndpointsSynced();
         // Nothing to write in either: the cache keeps what the dump decoded, equal to the table's but other objects.
         assertThat(engine.fullResync(snapshot()).kernelWrites()).isZero();
-        assertSharesTheTablesInstances(engine, web);
+        assertSharesTheTablesInstances(engine, WEB);
         assertThat(verifyAll(engine)).allSatisfy(r -> assertThat(r.kernelWrites()).isZero());
-        assertSharesTheTablesInstances(engine, web);
+        assertSharesTheTablesInstances(engine, WEB);
     }
 
     private static void assertSharesTheTablesInstances(SyncEngine engine, VirtualServerKey key) {
