@@ -29,7 +29,7 @@ public final class HeapTrim {
     private HeapTrim() {
     }
 
-    /** One full collection (a stop of every thread: tens of milliseconds natively for a 65 MB live set). */
+    /** One full collection: a stop of every thread, as long as marking and compacting the live set takes (logged). */
     public static Result run() {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         MemoryUsage before = memory.getHeapMemoryUsage();
