@@ -199,10 +199,22 @@ final class IpvsWriter {
             conntrack.flush(plan.removedUdp());
         }
         long writeNanos = System.nanoTime() - writeStart;
+        Set<VirtualServerKey> notAdded = new HashSet<>();
+        for (IpvsFailure f : failures) {
+            if (f.operation() instanceof IpvsOperation.AddVirtualServer a) {
+                notAdded.add(a.server().key());
+            }
+        }
         for (IpvsFailure f : failures) {
             LOG.warn("ipvs operation failed op=\"{}\" errno={} reason={} message=\"{}\"", f.operation(), f.error().errno(),
                     f.error().reason(), f.error().kernelMessage());
-            DesiredVirtualServer d = want.get(serviceOf(f.operation()));
+            VirtualServerKey key = serviceOf(f.operation());
+            if (notAdded.contains(key) && f.error().isVirtualServerNotFound()) {
+                // The real servers of a virtual server whose add was refused in this batch get ESRCH: the refusal
+                // itself is the Service's problem, not these (one Event saying why, not one per endpoint).
+                continue;
+            }
+            DesiredVirtualServer d = want.get(key);
             if (d != null) {
                 // e.g. a GUE real server on a kernel before 5.2, or a scheduler module that is missing
                 problems.add(new Problem(d.owner().service(), d.dsr() != null ? "DsrKernelError" : "KernelError",

@@ -331,6 +331,9 @@ class SyncEngineTest {
         assertThat(r.partialFailure()).as("the sync loop repairs it with a backed-off full resync").isTrue();
         assertThat(r.problems()).filteredOn(p -> p.reason().equals("KernelError")).extracting(Problem::service)
                 .containsOnly(new ServiceRef("default", "hashed"));
+        // One problem, the refusal itself: not also the ESRCH its real server's add then gets (one Event, saying why).
+        assertThat(r.problems()).filteredOn(p -> p.reason().equals("KernelError")).singleElement()
+                .satisfies(p -> assertThat(p.message()).contains("AddVirtualServer", "ENOENT"));
         assertThat(realServersOf(VirtualServerKey.of(ip("10.96.0.2"), Protocol.TCP, 80))).containsExactly(ip("10.244.2.2"));
     }
 
