@@ -10,18 +10,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.kubedsr.e2e.lab.AgentProcess;
 import io.kubedsr.e2e.lab.MockApi;
 import io.kubedsr.netlink.TestNamespace;
 
 /**
  * The agent as a node runs it, in a process of its own so that it can be killed with SIGKILL: {@code bin/kube-dsr}
  * (the shaded jar the reactor built) started with {@code ip netns exec} in a node's namespace (which execs it: the
- * process is the JVM), the DaemonSets' JVM options, a kubeconfig pointing at the stand-in API through an
+ * process is the JVM), the DaemonSets' JVM options ({@link AgentProcess#JAVA_OPTS}), a kubeconfig pointing at the stand-in API through an
  * {@link io.kubedsr.e2e.lab.ApiProxy} in that namespace, and its output in a log file.
  */
 final class NodeAgent implements AutoCloseable {
-    /** The DaemonSets' KUBE_DSR_JAVA_OPTS (deploy/), the heap at their 50% of the 384Mi limit. */
-    static final String JAVA_OPTS = io.kubedsr.e2e.lab.AgentProcess.JAVA_OPTS;
     static final int METRICS_PORT = 20245;
 
     private final TestNamespace node;
@@ -58,7 +57,7 @@ final class NodeAgent implements AutoCloseable {
         Path log = Files.createTempFile("kube-dsr-" + nodeName + "-", ".log");
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        pb.environment().put("KUBE_DSR_JAVA_OPTS", (JAVA_OPTS + " " + extraJavaOpts).trim());
+        pb.environment().put("KUBE_DSR_JAVA_OPTS", (AgentProcess.JAVA_OPTS + " " + extraJavaOpts).trim());
         return new NodeAgent(node, pb.start(), log);
     }
 
