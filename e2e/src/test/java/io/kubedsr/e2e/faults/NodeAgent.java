@@ -17,8 +17,8 @@ import io.kubedsr.netlink.TestNamespace;
 /**
  * The agent as a node runs it, in a process of its own so that it can be killed with SIGKILL: {@code bin/kube-dsr}
  * (the shaded jar the reactor built) started with {@code ip netns exec} in a node's namespace (which execs it: the
- * process is the JVM), the DaemonSets' JVM options ({@link AgentProcess#JAVA_OPTS}), a kubeconfig pointing at the stand-in API through an
- * {@link io.kubedsr.e2e.lab.ApiProxy} in that namespace, and its output in a log file.
+ * process is the JVM), the DaemonSets' JVM options ({@link AgentProcess#JAVA_OPTS}), a kubeconfig pointing at the
+ * stand-in API through an {@link io.kubedsr.e2e.lab.ApiProxy} in that namespace, and its output in a log file.
  */
 final class NodeAgent implements AutoCloseable {
     static final int METRICS_PORT = 20245;
